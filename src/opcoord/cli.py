@@ -1,0 +1,96 @@
+"""The opcoord command line: serve, users, migrate. Calls the same actions as the API."""
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+
+from opcoord.config import Settings, get_settings
+from opcoord.operations.enums import Role
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@click.group()
+def main() -> None:
+    """opcoord: coordination of joint operations against trafficking in cultural objects."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Apply migrations, then run the server (database from OPCOORD_DATABASE_URL)."""
+    import uvicorn
+
+    from opcoord.app import create_app
+    from opcoord.db import migrate_url
+
+    settings = get_settings()
+    _run(migrate_url(settings.database_url))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio")
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations and exit."""
+    from opcoord.db import migrate_url
+
+    _run(migrate_url(get_settings().database_url))
+    click.echo("database is at the latest schema")
+
+
+@main.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--country", default=None, help="ISO 3166-1 alpha-2; required for --role ncp")
+def users_create(name: str, role: str, country: str | None) -> None:
+    """Create an account and print its API token (last line of output)."""
+    from pydantic import ValidationError
+
+    from opcoord.operations.schemas import UserCreate
+
+    try:
+        data = UserCreate(username=name, role=Role(role), country=country)
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "input"
+            click.echo(f"error: {field}: {err['msg'].removeprefix('Value error, ')}", err=True)
+        sys.exit(2)
+    token = _run(_create_user(get_settings(), data))
+    click.echo(f"created {data.role.value} {data.username}" + (f" ({data.country})" if data.country else ""))
+    click.echo(token)
+
+
+async def _create_user(settings: Settings, data: Any) -> str:
+    from opcoord import auth
+    from opcoord.clock import Clock
+    from opcoord.db import Database, make_engine, migrate
+
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        db = Database(engine)
+        try:
+            _, token = await auth.create_user(
+                db, username=data.username, role=data.role, country=data.country,
+                now=Clock().now(),
+            )
+        except auth.UsernameTaken:
+            click.echo(f"error: username {data.username!r} is taken", err=True)
+            sys.exit(1)
+        return token
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Table models of the joint-operation domain.
+
+Request and response shapes live in ``schemas.py``; these classes are never returned
+from a handler. No ``from __future__ import annotations`` here (sqlmodel #196).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from opcoord.db import JSONType
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    country: str | None = Field(default=None, max_length=2)
+    # SHA-256 of the API token: tokens are 256-bit random, so a fast hash is enough,
+    # and it keeps the per-request lookup a single indexed equality.
+    token_hash: str = Field(max_length=64, unique=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime
+
+
+class Operation(SQLModel, table=True):
+    __tablename__ = "operations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    lead: str = Field(max_length=200)
+    partners: list[str] = Field(default_factory=list, sa_type=JSONType)
+    starts_on: date
+    ends_on: date
+    timezone: str = Field(max_length=64)
+    daily_cutoff: str = Field(max_length=5)  # "HH:MM", local time of day D+1
+    closed_at: datetime | None = None
+    created_at: datetime
+
+
+class Participant(SQLModel, table=True):
+    __tablename__ = "participants"
+    __table_args__ = (sa.UniqueConstraint("operation_id", "country"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operations.id", index=True)
+    country: str = Field(max_length=2)
+    agencies: list[str] = Field(default_factory=list, sa_type=JSONType)
+    # The days on which the country takes part: completeness expects returns only then.
+    joins_on: date
+    leaves_on: date | None = None
+    created_at: datetime
+
+
+class DailyReturn(SQLModel, table=True):
+    """The logical return of one country for one day; its content lives in versions."""
+
+    __tablename__ = "daily_returns"
+    __table_args__ = (
+        sa.UniqueConstraint("operation_id", "country", "day"),
+        sa.Index("ix_daily_returns_operation_day", "operation_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operations.id")
+    country: str = Field(max_length=2)
+    day: date
+    current_version: int = 0
+    first_submitted_at: datetime
+    first_late: bool = False
+    updated_at: datetime
+
+
+class ReturnVersion(SQLModel, table=True):
+    """One submitted version of a daily return. Exactly one per return is current."""
+
+    __tablename__ = "return_versions"
+    __table_args__ = (
+        sa.UniqueConstraint("return_id", "version"),
+        sa.Index(
+            "uq_return_versions_current",
+            "return_id",
+            unique=True,
+            sqlite_where=sa.text("is_current"),
+            postgresql_where=sa.text("is_current"),
+        ),
+        sa.Index("ix_return_versions_operation_current", "operation_id", "is_current"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int = Field(foreign_key="daily_returns.id")
+    operation_id: int = Field(foreign_key="operations.id")
+    country: str = Field(max_length=2)
+    day: date
+    version: int
+    is_current: bool = True
+    nil_return: bool = False
+    persons_checked: int = Field(default=0, sa_type=sa.BigInteger)
+    vehicles_checked: int = Field(default=0, sa_type=sa.BigInteger)
+    vessels_checked: int = Field(default=0, sa_type=sa.BigInteger)
+    premises_checked: int = Field(default=0, sa_type=sa.BigInteger)
+    online_checks: int = Field(default=0, sa_type=sa.BigInteger)
+    arrests: int = Field(default=0, sa_type=sa.BigInteger)
+    investigations_criminal: int = Field(default=0, sa_type=sa.BigInteger)
+    investigations_administrative: int = Field(default=0, sa_type=sa.BigInteger)
+    metal_detectors: int = Field(default=0, sa_type=sa.BigInteger)
+    excavation_tools: int = Field(default=0, sa_type=sa.BigInteger)
+    notes: str = Field(default="", sa_type=sa.Text)
+    amendment_reason: str | None = Field(default=None, sa_type=sa.Text)
+    late: bool = False
+    submitted_at: datetime
+    submitted_by: int = Field(foreign_key="users.id")
+    content_hash: str = Field(max_length=64)
+
+
+class Seizure(SQLModel, table=True):
+    """One interception, as listed in one version of a return.
+
+    Location and reporting fields are copied from the version so the aggregates and the
+    map read one table; ``is_current`` follows the version's flag.
+    """
+
+    __tablename__ = "seizures"
+    __table_args__ = (
+        # A country's case reference names one seizure across the whole operation.
+        sa.Index(
+            "uq_seizures_current_ref",
+            "operation_id",
+            "country",
+            "ref",
+            unique=True,
+            sqlite_where=sa.text("is_current"),
+            postgresql_where=sa.text("is_current"),
+        ),
+        sa.Index("ix_seizures_operation_current_day", "operation_id", "is_current", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="return_versions.id", index=True)
+    operation_id: int = Field(foreign_key="operations.id")
+    country: str = Field(max_length=2)
+    day: date
+    is_current: bool = True
+    position: int = 0
+    ref: str = Field(max_length=64)
+    category: str = Field(max_length=32)
+    hs_code: str | None = Field(default=None, max_length=10)
+    quantity: int = Field(sa_type=sa.BigInteger)
+    description: str = Field(default="", sa_type=sa.Text)
+    place_type: str = Field(max_length=32)
+    place_name: str = Field(default="", max_length=200)
+    lat: float | None = None
+    lon: float | None = None
+    conveyance: str | None = Field(default=None, max_length=32)
+    online: bool = False
+    origin_country: str | None = Field(default=None, max_length=2)
+    departure_country: str | None = Field(default=None, max_length=2)
+    destination_country: str | None = Field(default=None, max_length=2)
+    estimated_value: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 2))
+    currency: str | None = Field(default=None, max_length=3)
+    agency: str | None = Field(default=None, max_length=32)
+    detection: str | None = Field(default=None, max_length=32)
+    offence: str | None = Field(default=None, max_length=32)
+    export_certificate: bool | None = None
+    stolen_db_match: bool | None = None
+    object_details: dict[str, Any] | None = Field(default=None, sa_type=JSONType)

@@ -1,0 +1,72 @@
+"""Actions on operations: create, read, list."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opcoord.db import Database
+from opcoord.errors import conflict, not_found
+from opcoord.operations import calendar
+from opcoord.operations.models import Operation, Participant
+from opcoord.operations.schemas import OperationCreate, OperationPublic
+
+
+async def load(session: AsyncSession, code: str, *, for_update: bool = False) -> Operation:
+    stmt = sa.select(Operation).where(Operation.code == code)
+    if for_update:
+        # Writes to one operation queue here: version numbers, references and closing
+        # are then decided by one transaction at a time (PostgreSQL; SQLite has one writer).
+        stmt = stmt.with_for_update()
+    op = await session.scalar(stmt)
+    if op is None:
+        raise not_found("code", f"no operation with code {code!r}")
+    return op
+
+
+async def participant_count(session: AsyncSession, operation_id: int) -> int:
+    stmt = sa.select(sa.func.count()).where(Participant.operation_id == operation_id)
+    return int(await session.scalar(stmt) or 0)
+
+
+def to_public(op: Operation, now: datetime, participants: int) -> OperationPublic:
+    return OperationPublic(
+        code=op.code, name=op.name, lead=op.lead, partners=list(op.partners),
+        starts_on=op.starts_on, ends_on=op.ends_on, timezone=op.timezone,
+        daily_cutoff=op.daily_cutoff, status=calendar.status(op, now),
+        closed_at=op.closed_at, participants=participants,
+    )
+
+
+async def create_operation(db: Database, data: OperationCreate, now: datetime) -> OperationPublic:
+    async with db.write() as session:
+        exists = await session.scalar(sa.select(Operation.id).where(Operation.code == data.code))
+        if exists is not None:
+            raise conflict(f"an operation with code {data.code!r} already exists", "code")
+        op = Operation(**data.model_dump(), created_at=now)
+        session.add(op)
+        await session.flush()
+    return to_public(op, now, 0)
+
+
+async def get_operation(db: Database, code: str, now: datetime) -> OperationPublic:
+    async with db.read() as session:
+        op = await load(session, code)
+        assert op.id is not None
+        return to_public(op, now, await participant_count(session, op.id))
+
+
+async def list_operations(db: Database, now: datetime) -> list[OperationPublic]:
+    counts = (
+        sa.select(Participant.operation_id, sa.func.count().label("n"))
+        .group_by(Participant.operation_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(Operation, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.operation_id == Operation.id)
+        .order_by(Operation.starts_on.desc(), Operation.code)
+    )
+    async with db.read() as session:
+        rows = (await session.execute(stmt)).all()
+    return [to_public(op, now, int(n)) for op, n in rows]

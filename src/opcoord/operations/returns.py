@@ -1,0 +1,323 @@
+"""Daily returns: submit (first version, replacement, amendment) and read.
+
+One logical return per (operation, country, day); every submission that changes the
+content adds a version and makes it current. An identical resubmission adds nothing,
+so a client may retry safely.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opcoord.auth import Caller
+from opcoord.db import Database
+from opcoord.errors import conflict, invalid, not_found, precondition_failed
+from opcoord.live.events import ChangeEvent, EventType, RecordedEvent
+from opcoord.live.hub import Hub
+from opcoord.live.outbox import record
+from opcoord.operations import calendar, figures
+from opcoord.operations.enums import COUNTERS, FACILITATING, OperationStatus
+from opcoord.operations.models import (
+    DailyReturn,
+    Operation,
+    Participant,
+    ReturnVersion,
+    Seizure,
+    User,
+)
+from opcoord.operations.operations import load
+from opcoord.operations.schemas import ReturnIn, ReturnPublic, SeizurePublic
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    ret: ReturnPublic
+    created: bool  # the first version of this day's return
+    changed: bool  # a new version was written
+
+
+def content_hash(data: ReturnIn) -> str:
+    """Identity of a return's content; the amendment reason is not content."""
+    body = data.model_dump(mode="json", exclude={"amendment_reason"})
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """``If-Match`` carries a version number, bare or as an (optionally weak) ETag."""
+    if value is None:
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise invalid("If-Match", "If-Match must be a version number such as \"3\"")
+    return int(tag)
+
+
+async def _participant(session: AsyncSession, op: Operation, country: str) -> Participant:
+    p = await session.scalar(
+        sa.select(Participant).where(Participant.operation_id == op.id, Participant.country == country)
+    )
+    if p is None:
+        raise not_found("country", f"{country} does not take part in operation {op.code}")
+    return p
+
+
+def check_day(op: Operation, p: Participant, day: date, now: datetime) -> None:
+    if not op.starts_on <= day <= op.ends_on:
+        raise invalid("day", f"{day} is outside the window {op.starts_on}..{op.ends_on}")
+    if day > calendar.today(op, now):
+        raise invalid("day", f"{day} is in the future in {op.timezone}")
+    if day < p.joins_on or (p.leaves_on is not None and day > p.leaves_on):
+        raise invalid("day", f"{p.country} does not take part in {op.code} on {day}")
+
+
+async def _check_refs(
+    session: AsyncSession, op: Operation, country: str, data: ReturnIn
+) -> None:
+    """A reference names one seizure across the operation: a second day may not reuse it."""
+    refs = [s.ref for s in data.seizures]
+    if not refs:
+        return
+    taken = dict(
+        (
+            await session.execute(
+                sa.select(Seizure.ref, Seizure.day).where(
+                    Seizure.operation_id == op.id, Seizure.country == country,
+                    Seizure.is_current, Seizure.ref.in_(refs),
+                )
+            )
+        ).all()
+    )
+    for i, ref in enumerate(refs):
+        if ref in taken:
+            raise invalid(
+                f"seizures[{i}].ref", f"reference {ref!r} was already reported on {taken[ref]}"
+            )
+
+
+def _seizure_rows(data: ReturnIn, version: ReturnVersion) -> list[dict[str, Any]]:
+    rows = []
+    for position, s in enumerate(data.seizures):
+        row = s.model_dump(exclude={"object_details"})
+        row["object_details"] = (
+            s.object_details.model_dump(exclude_none=True) or None if s.object_details else None
+        )
+        row.update(
+            version_id=version.id, operation_id=version.operation_id, country=version.country,
+            day=version.day, is_current=True, position=position,
+        )
+        rows.append({k: (str(v) if hasattr(v, "value") else v) for k, v in row.items()})
+    return rows
+
+
+async def submit_return(
+    db: Database, hub: Hub, caller: Caller, code: str, country: str, day: date,
+    data: ReturnIn, if_match: int | None, now: datetime,
+) -> Submitted:
+    digest = content_hash(data)
+    try:
+        async with db.write() as session:
+            result, events = await _submit(
+                session, caller, code, country, day, data, if_match, digest, now
+            )
+    except IntegrityError as exc:  # the database's own guards, should a check be raced
+        raise conflict("the return changed while it was being saved; fetch it and retry") from exc
+    await hub.publish(events)
+    return result
+
+
+async def _submit(
+    session: AsyncSession, caller: Caller, code: str, country: str, day: date,
+    data: ReturnIn, if_match: int | None, digest: str, now: datetime,
+) -> tuple[Submitted, list[RecordedEvent]]:
+    op = await load(session, code, for_update=True)
+    if calendar.status(op, now) is OperationStatus.closed:
+        raise conflict(f"operation {code} is closed: its figures are final")
+    participant = await _participant(session, op, country)
+    check_day(op, participant, day, now)
+    due = calendar.due_at(op, day)
+    ret = await session.scalar(
+        sa.select(DailyReturn).where(
+            DailyReturn.operation_id == op.id, DailyReturn.country == country, DailyReturn.day == day
+        )
+    )
+    old: ReturnVersion | None = None
+    first_country_report = False
+    if ret is not None:
+        old = await session.scalar(
+            sa.select(ReturnVersion).where(ReturnVersion.return_id == ret.id, ReturnVersion.is_current)
+        )
+        assert old is not None
+        if old.content_hash == digest:
+            return Submitted(await _public(session, op, old), created=False, changed=False), []
+        if if_match is not None and if_match != old.version:
+            raise precondition_failed(
+                f"If-Match {if_match} is stale: the current version is {old.version}"
+            )
+        if now > due and data.amendment_reason is None:
+            raise invalid(
+                "amendment_reason",
+                f"the return was due at {due.isoformat()}: an amendment needs a reason",
+            )
+        old.is_current = False
+        await session.execute(
+            sa.update(Seizure).where(Seizure.version_id == old.id).values(is_current=False)
+        )
+        await session.flush()
+    else:
+        if if_match is not None:
+            raise precondition_failed(f"If-Match {if_match} given but no return exists yet")
+        first_country_report = None is await session.scalar(
+            sa.select(DailyReturn.id).where(
+                DailyReturn.operation_id == op.id, DailyReturn.country == country
+            ).limit(1)
+        )
+        ret = DailyReturn(
+            operation_id=op.id, country=country, day=day, current_version=0,
+            first_submitted_at=now, first_late=now > due, updated_at=now,
+        )
+        session.add(ret)
+        await session.flush()
+    await _check_refs(session, op, country, data)
+    version = ReturnVersion(
+        return_id=ret.id, operation_id=op.id, country=country, day=day,
+        version=(old.version + 1) if old else 1, is_current=True, nil_return=data.nil_return,
+        **data.counters.model_dump(), **data.facilitating_items.model_dump(),
+        notes=data.notes, amendment_reason=data.amendment_reason, late=now > due,
+        submitted_at=now, submitted_by=caller.id, content_hash=digest,
+    )
+    session.add(version)
+    await session.flush()
+    if data.seizures:
+        await session.execute(sa.insert(Seizure), _seizure_rows(data, version))
+    ret.current_version = version.version
+    ret.updated_at = now
+    events = await _record_events(
+        session, op, ret, version, old, now, due,
+        first_country_report=first_country_report,
+    )
+    public = await _public(session, op, version)
+    return Submitted(public, created=old is None, changed=True), events
+
+
+async def _record_events(
+    session: AsyncSession, op: Operation, ret: DailyReturn, new: ReturnVersion,
+    old: ReturnVersion | None, now: datetime, due: datetime, *, first_country_report: bool,
+) -> list[RecordedEvent]:
+    assert op.id is not None
+    change = figures.delta(
+        await figures.version_contribution(session, new),
+        await figures.version_contribution(session, old) if old else None,
+    )
+    if old is None:
+        change["returns"] = 1
+        if first_country_report:
+            change["countries_reported"] = 1
+    status = figures.day_status(
+        returned=True, first_late=ret.first_late, nil=new.nil_return, due=due, now=now
+    )
+    if old is not None:
+        kind = EventType.return_amended
+    else:
+        kind = EventType.nil_return if new.nil_return else EventType.return_submitted
+    payload = {
+        "operation": op.code, "country": new.country, "day": new.day.isoformat(),
+        "version": new.version, "late": new.late, "nil_return": new.nil_return,
+        "day_status": str(status), "delta": change,
+        "amended": old is not None and now > due,
+    }
+    events = [await record(session, ChangeEvent(kind, op.id, payload, new.country), now)]
+    old_refs = set()
+    if old is not None:
+        old_refs = set(await session.scalars(sa.select(Seizure.ref).where(Seizure.version_id == old.id)))
+    fresh = (
+        await session.scalars(
+            sa.select(Seizure).where(Seizure.version_id == new.id).order_by(Seizure.position)
+        )
+    ).all()
+    points = [_point(s) for s in fresh if s.ref not in old_refs]
+    if points:
+        events.append(await record(session, ChangeEvent(
+            EventType.seizure_recorded, op.id,
+            {"operation": op.code, "country": new.country, "day": new.day.isoformat(),
+             "seizures": points},
+            new.country,
+        ), now))
+    return events
+
+
+def _point(s: Seizure) -> dict[str, Any]:
+    """What the live map needs of a seizure."""
+    return {
+        "ref": s.ref, "category": s.category, "quantity": s.quantity, "place_type": s.place_type,
+        "place_name": s.place_name, "day": s.day.isoformat(), "country": s.country,
+        "conveyance": s.conveyance, "origin_country": s.origin_country,
+        "destination_country": s.destination_country, "lat": s.lat, "lon": s.lon,
+    }
+
+
+async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) -> ReturnPublic:
+    seizures = (
+        await session.scalars(
+            sa.select(Seizure).where(Seizure.version_id == version.id).order_by(Seizure.position)
+        )
+    ).all()
+    current = await session.scalar(
+        sa.select(DailyReturn.current_version).where(DailyReturn.id == version.return_id)
+    )
+    username = await session.scalar(sa.select(User.username).where(User.id == version.submitted_by))
+    return ReturnPublic(
+        operation=op.code, country=version.country, day=version.day, version=version.version,
+        current_version=int(current or version.version), nil_return=version.nil_return,
+        counters={c: getattr(version, c) for c in COUNTERS},  # type: ignore[arg-type]
+        facilitating_items={f: getattr(version, f) for f in FACILITATING},  # type: ignore[arg-type]
+        seizures=[SeizurePublic.model_validate(s, from_attributes=True) for s in seizures],
+        notes=version.notes, amendment_reason=version.amendment_reason, late=version.late,
+        submitted_at=version.submitted_at, submitted_by=username or "",
+        due_at=calendar.due_at(op, version.day),
+    )
+
+
+async def get_return(
+    db: Database, code: str, country: str, day: date, version: int | None
+) -> ReturnPublic:
+    async with db.read() as session:
+        op = await load(session, code)
+        stmt = (
+            sa.select(ReturnVersion)
+            .join(DailyReturn, DailyReturn.id == ReturnVersion.return_id)
+            .where(DailyReturn.operation_id == op.id, DailyReturn.country == country,
+                   DailyReturn.day == day)
+        )
+        stmt = stmt.where(
+            ReturnVersion.version == version if version is not None else ReturnVersion.is_current
+        )
+        found = await session.scalar(stmt)
+        if found is None:
+            what = f"version {version} of " if version is not None else ""
+            raise not_found("day", f"no {what}return from {country} for {day} in {code}")
+        return await _public(session, op, found)
+
+
+async def list_versions(db: Database, code: str, country: str, day: date) -> list[dict[str, Any]]:
+    async with db.read() as session:
+        op = await load(session, code)
+        rows = await session.execute(
+            sa.select(ReturnVersion.version, ReturnVersion.submitted_at, ReturnVersion.late,
+                      ReturnVersion.nil_return, ReturnVersion.amendment_reason, User.username)
+            .join(DailyReturn, DailyReturn.id == ReturnVersion.return_id)
+            .join(User, User.id == ReturnVersion.submitted_by)
+            .where(DailyReturn.operation_id == op.id, DailyReturn.country == country,
+                   DailyReturn.day == day)
+            .order_by(ReturnVersion.version)
+        )
+        return [
+            {"version": v, "submitted_at": at, "late": late, "nil_return": nil,
+             "amendment_reason": reason, "submitted_by": who}
+            for v, at, late, nil, reason, who in rows.all()
+        ]

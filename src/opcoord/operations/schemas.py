@@ -1,0 +1,335 @@
+"""Request and response models. Never ``table=True``: table models do not validate."""
+
+import zoneinfo
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from opcoord.operations.enums import (
+    Agency,
+    Category,
+    Conveyance,
+    DayStatus,
+    Detection,
+    Offence,
+    OperationStatus,
+    PlaceType,
+    Role,
+)
+
+
+def _country(value: str) -> str:
+    code = value.upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _currency(value: str) -> str:
+    code = value.upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
+    return code
+
+
+def _timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Madrid") from None
+    return value
+
+
+CountryCode = Annotated[
+    str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country)
+]
+CurrencyCode = Annotated[
+    str, StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)
+]
+Count = Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused, so a misspelt counter is an error, not a silent 0."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- operations -------------------------------------------------------------------
+
+
+class OperationCreate(Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{0,31}$")] = Field(
+        description="Upper-case letters, digits and dashes, e.g. PANDORA-X."
+    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    lead: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    partners: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    starts_on: date
+    ends_on: date
+    timezone: Annotated[str, AfterValidator(_timezone)] = Field(
+        description="IANA time zone in which the operation's days are counted."
+    )
+    daily_cutoff: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = Field(
+        description="HH:MM local time on day D+1 by which day D's return is due."
+    )
+
+    @model_validator(mode="after")
+    def _window(self) -> "OperationCreate":
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on: the window ends before it starts")
+        if (self.ends_on - self.starts_on).days > 400:
+            raise ValueError("ends_on: a window is at most 400 days")
+        return self
+
+
+class OperationPublic(BaseModel):
+    code: str
+    name: str
+    lead: str
+    partners: list[str]
+    starts_on: date
+    ends_on: date
+    timezone: str
+    daily_cutoff: str
+    status: OperationStatus
+    closed_at: datetime | None
+    participants: int
+
+
+# --- participants -----------------------------------------------------------------
+
+
+class ParticipantCreate(Strict):
+    country: CountryCode
+    agencies: list[Agency] = Field(min_length=1)
+    joins_on: date | None = Field(
+        default=None,
+        description="First day the country takes part (default: the window's start). "
+        "Completeness expects returns only from this day.",
+    )
+    leaves_on: date | None = None
+
+    @field_validator("agencies")
+    @classmethod
+    def _unique(cls, value: list[Agency]) -> list[Agency]:
+        return list(dict.fromkeys(value))
+
+
+class ParticipantPublic(BaseModel):
+    country: str
+    name: str
+    agencies: list[Agency]
+    joins_on: date
+    leaves_on: date | None
+
+
+# --- accounts ---------------------------------------------------------------------
+
+
+class UserCreate(Strict):
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")]
+    role: Role
+    country: CountryCode | None = None
+
+    @model_validator(mode="after")
+    def _country_for_ncp(self) -> "UserCreate":
+        if self.role is Role.ncp and self.country is None:
+            raise ValueError("country: a national contact point needs a country")
+        if self.role is not Role.ncp and self.country is not None:
+            raise ValueError("country: only a national contact point has a country")
+        return self
+
+
+class UserPublic(BaseModel):
+    username: str
+    role: Role
+    country: str | None
+    created_at: datetime
+
+
+class UserCreated(UserPublic):
+    token: str = Field(description="The API token. Shown once; only its hash is stored.")
+
+
+# --- daily returns ----------------------------------------------------------------
+
+
+class Counters(Strict):
+    persons_checked: Count = 0
+    vehicles_checked: Count = 0
+    vessels_checked: Count = 0
+    premises_checked: Count = 0
+    online_checks: Count = 0
+    arrests: Count = 0
+    investigations_criminal: Count = 0
+    investigations_administrative: Count = 0
+
+
+class FacilitatingItems(Strict):
+    metal_detectors: Count = 0
+    excavation_tools: Count = 0
+
+
+class ObjectDetails(Strict):
+    """Object ID fields, where known."""
+
+    object_type: ShortText | None = None
+    materials: ShortText | None = None
+    period: ShortText | None = None
+    maker: ShortText | None = None
+    inscriptions: ShortText | None = None
+    distinguishing_features: ShortText | None = None
+
+
+class SeizureIn(Strict):
+    ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    category: Category
+    hs_code: Annotated[str, StringConstraints(pattern=r"^97\d{2}(\d{2}){0,2}$")] | None = Field(
+        default=None, description="HS chapter 97 code: 4, 6 or 8 digits."
+    )
+    quantity: Annotated[int, Field(ge=1, le=100_000_000, strict=True)]
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    place_type: PlaceType
+    place_name: ShortText = ""
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+    conveyance: Conveyance | None = None
+    online: bool = False
+    origin_country: CountryCode | None = None
+    departure_country: CountryCode | None = None
+    destination_country: CountryCode | None = None
+    estimated_value: Annotated[Decimal, Field(ge=0, le=10**15, decimal_places=2, allow_inf_nan=False)] | None = None
+    currency: CurrencyCode | None = None
+    agency: Agency | None = None
+    detection: Detection | None = None
+    offence: Offence | None = None
+    export_certificate: bool | None = None
+    stolen_db_match: bool | None = None
+    object_details: ObjectDetails | None = None
+
+    @model_validator(mode="after")
+    def _pairs(self) -> "SeizureIn":
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat/lon: give both coordinates or neither")
+        if self.estimated_value is not None and self.currency is None:
+            raise ValueError("currency: an estimated value needs its currency")
+        return self
+
+
+class ReturnIn(Strict):
+    nil_return: bool = False
+    counters: Counters = Field(default_factory=Counters)
+    facilitating_items: FacilitatingItems = Field(default_factory=FacilitatingItems)
+    seizures: list[SeizureIn] = Field(default_factory=list, max_length=5000)
+    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
+    amendment_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ReturnIn":
+        if self.nil_return:
+            if self.seizures:
+                raise ValueError("seizures: a nil return has no seizures")
+            if any(self.counters.model_dump().values()) or any(
+                self.facilitating_items.model_dump().values()
+            ):
+                raise ValueError("counters: a nil return has all counters at 0")
+        refs = [s.ref for s in self.seizures]
+        if len(refs) != len(set(refs)):
+            dup = next(r for r in refs if refs.count(r) > 1)
+            raise ValueError(f"seizures: reference {dup!r} appears twice in this return")
+        if self.amendment_reason == "":
+            self.amendment_reason = None
+        return self
+
+
+class SeizurePublic(SeizureIn):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ReturnPublic(BaseModel):
+    operation: str
+    country: str
+    day: date
+    version: int
+    current_version: int
+    nil_return: bool
+    counters: Counters
+    facilitating_items: FacilitatingItems
+    seizures: list[SeizurePublic]
+    notes: str
+    amendment_reason: str | None
+    late: bool = Field(description="This version arrived after the day's due time.")
+    submitted_at: datetime
+    submitted_by: str
+    due_at: datetime
+
+
+# --- figures ----------------------------------------------------------------------
+
+
+class Totals(BaseModel):
+    countries_participating: int
+    countries_reported: int
+    returns: int
+    seizures: int
+    objects_seized: int
+    objects_seized_online: int
+    persons_checked: int
+    vehicles_checked: int
+    vessels_checked: int
+    premises_checked: int
+    online_checks: int
+    arrests: int
+    investigations_criminal: int
+    investigations_administrative: int
+    metal_detectors: int
+    excavation_tools: int
+    estimated_value: dict[str, int | float]
+    objects_by_category: dict[str, int]
+    objects_by_country: dict[str, int]
+
+
+class Summary(BaseModel):
+    operation: str
+    status: OperationStatus
+    as_of: datetime
+    totals: Totals
+
+
+class CountryCompleteness(BaseModel):
+    country: str
+    days: dict[date, DayStatus]
+    counts: dict[DayStatus, int]
+
+
+class Completeness(BaseModel):
+    operation: str
+    as_of: datetime
+    today: date = Field(description="The operation's current day in its time zone.")
+    days: list[date]
+    countries: list[CountryCompleteness]
+    counts: dict[DayStatus, int]
+
+
+def error_detail(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Pydantic errors as ``{"field", "message"}`` pairs."""
+    out = []
+    for err in errors:
+        loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
+        out.append({"field": loc.replace(".[", "["), "message": err["msg"]})
+    return out
