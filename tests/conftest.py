@@ -69,7 +69,9 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: Path) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: Path
+) -> Iterator[str]:
     if request.param == "sqlite":
         target = tmp_path / "opcoord.db"
         shutil.copyfile(templates["sqlite"], target)
@@ -90,7 +92,9 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, admin_token=ADMIN_TOKEN, environment="test", db_pool_size=5)
+    return Settings(
+        database_url=db_url, admin_token=ADMIN_TOKEN, environment="test", db_pool_size=5
+    )
 
 
 @pytest.fixture
@@ -142,10 +146,18 @@ class Api:
         assert r.status_code == 201, r.text
         return bearer(r.json()["token"])
 
-    def put_return(self, country: str, day: str, body: dict[str, Any], headers: dict[str, str],
-                   code: str = "PANDORA-X", **kw: Any) -> Any:
-        return self.client.put(f"/api/operations/{code}/returns/{country}/{day}", json=body,
-                               headers=headers, **kw)
+    def put_return(
+        self,
+        country: str,
+        day: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        code: str = "PANDORA-X",
+        **kw: Any,
+    ) -> Any:
+        return self.client.put(
+            f"/api/operations/{code}/returns/{country}/{day}", json=body, headers=headers, **kw
+        )
 
     def summary(self, code: str = "PANDORA-X") -> dict[str, Any]:
         r = self.client.get(f"/api/operations/{code}/summary", headers=ADMIN)

@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     handlers: list[Any] = [health, *ROUTES]
     if static.is_dir():
         handlers.append(
-            create_static_files_router(path="/static", directories=[static], include_in_schema=False)
+            create_static_files_router(
+                path="/static", directories=[static], include_in_schema=False
+            )
         )
     app = Litestar(
         route_handlers=handlers,

@@ -31,7 +31,7 @@ class Caller:
     country: str | None
 
 
-class UsernameTaken(Exception):
+class UsernameTakenError(Exception):
     pass
 
 
@@ -49,7 +49,12 @@ def caller_of(user: User) -> Caller:
 
 
 async def create_user(
-    db: Database, *, username: str, role: Role, country: str | None, now: datetime,
+    db: Database,
+    *,
+    username: str,
+    role: Role,
+    country: str | None,
+    now: datetime,
     token: str | None = None,
 ) -> tuple[User, str]:
     """Create an account; returns it with its token (the only time the token exists)."""
@@ -57,10 +62,13 @@ async def create_user(
     async with db.write() as session:
         taken = await session.scalar(sa.select(User.id).where(User.username == username))
         if taken is not None:
-            raise UsernameTaken(username)
+            raise UsernameTakenError(username)
         user = User(
-            username=username, role=str(role), country=country,
-            token_hash=hash_token(token), created_at=now,
+            username=username,
+            role=str(role),
+            country=country,
+            token_hash=hash_token(token),
+            created_at=now,
         )
         session.add(user)
     return user, token
@@ -73,12 +81,30 @@ async def ensure_admin(db: Database, token: str, now: datetime) -> None:
         user = await session.scalar(sa.select(User).where(User.username == "admin"))
         if user is None:
             session.add(
-                User(username="admin", role=str(Role.coordinator), token_hash=digest, created_at=now)
+                User(
+                    username="admin", role=str(Role.coordinator), token_hash=digest, created_at=now
+                )
             )
         elif not hmac.compare_digest(user.token_hash, digest) or user.role != Role.coordinator:
             user.token_hash = digest
             user.role = str(Role.coordinator)
             user.country = None
+
+
+async def bootstrap_admin(db: Database, now: datetime) -> str | None:
+    """On a database with no coordinator yet, create ``admin`` and return its token."""
+    async with db.read() as session:
+        exists = await session.scalar(
+            sa.select(User.id).where(User.role == str(Role.coordinator)).limit(1)
+        )
+    if exists is not None:
+        return None
+    try:
+        _, token = await create_user(db, username="admin", role=Role.coordinator, country=None,
+                                     now=now)
+    except UsernameTakenError:
+        return None
+    return token
 
 
 async def caller_for_token(db: Database, token: str) -> Caller | None:
@@ -106,4 +132,3 @@ async def authenticate(connection: ASGIConnection, db: Database) -> Caller:  # t
             headers={"WWW-Authenticate": 'Bearer realm="opcoord"'},
         )
     return caller
-

@@ -31,7 +31,15 @@ def serve(host: str, port: int) -> None:
 
     settings = get_settings()
     _run(migrate_url(settings.database_url))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio")
+    if not settings.admin_token:
+        token = _run(_bootstrap(settings))
+        if token:
+            click.echo("First start: created the coordinator account 'admin'. Its API token,")
+            click.echo("shown only now (use it as 'Authorization: Bearer <token>'):")
+            click.echo(token)
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
+    )
 
 
 @main.command()
@@ -66,8 +74,23 @@ def users_create(name: str, role: str, country: str | None) -> None:
             click.echo(f"error: {field}: {err['msg'].removeprefix('Value error, ')}", err=True)
         sys.exit(2)
     token = _run(_create_user(get_settings(), data))
-    click.echo(f"created {data.role.value} {data.username}" + (f" ({data.country})" if data.country else ""))
+    click.echo(
+        f"created {data.role.value} {data.username}"
+        + (f" ({data.country})" if data.country else "")
+    )
     click.echo(token)
+
+
+async def _bootstrap(settings: Settings) -> str | None:
+    from opcoord import auth
+    from opcoord.clock import Clock
+    from opcoord.db import Database, make_engine
+
+    db = Database(make_engine(settings.database_url))
+    try:
+        return await auth.bootstrap_admin(db, Clock().now())
+    finally:
+        await db.dispose()
 
 
 async def _create_user(settings: Settings, data: Any) -> str:
@@ -81,10 +104,13 @@ async def _create_user(settings: Settings, data: Any) -> str:
         db = Database(engine)
         try:
             _, token = await auth.create_user(
-                db, username=data.username, role=data.role, country=data.country,
+                db,
+                username=data.username,
+                role=data.role,
+                country=data.country,
                 now=Clock().now(),
             )
-        except auth.UsernameTaken:
+        except auth.UsernameTakenError:
             click.echo(f"error: username {data.username!r} is taken", err=True)
             sys.exit(1)
         return token

@@ -97,24 +97,24 @@ class Database:
 def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option(
-        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     return cfg
 
 
-def _upgrade(connection: sa.Connection, revision: str) -> None:
+def _alembic(connection: sa.Connection, revision: str, down: bool) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
-    command.upgrade(cfg, revision)
+    (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
     """Bring the schema to ``revision``. Safe when several servers start at once."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
-        await conn.run_sync(_upgrade, revision)
+            await conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY}
+            )
+        await conn.run_sync(_alembic, revision, down)
 
 
 async def migrate_url(url: str) -> None:

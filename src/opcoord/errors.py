@@ -1,4 +1,6 @@
-"""Client errors with one body shape: ``{"status_code", "detail", "errors": [{"field", "message"}]}``.
+"""Client errors with one body shape.
+
+``{"status_code", "detail", "errors": [{"field", "message"}]}``.
 
 Every 4xx names the offending field where there is one, so a contact point's tool can
 show the message next to what is wrong.
@@ -16,6 +18,9 @@ log = logging.getLogger(__name__)
 
 # Model-level validators name their field as "field: message".
 _FIELD_PREFIX = re.compile(r"^(?:Value error, )?(?P<field>[a-z_/\[\]0-9.]+): (?P<msg>.+)$", re.S)
+
+
+_INDEX = re.compile(r"\.(\d+)(?=\.|$|/)")
 
 
 class ClientError(HTTPException):
@@ -55,8 +60,10 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
             inner = match["field"]
             field = f"{field}.{inner}" if field and not field.endswith(inner) else inner
             message = match["msg"]
-        field = field.replace(".[", "[")
+        field = _INDEX.sub(r"[\1]", field).replace(".[", "[")
         message = message.removeprefix("Value error, ")
+        if not field:  # the error is about the body as a whole
+            field = "body"
         out.append({"field": field, "message": message})
     return out
 
@@ -66,8 +73,14 @@ def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> R
     # Litestar reports an unparsable body as a 400 without a key.
     if not errors:
         errors = [{"field": "body", "message": str(exc.detail)}]
-    status = 400 if "malformed" in str(exc.detail).lower() or "decode" in str(exc.detail).lower() else 422
-    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+    status = (
+        400
+        if "malformed" in str(exc.detail).lower() or "decode" in str(exc.detail).lower()
+        else 422
+    )
+    detail = "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+    )
     return Response(
         {"status_code": status, "detail": detail, "errors": errors},
         status_code=status,
@@ -83,7 +96,9 @@ def http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]
         # Litestar's own 400s (an unparsable body) carry no field: the body is at fault.
         errors = [{"field": "body", "message": exc.detail}] if exc.status_code in (400, 413) else []
     body["errors"] = errors
-    return Response(body, status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers)
+    return Response(
+        body, status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers
+    )
 
 
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -49,4 +49,9 @@ class RecordedEvent:
 
     def message(self) -> dict[str, Any]:
         """The websocket message for this event."""
-        return {"type": str(self.type), "seq": self.seq, "at": self.created_at.isoformat(), **self.payload}
+        return {
+            "type": str(self.type),
+            "seq": self.seq,
+            "at": self.created_at.isoformat(),
+            **self.payload,
+        }

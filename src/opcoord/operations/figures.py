@@ -53,11 +53,19 @@ async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
         "objects_seized_online": int(online),
     }
     out.update({name: int(value) for name, value in zip(SUMMED, sums, strict=True)})
-    out["estimated_value"] = await _grouped(session, Seizure.currency, Seizure.estimated_value,
-                                            sa.and_(current, Seizure.estimated_value.is_not(None)),
-                                            money)
-    out["objects_by_category"] = await _grouped(session, Seizure.category, Seizure.quantity, current, int)
-    out["objects_by_country"] = await _grouped(session, Seizure.country, Seizure.quantity, current, int)
+    out["estimated_value"] = await _grouped(
+        session,
+        Seizure.currency,
+        Seizure.estimated_value,
+        sa.and_(current, Seizure.estimated_value.is_not(None)),
+        money,
+    )
+    out["objects_by_category"] = await _grouped(
+        session, Seizure.category, Seizure.quantity, current, int
+    )
+    out["objects_by_country"] = await _grouped(
+        session, Seizure.country, Seizure.quantity, current, int
+    )
     return out
 
 
@@ -83,10 +91,15 @@ async def version_contribution(session: AsyncSession, version: ReturnVersion) ->
     ).one()
     out.update(seizures=int(n), objects_seized=int(objects), objects_seized_online=int(online))
     out["estimated_value"] = await _grouped(
-        session, Seizure.currency, Seizure.estimated_value,
-        sa.and_(this, Seizure.estimated_value.is_not(None)), Decimal,
+        session,
+        Seizure.currency,
+        Seizure.estimated_value,
+        sa.and_(this, Seizure.estimated_value.is_not(None)),
+        Decimal,
     )
-    out["objects_by_category"] = await _grouped(session, Seizure.category, Seizure.quantity, this, int)
+    out["objects_by_category"] = await _grouped(
+        session, Seizure.category, Seizure.quantity, this, int
+    )
     out["objects_by_country"] = {version.country: int(objects)} if objects else {}
     return out
 
@@ -114,8 +127,11 @@ def apply_delta(totals: dict[str, Any], change: dict[str, Any]) -> dict[str, Any
         if isinstance(value, dict):
             target = out.setdefault(key, {})
             for k, v in value.items():
-                target[k] = money(Decimal(str(target.get(k, 0))) + Decimal(str(v))) \
-                    if key == "estimated_value" else target.get(k, 0) + v
+                target[k] = (
+                    money(Decimal(str(target.get(k, 0))) + Decimal(str(v)))
+                    if key == "estimated_value"
+                    else target.get(k, 0) + v
+                )
                 if not target[k]:
                     del target[k]
             out[key] = dict(sorted(target.items()))
@@ -134,18 +150,23 @@ def day_status(
     return DayStatus.missing if now >= due else DayStatus.not_due
 
 
-async def completeness(
-    session: AsyncSession, op: Operation, now: datetime
-) -> dict[str, Any]:
+async def completeness(session: AsyncSession, op: Operation, now: datetime) -> dict[str, Any]:
     """Per country per day, for the days each country takes part."""
     participants = (
         await session.scalars(
-            sa.select(Participant).where(Participant.operation_id == op.id).order_by(Participant.country)
+            sa.select(Participant)
+            .where(Participant.operation_id == op.id)
+            .order_by(Participant.country)
         )
     ).all()
     rows = await session.execute(
-        sa.select(DailyReturn.country, DailyReturn.day, DailyReturn.first_late, ReturnVersion.nil_return)
-        .join(ReturnVersion, sa.and_(ReturnVersion.return_id == DailyReturn.id, ReturnVersion.is_current))
+        sa.select(
+            DailyReturn.country, DailyReturn.day, DailyReturn.first_late, ReturnVersion.nil_return
+        )
+        .join(
+            ReturnVersion,
+            sa.and_(ReturnVersion.return_id == DailyReturn.id, ReturnVersion.is_current),
+        )
         .where(DailyReturn.operation_id == op.id)
     )
     returned = {(c, d): (late, nil) for c, d, late, nil in rows.all()}

@@ -31,10 +31,17 @@ async def participant_count(session: AsyncSession, operation_id: int) -> int:
 
 def to_public(op: Operation, now: datetime, participants: int) -> OperationPublic:
     return OperationPublic(
-        code=op.code, name=op.name, lead=op.lead, partners=list(op.partners),
-        starts_on=op.starts_on, ends_on=op.ends_on, timezone=op.timezone,
-        daily_cutoff=op.daily_cutoff, status=calendar.status(op, now),
-        closed_at=op.closed_at, participants=participants,
+        code=op.code,
+        name=op.name,
+        lead=op.lead,
+        partners=list(op.partners),
+        starts_on=op.starts_on,
+        ends_on=op.ends_on,
+        timezone=op.timezone,
+        daily_cutoff=op.daily_cutoff,
+        status=calendar.status(op, now),
+        closed_at=op.closed_at,
+        participants=participants,
     )
 
 

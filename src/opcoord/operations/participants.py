@@ -24,8 +24,11 @@ def country_name(code: str) -> str:
 
 def to_public(p: Participant) -> ParticipantPublic:
     return ParticipantPublic(
-        country=p.country, name=country_name(p.country),
-        agencies=[Agency(a) for a in p.agencies], joins_on=p.joins_on, leaves_on=p.leaves_on,
+        country=p.country,
+        name=country_name(p.country),
+        agencies=[Agency(a) for a in p.agencies],
+        joins_on=p.joins_on,
+        leaves_on=p.leaves_on,
     )
 
 
@@ -50,15 +53,20 @@ async def add_participant(
         if taken is not None:
             raise conflict(f"{data.country} already takes part in {code}", "country")
         participant = Participant(
-            operation_id=op.id, country=data.country, agencies=[str(a) for a in data.agencies],
-            joins_on=joins_on, leaves_on=data.leaves_on, created_at=now,
+            operation_id=op.id,
+            country=data.country,
+            agencies=[str(a) for a in data.agencies],
+            joins_on=joins_on,
+            leaves_on=data.leaves_on,
+            created_at=now,
         )
         session.add(participant)
         public = to_public(participant)
         event = await record(
             session,
             ChangeEvent(
-                type=EventType.participant_added, stream_id=op.id,
+                type=EventType.participant_added,
+                stream_id=op.id,
                 payload={"participant": public.model_dump(mode="json")},
             ),
             now,
@@ -71,6 +79,8 @@ async def list_participants(db: Database, code: str) -> list[ParticipantPublic]:
     async with db.read() as session:
         op = await load(session, code)
         rows = await session.scalars(
-            sa.select(Participant).where(Participant.operation_id == op.id).order_by(Participant.country)
+            sa.select(Participant)
+            .where(Participant.operation_id == op.id)
+            .order_by(Participant.country)
         )
         return [to_public(p) for p in rows]

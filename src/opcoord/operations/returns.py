@@ -45,7 +45,9 @@ class Submitted:
 def content_hash(data: ReturnIn) -> str:
     """Identity of a return's content; the amendment reason is not content."""
     body = data.model_dump(mode="json", exclude={"amendment_reason"})
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -54,13 +56,15 @@ def parse_if_match(value: str | None) -> int | None:
         return None
     tag = value.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
-        raise invalid("If-Match", "If-Match must be a version number such as \"3\"")
+        raise invalid("If-Match", 'If-Match must be a version number such as "3"')
     return int(tag)
 
 
 async def _participant(session: AsyncSession, op: Operation, country: str) -> Participant:
     p = await session.scalar(
-        sa.select(Participant).where(Participant.operation_id == op.id, Participant.country == country)
+        sa.select(Participant).where(
+            Participant.operation_id == op.id, Participant.country == country
+        )
     )
     if p is None:
         raise not_found("country", f"{country} does not take part in operation {op.code}")
@@ -76,9 +80,7 @@ def check_day(op: Operation, p: Participant, day: date, now: datetime) -> None:
         raise invalid("day", f"{p.country} does not take part in {op.code} on {day}")
 
 
-async def _check_refs(
-    session: AsyncSession, op: Operation, country: str, data: ReturnIn
-) -> None:
+async def _check_refs(session: AsyncSession, op: Operation, country: str, data: ReturnIn) -> None:
     """A reference names one seizure across the operation: a second day may not reuse it."""
     refs = [s.ref for s in data.seizures]
     if not refs:
@@ -87,8 +89,10 @@ async def _check_refs(
         (
             await session.execute(
                 sa.select(Seizure.ref, Seizure.day).where(
-                    Seizure.operation_id == op.id, Seizure.country == country,
-                    Seizure.is_current, Seizure.ref.in_(refs),
+                    Seizure.operation_id == op.id,
+                    Seizure.country == country,
+                    Seizure.is_current,
+                    Seizure.ref.in_(refs),
                 )
             )
         ).all()
@@ -108,16 +112,27 @@ def _seizure_rows(data: ReturnIn, version: ReturnVersion) -> list[dict[str, Any]
             s.object_details.model_dump(exclude_none=True) or None if s.object_details else None
         )
         row.update(
-            version_id=version.id, operation_id=version.operation_id, country=version.country,
-            day=version.day, is_current=True, position=position,
+            version_id=version.id,
+            operation_id=version.operation_id,
+            country=version.country,
+            day=version.day,
+            is_current=True,
+            position=position,
         )
         rows.append({k: (str(v) if hasattr(v, "value") else v) for k, v in row.items()})
     return rows
 
 
 async def submit_return(
-    db: Database, hub: Hub, caller: Caller, code: str, country: str, day: date,
-    data: ReturnIn, if_match: int | None, now: datetime,
+    db: Database,
+    hub: Hub,
+    caller: Caller,
+    code: str,
+    country: str,
+    day: date,
+    data: ReturnIn,
+    if_match: int | None,
+    now: datetime,
 ) -> Submitted:
     digest = content_hash(data)
     try:
@@ -132,8 +147,15 @@ async def submit_return(
 
 
 async def _submit(
-    session: AsyncSession, caller: Caller, code: str, country: str, day: date,
-    data: ReturnIn, if_match: int | None, digest: str, now: datetime,
+    session: AsyncSession,
+    caller: Caller,
+    code: str,
+    country: str,
+    day: date,
+    data: ReturnIn,
+    if_match: int | None,
+    digest: str,
+    now: datetime,
 ) -> tuple[Submitted, list[RecordedEvent]]:
     op = await load(session, code, for_update=True)
     if calendar.status(op, now) is OperationStatus.closed:
@@ -143,14 +165,18 @@ async def _submit(
     due = calendar.due_at(op, day)
     ret = await session.scalar(
         sa.select(DailyReturn).where(
-            DailyReturn.operation_id == op.id, DailyReturn.country == country, DailyReturn.day == day
+            DailyReturn.operation_id == op.id,
+            DailyReturn.country == country,
+            DailyReturn.day == day,
         )
     )
     old: ReturnVersion | None = None
     first_country_report = False
     if ret is not None:
         old = await session.scalar(
-            sa.select(ReturnVersion).where(ReturnVersion.return_id == ret.id, ReturnVersion.is_current)
+            sa.select(ReturnVersion).where(
+                ReturnVersion.return_id == ret.id, ReturnVersion.is_current
+            )
         )
         assert old is not None
         if old.content_hash == digest:
@@ -173,23 +199,38 @@ async def _submit(
         if if_match is not None:
             raise precondition_failed(f"If-Match {if_match} given but no return exists yet")
         first_country_report = None is await session.scalar(
-            sa.select(DailyReturn.id).where(
-                DailyReturn.operation_id == op.id, DailyReturn.country == country
-            ).limit(1)
+            sa.select(DailyReturn.id)
+            .where(DailyReturn.operation_id == op.id, DailyReturn.country == country)
+            .limit(1)
         )
         ret = DailyReturn(
-            operation_id=op.id, country=country, day=day, current_version=0,
-            first_submitted_at=now, first_late=now > due, updated_at=now,
+            operation_id=op.id,
+            country=country,
+            day=day,
+            current_version=0,
+            first_submitted_at=now,
+            first_late=now > due,
+            updated_at=now,
         )
         session.add(ret)
         await session.flush()
     await _check_refs(session, op, country, data)
     version = ReturnVersion(
-        return_id=ret.id, operation_id=op.id, country=country, day=day,
-        version=(old.version + 1) if old else 1, is_current=True, nil_return=data.nil_return,
-        **data.counters.model_dump(), **data.facilitating_items.model_dump(),
-        notes=data.notes, amendment_reason=data.amendment_reason, late=now > due,
-        submitted_at=now, submitted_by=caller.id, content_hash=digest,
+        return_id=ret.id,
+        operation_id=op.id,
+        country=country,
+        day=day,
+        version=(old.version + 1) if old else 1,
+        is_current=True,
+        nil_return=data.nil_return,
+        **data.counters.model_dump(),
+        **data.facilitating_items.model_dump(),
+        notes=data.notes,
+        amendment_reason=data.amendment_reason,
+        late=now > due,
+        submitted_at=now,
+        submitted_by=caller.id,
+        content_hash=digest,
     )
     session.add(version)
     await session.flush()
@@ -198,7 +239,13 @@ async def _submit(
     ret.current_version = version.version
     ret.updated_at = now
     events = await _record_events(
-        session, op, ret, version, old, now, due,
+        session,
+        op,
+        ret,
+        version,
+        old,
+        now,
+        due,
         first_country_report=first_country_report,
     )
     public = await _public(session, op, version)
@@ -206,8 +253,15 @@ async def _submit(
 
 
 async def _record_events(
-    session: AsyncSession, op: Operation, ret: DailyReturn, new: ReturnVersion,
-    old: ReturnVersion | None, now: datetime, due: datetime, *, first_country_report: bool,
+    session: AsyncSession,
+    op: Operation,
+    ret: DailyReturn,
+    new: ReturnVersion,
+    old: ReturnVersion | None,
+    now: datetime,
+    due: datetime,
+    *,
+    first_country_report: bool,
 ) -> list[RecordedEvent]:
     assert op.id is not None
     change = figures.delta(
@@ -226,15 +280,22 @@ async def _record_events(
     else:
         kind = EventType.nil_return if new.nil_return else EventType.return_submitted
     payload = {
-        "operation": op.code, "country": new.country, "day": new.day.isoformat(),
-        "version": new.version, "late": new.late, "nil_return": new.nil_return,
-        "day_status": str(status), "delta": change,
+        "operation": op.code,
+        "country": new.country,
+        "day": new.day.isoformat(),
+        "version": new.version,
+        "late": new.late,
+        "nil_return": new.nil_return,
+        "day_status": str(status),
+        "delta": change,
         "amended": old is not None and now > due,
     }
     events = [await record(session, ChangeEvent(kind, op.id, payload, new.country), now)]
     old_refs = set()
     if old is not None:
-        old_refs = set(await session.scalars(sa.select(Seizure.ref).where(Seizure.version_id == old.id)))
+        old_refs = set(
+            await session.scalars(sa.select(Seizure.ref).where(Seizure.version_id == old.id))
+        )
     fresh = (
         await session.scalars(
             sa.select(Seizure).where(Seizure.version_id == new.id).order_by(Seizure.position)
@@ -242,22 +303,41 @@ async def _record_events(
     ).all()
     points = [_point(s) for s in fresh if s.ref not in old_refs]
     if points:
-        events.append(await record(session, ChangeEvent(
-            EventType.seizure_recorded, op.id,
-            {"operation": op.code, "country": new.country, "day": new.day.isoformat(),
-             "seizures": points},
-            new.country,
-        ), now))
+        events.append(
+            await record(
+                session,
+                ChangeEvent(
+                    EventType.seizure_recorded,
+                    op.id,
+                    {
+                        "operation": op.code,
+                        "country": new.country,
+                        "day": new.day.isoformat(),
+                        "seizures": points,
+                    },
+                    new.country,
+                ),
+                now,
+            )
+        )
     return events
 
 
 def _point(s: Seizure) -> dict[str, Any]:
     """What the live map needs of a seizure."""
     return {
-        "ref": s.ref, "category": s.category, "quantity": s.quantity, "place_type": s.place_type,
-        "place_name": s.place_name, "day": s.day.isoformat(), "country": s.country,
-        "conveyance": s.conveyance, "origin_country": s.origin_country,
-        "destination_country": s.destination_country, "lat": s.lat, "lon": s.lon,
+        "ref": s.ref,
+        "category": s.category,
+        "quantity": s.quantity,
+        "place_type": s.place_type,
+        "place_name": s.place_name,
+        "day": s.day.isoformat(),
+        "country": s.country,
+        "conveyance": s.conveyance,
+        "origin_country": s.origin_country,
+        "destination_country": s.destination_country,
+        "lat": s.lat,
+        "lon": s.lon,
     }
 
 
@@ -272,13 +352,20 @@ async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) 
     )
     username = await session.scalar(sa.select(User.username).where(User.id == version.submitted_by))
     return ReturnPublic(
-        operation=op.code, country=version.country, day=version.day, version=version.version,
-        current_version=int(current or version.version), nil_return=version.nil_return,
+        operation=op.code,
+        country=version.country,
+        day=version.day,
+        version=version.version,
+        current_version=int(current or version.version),
+        nil_return=version.nil_return,
         counters={c: getattr(version, c) for c in COUNTERS},  # type: ignore[arg-type]
         facilitating_items={f: getattr(version, f) for f in FACILITATING},  # type: ignore[arg-type]
         seizures=[SeizurePublic.model_validate(s, from_attributes=True) for s in seizures],
-        notes=version.notes, amendment_reason=version.amendment_reason, late=version.late,
-        submitted_at=version.submitted_at, submitted_by=username or "",
+        notes=version.notes,
+        amendment_reason=version.amendment_reason,
+        late=version.late,
+        submitted_at=version.submitted_at,
+        submitted_by=username or "",
         due_at=calendar.due_at(op, version.day),
     )
 
@@ -291,8 +378,11 @@ async def get_return(
         stmt = (
             sa.select(ReturnVersion)
             .join(DailyReturn, DailyReturn.id == ReturnVersion.return_id)
-            .where(DailyReturn.operation_id == op.id, DailyReturn.country == country,
-                   DailyReturn.day == day)
+            .where(
+                DailyReturn.operation_id == op.id,
+                DailyReturn.country == country,
+                DailyReturn.day == day,
+            )
         )
         stmt = stmt.where(
             ReturnVersion.version == version if version is not None else ReturnVersion.is_current
@@ -308,16 +398,31 @@ async def list_versions(db: Database, code: str, country: str, day: date) -> lis
     async with db.read() as session:
         op = await load(session, code)
         rows = await session.execute(
-            sa.select(ReturnVersion.version, ReturnVersion.submitted_at, ReturnVersion.late,
-                      ReturnVersion.nil_return, ReturnVersion.amendment_reason, User.username)
+            sa.select(
+                ReturnVersion.version,
+                ReturnVersion.submitted_at,
+                ReturnVersion.late,
+                ReturnVersion.nil_return,
+                ReturnVersion.amendment_reason,
+                User.username,
+            )
             .join(DailyReturn, DailyReturn.id == ReturnVersion.return_id)
             .join(User, User.id == ReturnVersion.submitted_by)
-            .where(DailyReturn.operation_id == op.id, DailyReturn.country == country,
-                   DailyReturn.day == day)
+            .where(
+                DailyReturn.operation_id == op.id,
+                DailyReturn.country == country,
+                DailyReturn.day == day,
+            )
             .order_by(ReturnVersion.version)
         )
         return [
-            {"version": v, "submitted_at": at, "late": late, "nil_return": nil,
-             "amendment_reason": reason, "submitted_by": who}
+            {
+                "version": v,
+                "submitted_at": at,
+                "late": late,
+                "nil_return": nil,
+                "amendment_reason": reason,
+                "submitted_by": who,
+            }
             for v, at, late, nil, reason, who in rows.all()
         ]

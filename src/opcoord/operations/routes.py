@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import pycountry
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
@@ -14,7 +15,7 @@ from opcoord.auth import Caller
 from opcoord.db import Database
 from opcoord.errors import conflict, invalid
 from opcoord.live.hub import Hub
-from opcoord.operations import access, figures, operations, participants, returns
+from opcoord.operations import access, calendar, figures, operations, participants, returns
 from opcoord.operations.models import User
 from opcoord.operations.operations import load
 from opcoord.operations.schemas import (
@@ -53,8 +54,12 @@ COMMON = {
     403: _err("The caller's role or country does not allow this"),
     413: _err("Request body too large"),
 }
-WRITE = {**COMMON, 400: _err("Malformed request"), 409: _err("State conflict"),
-         422: _err("Invalid content; `errors` names each offending field")}
+WRITE = {
+    **COMMON,
+    400: _err("Malformed request"),
+    409: _err("State conflict"),
+    422: _err("Invalid content; `errors` names each offending field"),
+}
 
 
 async def provide_db(request: Request[Any, Any, Any]) -> Database:
@@ -94,7 +99,7 @@ Day = Annotated[date, PathParameter(description="The operation day (local date)"
 
 def _country(value: str) -> str:
     code = value.upper()
-    if len(code) != 2 or participants.pycountry.countries.get(alpha_2=code) is None:
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         raise invalid("country", f"'{value}' is not an ISO 3166-1 alpha-2 country code")
     return code
 
@@ -104,8 +109,9 @@ class OperationController(Controller):
     tags = ["operations"]
 
     @post("/", responses=WRITE, summary="Create an operation")
-    async def create(self, caller: CallerDep, db: DbDep, now: NowDep,
-                     data: JSONBody[OperationCreate]) -> OperationPublic:
+    async def create(
+        self, caller: CallerDep, db: DbDep, now: NowDep, data: JSONBody[OperationCreate]
+    ) -> OperationPublic:
         access.require_coordinator(caller)
         return await operations.create_operation(db, data, now)
 
@@ -114,39 +120,66 @@ class OperationController(Controller):
         access.require_operations_reader(caller)
         return await operations.list_operations(db, now)
 
-    @get("/{code:str}", responses={**COMMON, 404: _err("No such operation")}, summary="One operation")
+    @get(
+        "/{code:str}", responses={**COMMON, 404: _err("No such operation")}, summary="One operation"
+    )
     async def one(self, caller: CallerDep, db: DbDep, now: NowDep, code: Code) -> OperationPublic:
         access.require_operations_reader(caller)
         return await operations.get_operation(db, code, now)
 
-    @post("/{code:str}/participants", responses={**WRITE, 404: _err("No such operation")},
-          summary="Add a participating country")
-    async def add_participant(self, caller: CallerDep, db: DbDep, hub: HubDep, now: NowDep,
-                              code: Code, data: JSONBody[ParticipantCreate]) -> ParticipantPublic:
+    @post(
+        "/{code:str}/participants",
+        responses={**WRITE, 404: _err("No such operation")},
+        summary="Add a participating country",
+    )
+    async def add_participant(
+        self,
+        caller: CallerDep,
+        db: DbDep,
+        hub: HubDep,
+        now: NowDep,
+        code: Code,
+        data: JSONBody[ParticipantCreate],
+    ) -> ParticipantPublic:
         access.require_coordinator(caller)
         return await participants.add_participant(db, hub, code, data, now)
 
-    @get("/{code:str}/participants", responses={**COMMON, 404: _err("No such operation")},
-         summary="Participating countries")
-    async def list_participants(self, caller: CallerDep, db: DbDep,
-                                code: Code) -> list[ParticipantPublic]:
+    @get(
+        "/{code:str}/participants",
+        responses={**COMMON, 404: _err("No such operation")},
+        summary="Participating countries",
+    )
+    async def list_participants(
+        self, caller: CallerDep, db: DbDep, code: Code
+    ) -> list[ParticipantPublic]:
         access.require_figures_reader(caller)
         return await participants.list_participants(db, code)
 
-    @get("/{code:str}/summary", responses={**COMMON, 404: _err("No such operation")},
-         summary="Running totals over the current version of every return")
+    @get(
+        "/{code:str}/summary",
+        responses={**COMMON, 404: _err("No such operation")},
+        summary="Running totals over the current version of every return",
+    )
     async def summary(self, caller: CallerDep, db: DbDep, now: NowDep, code: Code) -> Summary:
         access.require_figures_reader(caller)
         async with db.read() as session:
             op = await load(session, code)
             totals = await figures.totals(session, op)
-        return Summary(operation=op.code, status=operations.calendar.status(op, now), as_of=now,
-                       totals=Totals(**totals))
+        return Summary(
+            operation=op.code,
+            status=calendar.status(op, now),
+            as_of=now,
+            totals=Totals(**totals),
+        )
 
-    @get("/{code:str}/completeness", responses={**COMMON, 404: _err("No such operation")},
-         summary="Per country per day: submitted, nil, late, missing or not_due")
-    async def completeness(self, caller: CallerDep, db: DbDep, now: NowDep,
-                           code: Code) -> Completeness:
+    @get(
+        "/{code:str}/completeness",
+        responses={**COMMON, 404: _err("No such operation")},
+        summary="Per country per day: submitted, nil, late, missing or not_due",
+    )
+    async def completeness(
+        self, caller: CallerDep, db: DbDep, now: NowDep, code: Code
+    ) -> Completeness:
         access.require_coordinator(caller)
         async with db.read() as session:
             op = await load(session, code)
@@ -167,14 +200,24 @@ class ReturnController(Controller):
         summary="Submit or replace a daily return",
         description="201 for the first version, 200 for a new version or an identical "
         "resubmission (which creates no version). After the due time a new version needs "
-        "`amendment_reason`. `If-Match: \"N\"` refuses the write with 412 unless N is current.",
-        responses={**WRITE, 201: ResponseSpec(ReturnPublic, description="First version created"),
-                   404: _err("No such operation, or the country does not take part"),
-                   412: _err("If-Match names a version that is no longer current")},
+        '`amendment_reason`. `If-Match: "N"` refuses the write with 412 unless N is current.',
+        responses={
+            **WRITE,
+            201: ResponseSpec(ReturnPublic, description="First version created"),
+            404: _err("No such operation, or the country does not take part"),
+            412: _err("If-Match names a version that is no longer current"),
+        },
     )
     async def submit(
-        self, caller: CallerDep, db: DbDep, hub: HubDep, now: NowDep, code: Code,
-        country: Country, day: Day, data: JSONBody[ReturnIn],
+        self,
+        caller: CallerDep,
+        db: DbDep,
+        hub: HubDep,
+        now: NowDep,
+        code: Code,
+        country: Country,
+        day: Day,
+        data: JSONBody[ReturnIn],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match", required=False)] = None,
     ) -> Response[ReturnPublic]:
         country = _country(country)
@@ -188,10 +231,18 @@ class ReturnController(Controller):
             headers={"ETag": f'"{result.ret.version}"'},
         )
 
-    @get("/", summary="The current version of a daily return (or ?version=N)",
-         responses={**COMMON, 404: _err("No such return or version")})
+    @get(
+        "/",
+        summary="The current version of a daily return (or ?version=N)",
+        responses={**COMMON, 404: _err("No such return or version")},
+    )
     async def read(
-        self, caller: CallerDep, db: DbDep, code: Code, country: Country, day: Day,
+        self,
+        caller: CallerDep,
+        db: DbDep,
+        code: Code,
+        country: Country,
+        day: Day,
         version: Annotated[int | None, QueryParameter(ge=1, required=False)] = None,
     ) -> Response[ReturnPublic]:
         country = _country(country)
@@ -199,10 +250,14 @@ class ReturnController(Controller):
         ret = await returns.get_return(db, code, country, day, version)
         return Response(ret, headers={"ETag": f'"{ret.version}"'})
 
-    @get("/versions", summary="Every version of a daily return",
-         responses={**COMMON, 404: _err("No such operation")})
-    async def versions(self, caller: CallerDep, db: DbDep, code: Code, country: Country,
-                       day: Day) -> list[dict[str, Any]]:
+    @get(
+        "/versions",
+        summary="Every version of a daily return",
+        responses={**COMMON, 404: _err("No such operation")},
+    )
+    async def versions(
+        self, caller: CallerDep, db: DbDep, code: Code, country: Country, day: Day
+    ) -> list[dict[str, Any]]:
         country = _country(country)
         access.require_country_access(caller, country)
         return await returns.list_versions(db, code, country, day)
@@ -213,25 +268,32 @@ class UserController(Controller):
     tags = ["accounts"]
 
     @post("/", responses=WRITE, summary="Create an account; the token is shown once")
-    async def create(self, caller: CallerDep, db: DbDep, now: NowDep,
-                     data: JSONBody[UserCreate]) -> UserCreated:
+    async def create(
+        self, caller: CallerDep, db: DbDep, now: NowDep, data: JSONBody[UserCreate]
+    ) -> UserCreated:
         access.require_coordinator(caller)
         try:
             user, token = await auth.create_user(
                 db, username=data.username, role=data.role, country=data.country, now=now
             )
-        except auth.UsernameTaken:
+        except auth.UsernameTakenError:
             raise conflict(f"username {data.username!r} is taken", "username") from None
-        return UserCreated(username=user.username, role=data.role, country=user.country,
-                           created_at=user.created_at, token=token)
+        return UserCreated(
+            username=user.username,
+            role=data.role,
+            country=user.country,
+            created_at=user.created_at,
+            token=token,
+        )
 
     @get("/me", responses=COMMON, summary="The signed-in account")
     async def me(self, caller: CallerDep, db: DbDep) -> UserPublic:
         async with db.read() as session:
             user = await session.get(User, caller.id)
         assert user is not None
-        return UserPublic(username=user.username, role=user.role, country=user.country,
-                          created_at=user.created_at)
+        return UserPublic(
+            username=user.username, role=user.role, country=user.country, created_at=user.created_at
+        )
 
 
 ROUTES = [OperationController, ReturnController, UserController]

@@ -9,6 +9,7 @@ import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -51,13 +52,21 @@ def _timezone(value: str) -> str:
     return value
 
 
+def _whole_number(value: Any) -> Any:
+    # Checked before pydantic's coercion, which the framework runs in lax mode:
+    # a count is a JSON integer, never true, 1.0 or "1".
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
 CountryCode = Annotated[
     str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country)
 ]
 CurrencyCode = Annotated[
     str, StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)
 ]
-Count = Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)]
+Count = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1_000_000_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
@@ -76,9 +85,9 @@ class OperationCreate(Strict):
     )
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     lead: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    partners: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=50
-    )
+    partners: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    ] = Field(default_factory=list, max_length=50)
     starts_on: date
     ends_on: date
     timezone: Annotated[str, AfterValidator(_timezone)] = Field(
@@ -202,7 +211,7 @@ class SeizureIn(Strict):
     hs_code: Annotated[str, StringConstraints(pattern=r"^97\d{2}(\d{2}){0,2}$")] | None = Field(
         default=None, description="HS chapter 97 code: 4, 6 or 8 digits."
     )
-    quantity: Annotated[int, Field(ge=1, le=100_000_000, strict=True)]
+    quantity: Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=100_000_000)]
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
     place_type: PlaceType
     place_name: ShortText = ""
@@ -213,7 +222,9 @@ class SeizureIn(Strict):
     origin_country: CountryCode | None = None
     departure_country: CountryCode | None = None
     destination_country: CountryCode | None = None
-    estimated_value: Annotated[Decimal, Field(ge=0, le=10**15, decimal_places=2, allow_inf_nan=False)] | None = None
+    estimated_value: (
+        Annotated[Decimal, Field(ge=0, le=10**15, decimal_places=2, allow_inf_nan=False)] | None
+    ) = None
     currency: CurrencyCode | None = None
     agency: Agency | None = None
     detection: Detection | None = None
@@ -237,7 +248,9 @@ class ReturnIn(Strict):
     facilitating_items: FacilitatingItems = Field(default_factory=FacilitatingItems)
     seizures: list[SeizureIn] = Field(default_factory=list, max_length=5000)
     notes: Annotated[str, StringConstraints(max_length=4000)] = ""
-    amendment_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    amendment_reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None
+    ) = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "ReturnIn":
@@ -259,6 +272,16 @@ class ReturnIn(Strict):
 
 class SeizurePublic(SeizureIn):
     model_config = ConfigDict(extra="ignore")
+
+    estimated_value: int | float | None = None  # type: ignore[assignment]
+
+    @field_validator("estimated_value", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> int | float | None:
+        if value is None:
+            return None
+        dec = Decimal(value)
+        return int(dec) if dec == dec.to_integral_value() else float(dec)
 
 
 class ReturnPublic(BaseModel):

@@ -1,0 +1,148 @@
+"""Every API endpoint × every role: who may do what (decided in operations/access.py)."""
+
+import re
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from conftest import ADMIN, Api
+
+ROLES = ["coordinator", "ncp_own", "ncp_other", "partner", "anonymous", "bad_token"]
+DAY = "/api/operations/PANDORA-X/returns/ES/2026-06-09"
+
+# (method, route template, concrete path, body) -> expected status per role
+MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
+    (
+        "POST",
+        "/api/operations",
+        "/api/operations",
+        {
+            "code": "OP-NEW",
+            "name": "n",
+            "lead": "l",
+            "starts_on": "2026-06-01",
+            "ends_on": "2026-06-02",
+            "timezone": "UTC",
+            "daily_cutoff": "10:00",
+        },
+        {"coordinator": 201, "ncp_own": 403, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations",
+        "/api/operations",
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 200, "partner": 200},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}",
+        "/api/operations/PANDORA-X",
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 200, "partner": 200},
+    ),
+    (
+        "POST",
+        "/api/operations/{code}/participants",
+        "/api/operations/PANDORA-X/participants",
+        {"country": "PT", "agencies": ["police"]},
+        {"coordinator": 201, "ncp_own": 403, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/participants",
+        "/api/operations/PANDORA-X/participants",
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/summary",
+        "/api/operations/PANDORA-X/summary",
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/completeness",
+        "/api/operations/PANDORA-X/completeness",
+        None,
+        {"coordinator": 200, "ncp_own": 403, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "PUT",
+        "/api/operations/{code}/returns/{country}/{day}",
+        DAY,
+        {"nil_return": True},
+        {"coordinator": 201, "ncp_own": 201, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/returns/{country}/{day}",
+        DAY,
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/returns/{country}/{day}/versions",
+        DAY + "/versions",
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "POST",
+        "/api/users",
+        "/api/users",
+        {"username": "new-user", "role": "partner"},
+        {"coordinator": 201, "ncp_own": 403, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/users/me",
+        "/api/users/me",
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 200, "partner": 200},
+    ),
+]
+
+
+def test_matrix_covers_every_api_route(client: TestClient[Any]) -> None:
+    served = {
+        (method, re.sub(r":\w+}", "}", route.path))
+        for route in client.app.routes
+        if route.path.startswith("/api")
+        for method in getattr(route, "methods", set()) - {"OPTIONS", "HEAD"}
+    }
+    covered = {(m, t) for m, t, *_ in MATRIX}
+    assert served == covered
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "template", "path", "body", "expect"),
+    MATRIX,
+    ids=[f"{m} {t}" for m, t, *_ in MATRIX],
+)
+def test_role_on_endpoint(
+    api: Api, role: str, method: str, template: str, path: str, body: Any, expect: dict[str, int]
+) -> None:
+    api.operation()
+    api.participant("ES")
+    api.participant("FR")
+    headers = {
+        "coordinator": ADMIN,
+        "ncp_own": api.user("es", "ncp", "ES"),
+        "ncp_other": api.user("fr", "ncp", "FR"),
+        "partner": api.user("unesco", "partner"),
+        "anonymous": {},
+        "bad_token": {"Authorization": "Bearer not-a-token"},
+    }[role]
+    if method == "GET" and "/returns/" in path:
+        assert api.put_return("ES", "2026-06-09", {"nil_return": True}, ADMIN).status_code == 201
+    r = api.client.request(method, path, json=body, headers=headers)
+    want = expect.get(role, 401)
+    assert r.status_code == want, (role, method, path, r.text)
+    if want == 401:
+        assert r.headers.get("www-authenticate", "").startswith("Bearer")
