@@ -1,0 +1,100 @@
+"""Seizures as CSV, streamed in chunks (header first) for a large operation.
+
+Formula injection: a spreadsheet opening the file runs any cell that starts with
+``= + - @`` (and, in some, TAB or CR) as a formula. Such *text* cells get a leading
+apostrophe, the convention Excel and LibreOffice themselves use for "this is text"
+(OWASP's CSV-injection advice). Numbers are written as numbers and never prefixed, so a
+longitude of -3.7 stays -3.7; only strings such as a reference ``"=HYPERLINK(...)"``
+become ``"'=HYPERLINK(...)"``. Consumers that need the raw text should use the XLSX
+export, where such strings are stored as text cells without any prefix.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Literal
+
+Kind = Literal["text", "int", "num", "date", "bool"]
+
+#: Export columns of one seizure, in order, with the kind of value each holds.
+SEIZURE_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("country", "text"),
+    ("day", "date"),
+    ("ref", "text"),
+    ("category", "text"),
+    ("hs_code", "text"),  # a code, not a quantity: "9705" keeps any leading zero as text
+    ("quantity", "int"),
+    ("description", "text"),
+    ("place_type", "text"),
+    ("place_name", "text"),
+    ("lat", "num"),
+    ("lon", "num"),
+    ("conveyance", "text"),
+    ("online", "bool"),
+    ("origin_country", "text"),
+    ("departure_country", "text"),
+    ("destination_country", "text"),
+    ("estimated_value", "num"),
+    ("currency", "text"),
+)
+#: Columns left out of the partner edition (case references and free text).
+PARTNER_OMITTED = frozenset({"ref", "description"})
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_CHUNK_ROWS = 2_000
+
+
+def seizure_columns(audience: str = "full") -> list[tuple[str, Kind]]:
+    """The columns exported for ``audience`` ("full" or "partner")."""
+    if audience not in ("full", "partner"):
+        raise ValueError(f"unknown audience {audience!r}")
+    if audience == "full":
+        return list(SEIZURE_COLUMNS)
+    return [(name, kind) for name, kind in SEIZURE_COLUMNS if name not in PARTNER_OMITTED]
+
+
+def neutralise(text: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would otherwise evaluate."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _cell(value: Any) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def iter_seizures_csv(
+    seizures: Iterable[Mapping[str, Any]], *, audience: str = "full"
+) -> Iterator[str]:
+    """Yield the CSV text of ``seizures``: the header row, then chunks of rows.
+
+    RFC 4180 (comma, double quotes, CRLF). Keys outside :data:`SEIZURE_COLUMNS` are
+    ignored; ``audience="partner"`` drops the ``ref`` and ``description`` columns.
+    """
+    names = [name for name, _ in seizure_columns(audience)]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(names)
+    yield buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    pending = 0
+    for row in seizures:
+        writer.writerow([_cell(row.get(name)) for name in names])
+        pending += 1
+        if pending == _CHUNK_ROWS:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+            pending = 0
+    if pending:
+        yield buf.getvalue()
