@@ -20,7 +20,9 @@ from opcoord.config import Settings, get_settings
 from opcoord.db import Database, make_engine
 from opcoord.errors import http_handler, internal_handler, validation_handler
 from opcoord.live.hub import Hub
+from opcoord.operations.report_routes import ROUTES as REPORT_ROUTES
 from opcoord.operations.routes import DEPENDENCIES, ROUTES
+from opcoord.scheduler import scheduler_lifespan
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
         path="/swagger",
     )
-    handlers: list[Any] = [health, *ROUTES]
+    handlers: list[Any] = [health, *ROUTES, *REPORT_ROUTES]
     if static.is_dir():
         handlers.append(
             create_static_files_router(
@@ -72,7 +74,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
-        lifespan=[lifespan],
+        # The scheduler's lifespan runs inside the first one: it needs app.state.db.
+        lifespan=[lifespan, scheduler_lifespan],
         exception_handlers={
             ValidationException: validation_handler,
             HTTPException: http_handler,

@@ -1,0 +1,5 @@
+"""Report endpoints (work in progress)."""
+
+from typing import Any
+
+ROUTES: list[Any] = []
