@@ -11,7 +11,10 @@ from litestar.config.app import AppConfig
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy.engine import make_url
 
 from opcoord import __version__
 from opcoord.auth import ensure_admin
@@ -20,8 +23,11 @@ from opcoord.config import Settings, get_settings
 from opcoord.db import Database, make_engine
 from opcoord.errors import http_handler, internal_handler, validation_handler
 from opcoord.live.hub import Hub
+from opcoord.live.pump import LivePump
+from opcoord.live.routes import live
 from opcoord.operations.report_routes import ROUTES as REPORT_ROUTES
 from opcoord.operations.routes import DEPENDENCIES, ROUTES
+from opcoord.pages import PAGES
 from opcoord.scheduler import scheduler_lifespan
 
 log = logging.getLogger(__name__)
@@ -34,6 +40,14 @@ def frontend_dir(settings: Settings) -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "frontend"
+
+
+def listen_dsn(database_url: str) -> str | None:
+    """The asyncpg DSN for LISTEN, on PostgreSQL; None on SQLite (one process)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return None
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @get("/health", include_in_schema=False, media_type=MediaType.JSON)
@@ -50,11 +64,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # Engines belong to the loop that runs the app: create them here, not at import.
         db = Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
         app.state.db = db
+        pump = LivePump(db, app.state.hub, listen_dsn=listen_dsn(settings.database_url))
+        app.state.pump = pump
         try:
             if settings.admin_token:
                 await ensure_admin(db, settings.admin_token, clock.now())
+            await pump.start()
             yield
         finally:
+            await pump.stop()
             await db.dispose()
 
     static = frontend_dir(settings)
@@ -64,7 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
         path="/swagger",
     )
-    handlers: list[Any] = [health, *ROUTES, *REPORT_ROUTES]
+    handlers: list[Any] = [health, live, *PAGES, *ROUTES, *REPORT_ROUTES]
     if static.is_dir():
         handlers.append(
             create_static_files_router(
@@ -89,6 +107,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             render_plugins=[swagger],
         ),
         request_max_body_size=settings.max_body_bytes,
+        template_config=TemplateConfig(directory=static / "templates", engine=JinjaTemplateEngine),
         on_app_init=[_keep_settings(settings, clock)],
     )
     app.state.settings = settings

@@ -12,7 +12,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
 
 from opcoord.db import Database
 from opcoord.operations.enums import Role
@@ -100,8 +99,9 @@ async def bootstrap_admin(db: Database, now: datetime) -> str | None:
     if exists is not None:
         return None
     try:
-        _, token = await create_user(db, username="admin", role=Role.coordinator, country=None,
-                                     now=now)
+        _, token = await create_user(
+            db, username="admin", role=Role.coordinator, country=None, now=now
+        )
     except UsernameTakenError:
         return None
     return token
@@ -121,14 +121,3 @@ def bearer_token(connection: ASGIConnection) -> str | None:  # type: ignore[type
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-async def authenticate(connection: ASGIConnection, db: Database) -> Caller:  # type: ignore[type-arg]
-    token = bearer_token(connection)
-    caller = await caller_for_token(db, token) if token else None
-    if caller is None:
-        raise NotAuthorizedException(
-            "a valid API token is required: Authorization: Bearer <token>",
-            headers={"WWW-Authenticate": 'Bearer realm="opcoord"'},
-        )
-    return caller

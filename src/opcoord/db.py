@@ -90,6 +90,26 @@ class Database:
         async with self._write_lock, self.sessionmaker() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A session whose reads all see one state of the database.
+
+        PostgreSQL: a REPEATABLE READ read-only transaction. SQLite: reads under the
+        write lock, so no write of this process lands between them.
+        """
+        if self._write_lock is None:
+            async with self.sessionmaker() as session, session.begin():
+                await session.connection(
+                    execution_options={
+                        "isolation_level": "REPEATABLE READ",
+                        "postgresql_readonly": True,
+                    }
+                )
+                yield session
+            return
+        async with self._write_lock, self.sessionmaker() as session:
+            yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -107,7 +127,7 @@ def _alembic(connection: sa.Connection, revision: str, down: bool) -> None:
     (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
+async def migrate(engine: AsyncEngine, revision: str = "heads", *, down: bool = False) -> None:
     """Bring the schema to ``revision``. Safe when several servers start at once."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":

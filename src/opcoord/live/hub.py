@@ -1,18 +1,16 @@
-"""Fans committed events out to the subscribers of this process.
+"""Fans committed events out to the websocket subscribers of this process.
 
-Actions call ``publish`` after their transaction commits. Each subscriber has a bounded
-queue: a subscriber that falls behind is dropped rather than slowing the others, and
-resumes from the event log with ``since``.
+Each subscriber has a bounded queue: one that falls behind is dropped rather than
+slowing the others (``deliver`` never waits), and resumes from the event log with
+``since``. Actions call ``publish`` after their commit; with a pump attached that only
+nudges the pump, which reads the log and delivers in sequence order.
 """
 
 import asyncio
-import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from opcoord.live.events import RecordedEvent
-
-log = logging.getLogger(__name__)
 
 
 class Subscription:
@@ -28,11 +26,15 @@ class Subscription:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
-            # Too far behind: stop feeding it and let it reconnect with ``since``.
+            # Too far behind: stop feeding it, and wake its sender with a final None.
             self.dropped = True
             self.hub.unsubscribe(self)
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)
 
     async def get(self) -> RecordedEvent | None:
+        """The next event; None once the subscription was dropped for falling behind."""
         return await self.queue.get()
 
     def close(self) -> None:
@@ -42,6 +44,7 @@ class Subscription:
 class Hub:
     def __init__(self, backlog: int = 256) -> None:
         self.backlog = backlog
+        self.on_publish: Callable[[int], None] | None = None
         self._subscribers: dict[int, set[Subscription]] = defaultdict(set)
 
     def subscribe(self, stream_id: int) -> Subscription:
@@ -50,14 +53,21 @@ class Hub:
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
-        self._subscribers[sub.stream_id].discard(sub)
+        subs = self._subscribers.get(sub.stream_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subscribers[sub.stream_id]
 
     def subscribers(self, stream_id: int) -> int:
-        return len(self._subscribers[stream_id])
+        return len(self._subscribers.get(stream_id, ()))
 
     async def publish(self, events: Iterable[RecordedEvent]) -> None:
         for event in events:
-            self.deliver(event)
+            if self.on_publish is not None:
+                self.on_publish(event.stream_id)
+            else:
+                self.deliver(event)
 
     def deliver(self, event: RecordedEvent) -> None:
         for sub in list(self._subscribers.get(event.stream_id, ())):

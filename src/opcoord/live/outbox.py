@@ -27,8 +27,16 @@ async def next_seq(session: AsyncSession, stream_id: int) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
+# Carries only the stream id: NOTIFY payloads are limited to 8000 bytes, and every
+# instance reads the events themselves from the log.
+CHANNEL = "opcoord_live"
+
+
 async def record(session: AsyncSession, event: ChangeEvent, now: datetime) -> RecordedEvent:
     seq = await next_seq(session, event.stream_id)
+    if session.bind.dialect.name == "postgresql":
+        # Inside the transaction: PostgreSQL delivers it on commit, and never on rollback.
+        await session.execute(sa.select(sa.func.pg_notify(CHANNEL, str(event.stream_id))))
     session.add(
         LiveEvent(
             stream_id=event.stream_id,

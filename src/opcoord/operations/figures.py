@@ -12,18 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opcoord.live.snapshot import money
 from opcoord.operations import calendar
 from opcoord.operations.enums import COUNTERS, FACILITATING, DayStatus
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 
 SUMMED = COUNTERS + FACILITATING
 _ONLINE = sa.or_(Seizure.online.is_(True), Seizure.place_type == "online")
-
-
-def money(value: Decimal | int | float | None) -> int | float:
-    """A sum of values for JSON: an integer when whole, else a two-decimal number."""
-    dec = Decimal(value or 0).quantize(Decimal("0.01"))
-    return int(dec) if dec == dec.to_integral_value() else float(dec)
 
 
 async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
@@ -117,26 +112,6 @@ def delta(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
                 out[key] = dict(sorted(diff.items()))
         elif value - old.get(key, 0):
             out[key] = value - old.get(key, 0)
-    return out
-
-
-def apply_delta(totals: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
-    """Totals with a delta applied: what a dashboard does with each event."""
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in totals.items()}
-    for key, value in change.items():
-        if isinstance(value, dict):
-            target = out.setdefault(key, {})
-            for k, v in value.items():
-                target[k] = (
-                    money(Decimal(str(target.get(k, 0))) + Decimal(str(v)))
-                    if key == "estimated_value"
-                    else target.get(k, 0) + v
-                )
-                if not target[k]:
-                    del target[k]
-            out[key] = dict(sorted(target.items()))
-        else:
-            out[key] = out.get(key, 0) + value
     return out
 
 

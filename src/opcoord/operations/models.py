@@ -170,3 +170,17 @@ class Seizure(SQLModel, table=True):
     export_certificate: bool | None = None
     stolen_db_match: bool | None = None
     object_details: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+
+
+class BrowserSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept."""
+
+    __tablename__ = "browser_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    # Sent back by the page with every write (X-CSRF-Token): a cross-site form cannot know it.
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime
+    expires_at: datetime

@@ -4,15 +4,16 @@ from datetime import datetime
 
 import pycountry
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from opcoord.db import Database
 from opcoord.errors import conflict, invalid
 from opcoord.live.events import ChangeEvent, EventType
 from opcoord.live.hub import Hub
 from opcoord.live.outbox import record
-from opcoord.operations import calendar
+from opcoord.operations import calendar, figures
 from opcoord.operations.enums import Agency, OperationStatus
-from opcoord.operations.models import Participant
+from opcoord.operations.models import Operation, Participant
 from opcoord.operations.operations import load
 from opcoord.operations.schemas import ParticipantCreate, ParticipantPublic
 
@@ -62,17 +63,40 @@ async def add_participant(
         )
         session.add(participant)
         public = to_public(participant)
+        last = participant.leaves_on or op.ends_on
+        cells = {
+            d.isoformat(): str(
+                figures.day_status(
+                    returned=False, first_late=False, nil=False, due=calendar.due_at(op, d), now=now
+                )
+            )
+            for d in calendar.days(joins_on, last)
+        }
         event = await record(
             session,
             ChangeEvent(
                 type=EventType.participant_added,
                 stream_id=op.id,
-                payload={"participant": public.model_dump(mode="json")},
+                payload={
+                    "operation": op.code,
+                    "participant": public.model_dump(mode="json"),
+                    "completeness": cells,
+                    "delta": {"countries_participating": 1},
+                },
             ),
             now,
         )
     await hub.publish([event])
     return public
+
+
+async def is_participant(session: AsyncSession, op: Operation, country: str | None) -> bool:
+    found = await session.scalar(
+        sa.select(Participant.id).where(
+            Participant.operation_id == op.id, Participant.country == country
+        )
+    )
+    return found is not None
 
 
 async def list_participants(db: Database, code: str) -> list[ParticipantPublic]:

@@ -10,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 from pydantic import BaseModel
 
-from opcoord import auth
+from opcoord import auth, sessions
 from opcoord.auth import Caller
 from opcoord.db import Database
 from opcoord.errors import conflict, invalid
@@ -78,7 +78,7 @@ async def provide_now(request: Request[Any, Any, Any]) -> datetime:
 
 
 async def provide_caller(request: Request[Any, Any, Any]) -> Caller:
-    return await auth.authenticate(request, request.app.state.db)
+    return await sessions.authenticate(request, request.app.state.db, request.app.state.clock.now())
 
 
 DEPENDENCIES = {

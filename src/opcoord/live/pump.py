@@ -1,0 +1,148 @@
+"""Moves committed events from the event log to this process's subscribers.
+
+Every instance runs one pump. It reads the log (not the notification) so delivery is
+in sequence order with no gap, whichever instance wrote the event:
+
+- a local write nudges it directly (``Hub.publish``);
+- on PostgreSQL, a write on any instance sends ``NOTIFY opcoord_live, '<stream>'`` on
+  commit, and the pump's LISTEN connection nudges it;
+- a slow poll catches anything a lost connection missed.
+
+One query per event batch per instance, however many websocket clients watch.
+"""
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import asyncpg
+import sqlalchemy as sa
+
+from opcoord.db import Database
+from opcoord.live.events import EventType, RecordedEvent
+from opcoord.live.hub import Hub
+from opcoord.live.models import LiveEvent
+from opcoord.live.outbox import CHANNEL, last_seq
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+class LivePump:
+    def __init__(
+        self, db: Database, hub: Hub, *, listen_dsn: str | None = None, poll_seconds: float = 2.0
+    ) -> None:
+        self.db = db
+        self.hub = hub
+        self.listen_dsn = listen_dsn
+        self.poll_seconds = poll_seconds
+        self.cursors: dict[int, int] = {}
+        self._pending: set[int] = set()
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        hub.on_publish = self.nudge
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._run(), name="live-pump"))
+        if self.listen_dsn:
+            self._tasks.append(asyncio.create_task(self._listen(), name="live-listen"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def prepare(self, stream_id: int) -> None:
+        """Call before subscribing a client's first snapshot: start the stream's cursor."""
+        async with self._lock:
+            if stream_id not in self.cursors:
+                async with self.db.read() as session:
+                    self.cursors[stream_id] = await last_seq(session, stream_id)
+
+    def nudge(self, stream_id: int) -> None:
+        self._pending.add(stream_id)
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            self._wake.clear()
+            streams = self._pending or set(self.cursors)
+            self._pending = set()
+            try:
+                await self.pump(streams)
+            except Exception:  # the database may be briefly away; retry on the next turn
+                log.exception("live pump failed; retrying")
+                self._pending |= streams
+                await asyncio.sleep(1)
+
+    async def pump(self, streams: set[int]) -> None:
+        async with self._lock:
+            for stream_id in streams:
+                if not self.hub.subscribers(stream_id):
+                    self.cursors.pop(stream_id, None)  # nobody here watches it
+                    continue
+                if stream_id in self.cursors:
+                    await self._drain(stream_id)
+
+    async def _drain(self, stream_id: int) -> None:
+        while True:
+            async with self.db.read() as session:
+                rows = (
+                    await session.scalars(
+                        sa.select(LiveEvent)
+                        .where(
+                            LiveEvent.stream_id == stream_id,
+                            LiveEvent.seq > self.cursors[stream_id],
+                        )
+                        .order_by(LiveEvent.seq)
+                        .limit(BATCH)
+                    )
+                ).all()
+            for row in rows:
+                self.hub.deliver(to_recorded(row))
+                self.cursors[stream_id] = row.seq
+            if len(rows) < BATCH:
+                return
+
+    async def _listen(self) -> None:
+        assert self.listen_dsn is not None
+        while True:
+            conn: Any = None
+            try:
+                conn = await asyncpg.connect(self.listen_dsn)
+                await conn.add_listener(CHANNEL, self._notified)
+                for stream_id in list(self.cursors):  # catch up on what passed while away
+                    self.nudge(stream_id)
+                while not conn.is_closed():
+                    await asyncio.sleep(self.poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("LISTEN connection lost; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
+            finally:
+                if conn is not None and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        with contextlib.suppress(ValueError):
+            self.nudge(int(payload))
+
+
+def to_recorded(row: LiveEvent) -> RecordedEvent:
+    return RecordedEvent(
+        type=EventType(row.type),
+        stream_id=row.stream_id,
+        seq=row.seq,
+        payload=row.payload,
+        created_at=row.created_at,
+        country=row.country,
+    )

@@ -1,0 +1,122 @@
+"""Pages for people: sign-in, sign-out, the dashboard. The API stays for machines."""
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+from pydantic import BaseModel
+
+from opcoord import sessions
+from opcoord.auth import Caller
+from opcoord.db import Database
+from opcoord.operations import access, operations
+from opcoord.operations.enums import Role
+from opcoord.operations.participants import is_participant
+
+
+class SignInForm(BaseModel):
+    username: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+def _safe_next(target: str) -> str:
+    # Only a path on this site: never an open redirect to somewhere else.
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+async def page_caller(request: Request[Any, Any, Any]) -> Caller | None:
+    db: Database = request.app.state.db
+    try:
+        return await sessions.authenticate(request, db, request.app.state.clock.now())
+    except NotAuthorizedException:
+        return None
+
+
+def _to_signin(request: Request[Any, Any, Any]) -> Redirect:
+    return Redirect(f"/signin?next={quote(request.url.path)}", status_code=303)
+
+
+@get("/signin", include_in_schema=False)
+async def signin_page(
+    next: Annotated[str, QueryParameter(required=False)] = "/",
+) -> Template:
+    return Template("signin.html", context={"next": _safe_next(next), "error": None})
+
+
+@post("/signin", include_in_schema=False, status_code=303)
+async def signin(
+    request: Request[Any, Any, Any],
+    data: Annotated[SignInForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[Any]:
+    db: Database = request.app.state.db
+    now: datetime = request.app.state.clock.now()
+    opened = await sessions.sign_in(db, data.username.strip(), data.password, now)
+    if opened is None:
+        return Template(
+            "signin.html",
+            context={
+                "next": _safe_next(data.next),
+                "error": "Wrong username or password.",
+                "username": data.username,
+            },
+            status_code=401,
+        )
+    token, _csrf = opened
+    response = Redirect(_safe_next(data.next), status_code=303)
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=request.url.scheme == "https",
+        max_age=sessions.SESSION_HOURS * 3600,
+    )
+    return response
+
+
+@post("/signout", include_in_schema=False, status_code=303)
+async def signout(request: Request[Any, Any, Any]) -> Redirect:
+    token = request.cookies.get(sessions.COOKIE)
+    if token:
+        await sessions.sign_out(request.app.state.db, token)
+    response = Redirect("/signin", status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request[Any, Any, Any]) -> Response[Any]:
+    caller = await page_caller(request)
+    if caller is None:
+        return _to_signin(request)
+    ops = await operations.list_operations(request.app.state.db, request.app.state.clock.now())
+    return Template("home.html", context={"caller": caller, "operations": ops})
+
+
+@get("/operations/{code:str}/dashboard", include_in_schema=False)
+async def dashboard(
+    request: Request[Any, Any, Any], code: Annotated[str, PathParameter()]
+) -> Response[Any]:
+    caller = await page_caller(request)
+    if caller is None:
+        return _to_signin(request)
+    access.require_live_watcher(caller)
+    db: Database = request.app.state.db
+    now = request.app.state.clock.now()
+    op = await operations.get_operation(db, code, now)
+    if caller.role is Role.ncp:
+        async with db.read() as session:
+            found = await operations.load(session, code)
+            if not await is_participant(session, found, caller.country):
+                raise HTTPException(status_code=403, detail="your country does not take part")
+    return Template("dashboard.html", context={"op": op, "caller": caller})
+
+
+PAGES = [signin_page, signin, signout, home, dashboard]

@@ -1,0 +1,151 @@
+"""Browser sign-in: passwords (argon2), session cookies, CSRF tokens.
+
+Machines use API tokens (``auth.py``); people sign in with a password and get an
+HttpOnly, SameSite=Lax cookie. A request authenticated by the cookie that writes must
+also carry the session's CSRF token, which a page of another site cannot read.
+"""
+
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+
+from opcoord.auth import Caller, bearer_token, caller_for_token, caller_of, hash_token
+from opcoord.db import Database
+from opcoord.operations.models import BrowserSession, User
+
+COOKIE = "opcoord_session"
+SESSION_HOURS = 12
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a sign-in with an unknown name like a known one.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class UnknownUserError(Exception):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+async def set_password(db: Database, username: str, password: str) -> None:
+    if len(password) < 10:
+        raise ValueError("a password has at least 10 characters")
+    async with db.write() as session:
+        user = await session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise UnknownUserError(username)
+        user.password_hash = hash_password(password)
+        # A new password signs out every browser of the account.
+        await session.execute(sa.delete(BrowserSession).where(BrowserSession.user_id == user.id))
+
+
+async def sign_in(
+    db: Database, username: str, password: str, now: datetime
+) -> tuple[str, str] | None:
+    """Check the password; on success open a session and return (cookie value, CSRF token)."""
+    async with db.read() as session:
+        user = await session.scalar(sa.select(User).where(User.username == username))
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash:
+        return None
+    return await open_session(db, user, now)
+
+
+async def open_session(db: Database, user: User, now: datetime) -> tuple[str, str]:
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    async with db.write() as session:
+        session.add(
+            BrowserSession(
+                token_hash=hash_token(token),
+                user_id=user.id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + timedelta(hours=SESSION_HOURS),
+            )
+        )
+    return token, csrf
+
+
+async def session_caller(db: Database, token: str, now: datetime) -> tuple[Caller, str] | None:
+    """The caller and CSRF token of a live session cookie, or None."""
+    if not token or len(token) > 256:
+        return None
+    async with db.read() as session:
+        row = (
+            await session.execute(
+                sa.select(User, BrowserSession.csrf_token)
+                .join(BrowserSession, BrowserSession.user_id == User.id)
+                .where(
+                    BrowserSession.token_hash == hash_token(token), BrowserSession.expires_at > now
+                )
+            )
+        ).first()
+    if row is None:
+        return None
+    user, csrf = row
+    return caller_of(user), csrf
+
+
+async def sign_out(db: Database, token: str) -> None:
+    async with db.write() as session:
+        await session.execute(
+            sa.delete(BrowserSession).where(BrowserSession.token_hash == hash_token(token))
+        )
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _unauthorized() -> NotAuthorizedException:
+    return NotAuthorizedException(
+        "sign in, or send a valid API token: Authorization: Bearer <token>",
+        headers={"WWW-Authenticate": 'Bearer realm="opcoord"'},
+    )
+
+
+async def authenticate(
+    connection: ASGIConnection,  # type: ignore[type-arg]
+    db: Database,
+    now: datetime,
+) -> Caller:
+    """The caller of a request: an API token, else a browser session (with CSRF on writes)."""
+    token = bearer_token(connection)
+    if token is not None:
+        caller = await caller_for_token(db, token)
+        if caller is None:
+            raise _unauthorized()
+        return caller
+    found = await session_caller(db, connection.cookies.get(COOKIE, ""), now)
+    if found is None:
+        raise _unauthorized()
+    caller, csrf = found
+    method = connection.scope.get("method", "GET")
+    if method not in SAFE_METHODS and not csrf_matches(
+        csrf, connection.headers.get("x-csrf-token")
+    ):
+        raise PermissionDeniedException("this write needs the page's X-CSRF-Token header")
+    return caller
+
+
+def same_origin(connection: ASGIConnection) -> bool:  # type: ignore[type-arg]
+    """A browser's websocket must come from our own pages (no cross-site hijacking)."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: it cannot be riding a victim's cookie
+    host = connection.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
