@@ -81,6 +81,36 @@ def users_create(name: str, role: str, country: str | None) -> None:
     click.echo(token)
 
 
+@users.command("set-password")
+@click.argument("name")
+@click.password_option(help="The new password (prompted, twice, if not given).")
+def users_set_password(name: str, password: str) -> None:
+    """Set or reset an account's password for browser sign-in."""
+    from opcoord import sessions
+
+    try:
+        _run(_with_db(lambda db: sessions.set_password(db, name, password)))
+    except sessions.UnknownUserError:
+        click.echo(f"error: no account {name!r}", err=True)
+        sys.exit(1)
+    except ValueError as exc:
+        click.echo(f"error: password: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"password set for {name}; their browsers were signed out")
+
+
+async def _with_db(action: Any) -> Any:
+    from opcoord.db import Database, make_engine, migrate
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        return await action(Database(engine))
+    finally:
+        await engine.dispose()
+
+
 async def _bootstrap(settings: Settings) -> str | None:
     from opcoord import auth
     from opcoord.clock import Clock

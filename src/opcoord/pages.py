@@ -38,6 +38,16 @@ async def page_caller(request: Request[Any, Any, Any]) -> Caller | None:
         return None
 
 
+async def page_csrf(request: Request[Any, Any, Any]) -> str:
+    """The session's CSRF token, for the page's scripts and forms ('' with a bearer token)."""
+    found = await sessions.session_caller(
+        request.app.state.db,
+        request.cookies.get(sessions.COOKIE, ""),
+        request.app.state.clock.now(),
+    )
+    return found[1] if found else ""
+
+
 def _to_signin(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(f"/signin?next={quote(request.url.path)}", status_code=303)
 
@@ -97,7 +107,10 @@ async def home(request: Request[Any, Any, Any]) -> Response[Any]:
     if caller is None:
         return _to_signin(request)
     ops = await operations.list_operations(request.app.state.db, request.app.state.clock.now())
-    return Template("home.html", context={"caller": caller, "operations": ops})
+    return Template(
+        "home.html",
+        context={"caller": caller, "operations": ops, "csrf": await page_csrf(request)},
+    )
 
 
 @get("/operations/{code:str}/dashboard", include_in_schema=False)
@@ -116,7 +129,9 @@ async def dashboard(
             found = await operations.load(session, code)
             if not await is_participant(session, found, caller.country):
                 raise HTTPException(status_code=403, detail="your country does not take part")
-    return Template("dashboard.html", context={"op": op, "caller": caller})
+    return Template(
+        "dashboard.html", context={"op": op, "caller": caller, "csrf": await page_csrf(request)}
+    )
 
 
 PAGES = [signin_page, signin, signout, home, dashboard]

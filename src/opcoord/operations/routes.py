@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from opcoord import auth, sessions
 from opcoord.auth import Caller
 from opcoord.db import Database
-from opcoord.errors import conflict, invalid
+from opcoord.errors import conflict, invalid, not_found
 from opcoord.live.hub import Hub
 from opcoord.operations import access, calendar, figures, operations, participants, returns
 from opcoord.operations.models import User
@@ -24,6 +24,7 @@ from opcoord.operations.schemas import (
     OperationPublic,
     ParticipantCreate,
     ParticipantPublic,
+    PasswordSet,
     ReturnIn,
     ReturnPublic,
     Summary,
@@ -285,6 +286,25 @@ class UserController(Controller):
             created_at=user.created_at,
             token=token,
         )
+
+    @put(
+        "/{username:str}/password",
+        status_code=204,
+        responses={**WRITE, 404: _err("No such account")},
+        summary="Set or reset an account's password (signs out its browsers)",
+    )
+    async def set_password(
+        self,
+        caller: CallerDep,
+        db: DbDep,
+        username: Annotated[str, PathParameter()],
+        data: JSONBody[PasswordSet],
+    ) -> None:
+        access.require_coordinator(caller)
+        try:
+            await sessions.set_password(db, username, data.password)
+        except sessions.UnknownUserError:
+            raise not_found("username", f"no account {username!r}") from None
 
     @get("/me", responses=COMMON, summary="The signed-in account")
     async def me(self, caller: CallerDep, db: DbDep) -> UserPublic:

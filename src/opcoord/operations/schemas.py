@@ -164,6 +164,12 @@ class UserCreate(Strict):
         return self
 
 
+class PasswordSet(Strict):
+    password: Annotated[str, StringConstraints(min_length=10, max_length=200)] = Field(
+        description="At least 10 characters."
+    )
+
+
 class UserPublic(BaseModel):
     username: str
     role: Role
