@@ -23,6 +23,7 @@ from opcoord.config import Settings, get_settings
 from opcoord.db import Database, make_engine
 from opcoord.errors import http_handler, internal_handler, validation_handler
 from opcoord.live.hub import Hub
+from opcoord.live.map_routes import MAP_ROUTES
 from opcoord.live.pump import LivePump
 from opcoord.live.routes import live
 from opcoord.operations.report_routes import ROUTES as REPORT_ROUTES
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
         path="/swagger",
     )
-    handlers: list[Any] = [health, live, *PAGES, *ROUTES, *REPORT_ROUTES]
+    handlers: list[Any] = [health, live, *PAGES, *MAP_ROUTES, *ROUTES, *REPORT_ROUTES]
     if static.is_dir():
         handlers.append(
             create_static_files_router(

@@ -48,7 +48,7 @@ async def page_csrf(request: Request[Any, Any, Any]) -> str:
     return found[1] if found else ""
 
 
-def _to_signin(request: Request[Any, Any, Any]) -> Redirect:
+def to_signin(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(f"/signin?next={quote(request.url.path)}", status_code=303)
 
 
@@ -105,7 +105,7 @@ async def signout(request: Request[Any, Any, Any]) -> Redirect:
 async def home(request: Request[Any, Any, Any]) -> Response[Any]:
     caller = await page_caller(request)
     if caller is None:
-        return _to_signin(request)
+        return to_signin(request)
     ops = await operations.list_operations(request.app.state.db, request.app.state.clock.now())
     return Template(
         "home.html",
@@ -119,7 +119,7 @@ async def dashboard(
 ) -> Response[Any]:
     caller = await page_caller(request)
     if caller is None:
-        return _to_signin(request)
+        return to_signin(request)
     access.require_live_watcher(caller)
     db: Database = request.app.state.db
     now = request.app.state.clock.now()

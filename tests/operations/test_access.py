@@ -105,6 +105,20 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         None,
         {"coordinator": 200, "ncp_own": 200, "ncp_other": 200, "partner": 200},
     ),
+    (
+        "PUT",
+        "/api/users/{username}/password",
+        "/api/users/es/password",
+        {"password": "correct horse battery"},
+        {"coordinator": 204, "ncp_own": 403, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/seizures.geojson",
+        "/api/operations/PANDORA-X/seizures.geojson",
+        None,
+        {"coordinator": 200, "ncp_own": 403, "ncp_other": 403, "partner": 403},
+    ),
 ]
 
 
