@@ -50,7 +50,12 @@ def precondition_failed(message: str) -> ClientError:
 def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     extra: Any = exc.extra
-    for item in extra if isinstance(extra, list) else []:
+    # The validator's own error kinds (e.g. "greater_than_equal"), which pages translate.
+    cause: Any = getattr(exc.__cause__, "errors", None)
+    kinds = [str(e.get("type", "")) for e in cause] if isinstance(cause, list) else []
+    if len(kinds) != len(extra if isinstance(extra, list) else []):
+        kinds = []
+    for n, item in enumerate(extra if isinstance(extra, list) else []):
         if not isinstance(item, dict):
             continue
         field = str(item.get("key") or "")
@@ -64,7 +69,10 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
         message = message.removeprefix("Value error, ")
         if not field:  # the error is about the body as a whole
             field = "body"
-        out.append({"field": field, "message": message})
+        entry = {"field": field, "message": message}
+        if kinds and kinds[n]:
+            entry["type"] = kinds[n]
+        out.append(entry)
     return out
 
 

@@ -11,7 +11,7 @@ from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
-from opcoord import sessions
+from opcoord import i18n, sessions
 from opcoord.auth import Caller
 from opcoord.db import Database
 from opcoord.operations import access, operations
@@ -38,6 +38,25 @@ async def page_caller(request: Request[Any, Any, Any]) -> Caller | None:
         return None
 
 
+def page_lang(request: Request[Any, Any, Any]) -> i18n.Lang:
+    return i18n.Lang(
+        i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+    )
+
+
+async def page_context(
+    request: Request[Any, Any, Any], caller: Caller | None, **extra: Any
+) -> dict[str, Any]:
+    """What every page template gets: the caller, the CSRF token, the language."""
+    return {
+        "caller": caller,
+        "csrf": await page_csrf(request) if caller else "",
+        "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **page_lang(request).context(),
+        **extra,
+    }
+
+
 async def page_csrf(request: Request[Any, Any, Any]) -> str:
     """The session's CSRF token, for the page's scripts and forms ('' with a bearer token)."""
     found = await sessions.session_caller(
@@ -54,9 +73,13 @@ def to_signin(request: Request[Any, Any, Any]) -> Redirect:
 
 @get("/signin", include_in_schema=False)
 async def signin_page(
+    request: Request[Any, Any, Any],
     next: Annotated[str, QueryParameter(required=False)] = "/",
 ) -> Template:
-    return Template("signin.html", context={"next": _safe_next(next), "error": None})
+    return Template(
+        "signin.html",
+        context=await page_context(request, None, next=_safe_next(next), error=None),
+    )
 
 
 @post("/signin", include_in_schema=False, status_code=303)
@@ -68,13 +91,16 @@ async def signin(
     now: datetime = request.app.state.clock.now()
     opened = await sessions.sign_in(db, data.username.strip(), data.password, now)
     if opened is None:
+        lang = page_lang(request)
         return Template(
             "signin.html",
-            context={
-                "next": _safe_next(data.next),
-                "error": "Wrong username or password.",
-                "username": data.username,
-            },
+            context=await page_context(
+                request,
+                None,
+                next=_safe_next(data.next),
+                username=data.username,
+                error=lang.gettext("Wrong username or password."),
+            ),
             status_code=401,
         )
     token, _csrf = opened
@@ -107,10 +133,7 @@ async def home(request: Request[Any, Any, Any]) -> Response[Any]:
     if caller is None:
         return to_signin(request)
     ops = await operations.list_operations(request.app.state.db, request.app.state.clock.now())
-    return Template(
-        "home.html",
-        context={"caller": caller, "operations": ops, "csrf": await page_csrf(request)},
-    )
+    return Template("home.html", context=await page_context(request, caller, operations=ops))
 
 
 @get("/operations/{code:str}/dashboard", include_in_schema=False)
@@ -129,9 +152,25 @@ async def dashboard(
             found = await operations.load(session, code)
             if not await is_participant(session, found, caller.country):
                 raise HTTPException(status_code=403, detail="your country does not take part")
-    return Template(
-        "dashboard.html", context={"op": op, "caller": caller, "csrf": await page_csrf(request)}
-    )
+    return Template("dashboard.html", context=await page_context(request, caller, op=op))
 
 
-PAGES = [signin_page, signin, signout, home, dashboard]
+class LanguageForm(BaseModel):
+    lang: str = i18n.DEFAULT
+    next: str = "/"
+
+
+@post("/language", include_in_schema=False, status_code=303)
+async def set_language(
+    data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    """The language switch: remembered in a cookie for a year."""
+    response = Redirect(_safe_next(data.next), status_code=303)
+    if data.lang in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE, data.lang, max_age=365 * 24 * 3600, samesite="lax", path="/"
+        )
+    return response
+
+
+PAGES = [signin_page, signin, signout, home, dashboard, set_language]

@@ -8,11 +8,12 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream, Template
 
 from opcoord.db import Database
+from opcoord.live.geo import outlines_json
 from opcoord.live.mapbuilder import build_map
 from opcoord.operations import access, seizures
 from opcoord.operations.operations import load
 from opcoord.operations.routes import COMMON, CallerDep, DbDep, _err
-from opcoord.pages import page_caller, page_csrf, to_signin
+from opcoord.pages import page_caller, page_context, to_signin
 
 Code = Annotated[str, PathParameter(description="Operation code")]
 From = Annotated[
@@ -80,14 +81,14 @@ async def map_page(
     query = request.url.query or ""
     return Template(
         "map.html",
-        context={
-            "op": op,
-            "caller": caller,
-            "csrf": await page_csrf(request),
-            "filter": filt,
-            "frame": f"/operations/{op.code}/map/frame" + (f"?{query}" if query else ""),
-            "categories": list(seizures.Category.__members__),
-        },
+        context=await page_context(
+            request,
+            caller,
+            op=op,
+            filter=filt,
+            frame=f"/operations/{op.code}/map/frame" + (f"?{query}" if query else ""),
+            categories=list(seizures.Category.__members__),
+        ),
     )
 
 
@@ -117,4 +118,12 @@ async def map_frame(
     return Response(html, media_type="text/html; charset=utf-8")
 
 
-MAP_ROUTES = [seizures_geojson, map_page, map_frame]
+@get(
+    "/geo/countries.geojson", include_in_schema=False, media_type="application/geo+json", cache=3600
+)
+async def country_outlines() -> Response[Any]:
+    """The country outlines shipped with the app, for pages that draw their own map."""
+    return Response(outlines_json(), media_type="application/geo+json")
+
+
+MAP_ROUTES = [seizures_geojson, map_page, map_frame, country_outlines]
