@@ -1,7 +1,7 @@
 """create_app(settings) -> Litestar: routes, plugins, lifespan."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,12 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    extra_lifespans: Sequence[Any] = (),
+) -> Litestar:
     settings = settings or get_settings()
     clock = clock or Clock()
 
@@ -94,7 +99,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
         # The scheduler's lifespan runs inside the first one: it needs app.state.db.
-        lifespan=[lifespan, scheduler_lifespan],
+        lifespan=[lifespan, scheduler_lifespan, *extra_lifespans],
         exception_handlers={
             ValidationException: validation_handler,
             HTTPException: http_handler,
