@@ -83,12 +83,20 @@ def create_app(
 
     static = frontend_dir(settings)
     swagger = SwaggerRenderPlugin(
-        js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-        css_url="/static/vendor/swagger-ui/swagger-ui.css",
-        standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+        js_url="/static/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+        css_url="/static/vendor/swagger-ui-dist/swagger-ui.css",
+        standalone_preset_js_url="/static/vendor/swagger-ui-dist/swagger-ui-standalone-preset.js",
         path="/swagger",
+        favicon="<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>",
     )
-    handlers: list[Any] = [health, live, *PAGES, *MAP_ROUTES, *ROUTES, *REPORT_ROUTES]
+    handlers: list[Any] = [
+        health,
+        live,
+        *PAGES,
+        *MAP_ROUTES,
+        *ROUTES,
+        *REPORT_ROUTES,
+    ]
     if static.is_dir():
         handlers.append(
             create_static_files_router(
