@@ -28,6 +28,7 @@ from opcoord.live.pump import LivePump
 from opcoord.live.routes import live
 from opcoord.operations.report_routes import ROUTES as REPORT_ROUTES
 from opcoord.operations.routes import DEPENDENCIES, ROUTES
+from opcoord.admin_pages import ADMIN_PAGES
 from opcoord.pages import PAGES
 from opcoord.scheduler import scheduler_lifespan
 
@@ -93,6 +94,7 @@ def create_app(
         health,
         live,
         *PAGES,
+        *ADMIN_PAGES,
         *MAP_ROUTES,
         *ROUTES,
         *REPORT_ROUTES,
