@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.engine import make_url
 
 from opcoord import __version__
+from opcoord.admin_pages import ADMIN_PAGES
 from opcoord.auth import ensure_admin
 from opcoord.clock import Clock
 from opcoord.config import Settings, get_settings
@@ -26,9 +27,9 @@ from opcoord.live.hub import Hub
 from opcoord.live.map_routes import MAP_ROUTES
 from opcoord.live.pump import LivePump
 from opcoord.live.routes import live
+from opcoord.operations.import_routes import ROUTES as IMPORT_ROUTES
 from opcoord.operations.report_routes import ROUTES as REPORT_ROUTES
 from opcoord.operations.routes import DEPENDENCIES, ROUTES
-from opcoord.admin_pages import ADMIN_PAGES
 from opcoord.pages import PAGES
 from opcoord.scheduler import scheduler_lifespan
 
@@ -98,6 +99,7 @@ def create_app(
         *MAP_ROUTES,
         *ROUTES,
         *REPORT_ROUTES,
+        *IMPORT_ROUTES,
     ]
     if static.is_dir():
         handlers.append(

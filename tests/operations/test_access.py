@@ -119,6 +119,27 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         None,
         {"coordinator": 200, "ncp_own": 403, "ncp_other": 403, "partner": 403},
     ),
+    (
+        "POST",
+        "/api/operations/{code}/returns/{country}/{day}/import",
+        DAY + "/import",
+        None,  # no file: 422 naming `file` for whoever may import
+        {"coordinator": 422, "ncp_own": 422, "ncp_other": 403, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/import-template.csv",
+        "/api/operations/PANDORA-X/import-template.csv",
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/import-template.xlsx",
+        "/api/operations/PANDORA-X/import-template.xlsx",
+        None,
+        {"coordinator": 200, "ncp_own": 200, "ncp_other": 200, "partner": 403},
+    ),
 ]
 
 
