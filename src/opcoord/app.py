@@ -31,6 +31,7 @@ from opcoord.operations.import_routes import ROUTES as IMPORT_ROUTES
 from opcoord.operations.report_routes import ROUTES as REPORT_ROUTES
 from opcoord.operations.routes import DEPENDENCIES, ROUTES
 from opcoord.pages import PAGES
+from opcoord.return_pages import RETURN_PAGES
 from opcoord.scheduler import scheduler_lifespan
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def create_app(
         live,
         *PAGES,
         *ADMIN_PAGES,
+        *RETURN_PAGES,
         *MAP_ROUTES,
         *ROUTES,
         *REPORT_ROUTES,
