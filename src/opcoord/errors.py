@@ -26,13 +26,24 @@ _INDEX = re.compile(r"\.(\d+)(?=\.|$|/)")
 class ClientError(HTTPException):
     """A 4xx raised by an action, naming the field it is about."""
 
-    def __init__(self, status_code: int, detail: str, field: str | None = None) -> None:
-        errors = [{"field": field or "", "message": detail}]
-        super().__init__(detail=detail, status_code=status_code, extra={"errors": errors})
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        field: str | None = None,
+        kind: str | None = None,
+        **context: str,
+    ) -> None:
+        # ``type`` is a stable code pages translate; ``context`` holds values it mentions.
+        error: dict[str, str] = {"field": field or "", "message": detail}
+        if kind:
+            error["type"] = kind
+        error.update(context)
+        super().__init__(detail=detail, status_code=status_code, extra={"errors": [error]})
 
 
-def invalid(field: str, message: str) -> ClientError:
-    return ClientError(422, message, field)
+def invalid(field: str, message: str, kind: str | None = None, **context: str) -> ClientError:
+    return ClientError(422, message, field, kind, **context)
 
 
 def not_found(field: str, message: str) -> ClientError:

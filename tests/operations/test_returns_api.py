@@ -242,3 +242,37 @@ def test_missing_return_and_version_404(api: Api) -> None:
     assert api.client.get(base, headers=es).status_code == 404
     api.put_return("ES", DAY, full_return(), es)
     assert api.client.get(base, params={"version": 7}, headers=es).status_code == 404
+
+
+def test_if_none_match_guards_the_first_version(api: Api) -> None:
+    es = setup(api)
+    first = api.put_return("ES", DAY, full_return(), {**es, "If-None-Match": "*"})
+    assert first.status_code == 201
+    retry = api.put_return("ES", DAY, full_return(), {**es, "If-None-Match": "*"})
+    assert retry.status_code == 200 and retry.json()["version"] == 1  # a safe retry
+    other = api.put_return(
+        "ES", DAY, full_return(notes="someone else"), {**es, "If-None-Match": "*"}
+    )
+    assert other.status_code == 412
+    assert (
+        api.client.get(f"/api/operations/PANDORA-X/returns/ES/{DAY}", headers=es).json()["notes"]
+        == "joint action with police"
+    )
+
+
+def test_errors_carry_stable_types(api: Api) -> None:
+    es = setup(api)
+    api.put_return("ES", PAST_DAY, full_return(), es)
+    taken = api.put_return("ES", "2026-06-09", {"seizures": [seizure("ES-GC-0042")]}, es).json()
+    assert taken["errors"][0] | {"message": ""} == {
+        "field": "seizures[0].ref",
+        "type": "ref_taken",
+        "day": PAST_DAY,
+        "message": "",
+    }
+    late = api.put_return("ES", PAST_DAY, full_return(notes="x"), es).json()
+    assert late["errors"][0]["type"] == "amendment_reason_required"
+    pair = api.put_return("ES", DAY, {"seizures": [seizure("A", lat=1.0)]}, es).json()
+    assert pair["errors"][0]["type"] == "coords_pair"
+    dup = api.put_return("ES", DAY, {"seizures": [seizure("A"), seizure("A")]}, es).json()
+    assert dup["errors"][0]["type"] == "duplicate_ref" and "'A'" in dup["errors"][0]["message"]

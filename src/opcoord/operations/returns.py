@@ -50,8 +50,16 @@ def content_hash(data: ReturnIn) -> str:
     ).hexdigest()
 
 
-def parse_if_match(value: str | None) -> int | None:
-    """``If-Match`` carries a version number, bare or as an (optionally weak) ETag."""
+def parse_if_match(value: str | None, if_none_match: str | None = None) -> int | None:
+    """``If-Match`` carries a version number, bare or as an (optionally weak) ETag.
+
+    ``If-None-Match: *`` (or ``If-Match: "0"``) means: only if no return exists yet; it
+    is returned as 0.
+    """
+    if if_none_match is not None:
+        if if_none_match.strip() != "*":
+            raise invalid("If-None-Match", 'If-None-Match accepts only "*"')
+        return 0
     if value is None:
         return None
     tag = value.strip().removeprefix("W/").strip('"')
@@ -100,7 +108,10 @@ async def _check_refs(session: AsyncSession, op: Operation, country: str, data: 
     for i, ref in enumerate(refs):
         if ref in taken:
             raise invalid(
-                f"seizures[{i}].ref", f"reference {ref!r} was already reported on {taken[ref]}"
+                f"seizures[{i}].ref",
+                f"reference {ref!r} was already reported on {taken[ref]}",
+                "ref_taken",
+                day=taken[ref].isoformat(),
             )
 
 
@@ -181,6 +192,10 @@ async def _submit(
         assert old is not None
         if old.content_hash == digest:
             return Submitted(await _public(session, op, old), created=False, changed=False), []
+        if if_match == 0:
+            raise precondition_failed(
+                f"a return already exists (version {old.version}): reload it before changing it"
+            )
         if if_match is not None and if_match != old.version:
             raise precondition_failed(
                 f"If-Match {if_match} is stale: the current version is {old.version}"
@@ -189,6 +204,7 @@ async def _submit(
             raise invalid(
                 "amendment_reason",
                 f"the return was due at {due.isoformat()}: an amendment needs a reason",
+                "amendment_reason_required",
             )
         old.is_current = False
         await session.execute(
@@ -196,7 +212,7 @@ async def _submit(
         )
         await session.flush()
     else:
-        if if_match is not None:
+        if if_match:  # 0 means "only if none exists yet", which holds here
             raise precondition_failed(f"If-Match {if_match} given but no return exists yet")
         first_country_report = None is await session.scalar(
             sa.select(DailyReturn.id)

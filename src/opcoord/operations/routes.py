@@ -220,11 +220,22 @@ class ReturnController(Controller):
         day: Day,
         data: JSONBody[ReturnIn],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match", required=False)] = None,
+        if_none_match: Annotated[
+            str | None, HeaderParameter(name="If-None-Match", required=False)
+        ] = None,
     ) -> Response[ReturnPublic]:
         country = _country(country)
         access.require_country_access(caller, country)
         result = await returns.submit_return(
-            db, hub, caller, code, country, day, data, returns.parse_if_match(if_match), now
+            db,
+            hub,
+            caller,
+            code,
+            country,
+            day,
+            data,
+            returns.parse_if_match(if_match, if_none_match),
+            now,
         )
         return Response(
             result.ret,

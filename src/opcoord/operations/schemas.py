@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from opcoord.operations.enums import (
     Agency,
@@ -242,9 +243,11 @@ class SeizureIn(Strict):
     @model_validator(mode="after")
     def _pairs(self) -> "SeizureIn":
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("lat/lon: give both coordinates or neither")
+            raise PydanticCustomError("coords_pair", "lat/lon: give both coordinates or neither")
         if self.estimated_value is not None and self.currency is None:
-            raise ValueError("currency: an estimated value needs its currency")
+            raise PydanticCustomError(
+                "currency_required", "currency: an estimated value needs its currency"
+            )
         return self
 
 
@@ -262,15 +265,21 @@ class ReturnIn(Strict):
     def _consistent(self) -> "ReturnIn":
         if self.nil_return:
             if self.seizures:
-                raise ValueError("seizures: a nil return has no seizures")
+                raise PydanticCustomError("nil_not_empty", "seizures: a nil return has no seizures")
             if any(self.counters.model_dump().values()) or any(
                 self.facilitating_items.model_dump().values()
             ):
-                raise ValueError("counters: a nil return has all counters at 0")
+                raise PydanticCustomError(
+                    "nil_not_empty", "counters: a nil return has all counters at 0"
+                )
         refs = [s.ref for s in self.seizures]
         if len(refs) != len(set(refs)):
             dup = next(r for r in refs if refs.count(r) > 1)
-            raise ValueError(f"seizures: reference {dup!r} appears twice in this return")
+            raise PydanticCustomError(
+                "duplicate_ref",
+                "seizures: reference {ref} appears twice in this return",
+                {"ref": repr(dup)},
+            )
         if self.amendment_reason == "":
             self.amendment_reason = None
         return self
