@@ -282,6 +282,16 @@
   /** A server error in the user's language: by its kind, else by what it says. */
   function translate(e) {
     const msg = e.message || '';
+    // Stable codes from the server first; the English text is only a fallback.
+    if (e.type === 'ref_taken' && e.day) {
+      return { text: fmt(T.ref_taken, { day: dayFmt.format(new Date(`${e.day}T00:00:00Z`)) }) };
+    }
+    const byType = {
+      coords_pair: T.both_coords, currency_required: T.currency_needed,
+      duplicate_ref: T.ref_twice, nil_not_empty: T.nil_not_empty,
+      amendment_reason_required: T.reason_needed,
+    };
+    if (byType[e.type]) return { text: byType[e.type] };
     if (e.type && e.type !== 'value_error' && T[e.type] && typeof T[e.type] === 'string') {
       return { text: fmt(T[e.type], { n: lastNumber(msg) }) };
     }
