@@ -31,6 +31,7 @@ from opcoord.operations.import_routes import ROUTES as IMPORT_ROUTES
 from opcoord.operations.report_routes import ROUTES as REPORT_ROUTES
 from opcoord.operations.routes import DEPENDENCIES, ROUTES
 from opcoord.pages import PAGES
+from opcoord.portal_pages import PORTAL_PAGES
 from opcoord.return_pages import RETURN_PAGES
 from opcoord.scheduler import scheduler_lifespan
 
@@ -97,6 +98,7 @@ def create_app(
         live,
         *PAGES,
         *ADMIN_PAGES,
+        *PORTAL_PAGES,
         *RETURN_PAGES,
         *MAP_ROUTES,
         *ROUTES,

@@ -177,5 +177,13 @@ async def _create_user(settings: Settings, data: Any) -> str:
         await engine.dispose()
 
 
+def _register_report_command() -> None:
+    from opcoord.operations.scheduled import report_command
+
+    main.add_command(report_command)
+
+
+_register_report_command()
+
 if __name__ == "__main__":
     main()

@@ -48,6 +48,27 @@ class Settings(BaseSettings):
         description="Optional map tile URL template for deployments that have a tile server.",
     )
     db_pool_size: int = Field(default=10, description="Connections per process (PostgreSQL).")
+    scheduler_enabled: bool = Field(
+        default=True,
+        description="Run the day cycle (reminders, day closes, closing report) in this process.",
+    )
+    reminder_lead_minutes: int = Field(
+        default=60,
+        ge=1,
+        description="How long before each daily cut-off the reminder goes to countries still due.",
+    )
+    scheduler_sync_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="How often the scheduler re-reads operations from the database (new ones, "
+        "manual closes) and catches up on anything missed.",
+    )
+    report_build_lease_seconds: int = Field(
+        default=900,
+        ge=10,
+        description="After this long, a report build that has not finished (its process died) "
+        "is taken over by another instance.",
+    )
 
     @field_validator("database_url")
     @classmethod

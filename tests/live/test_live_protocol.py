@@ -203,3 +203,32 @@ def test_snapshot_with_events_applied_equals_fresh_snapshot(
     assert json.dumps(state["totals"], sort_keys=True) == json.dumps(
         fresh["totals"], sort_keys=True
     )
+
+
+@pytest.mark.parametrize("viewer", ["coordinator", "ES"])
+def test_day_close_and_reminder_events_keep_snapshots_equal(
+    api: Api, setup: dict[str, dict[str, str]], clock: FrozenClock, viewer: str
+) -> None:
+    from opcoord.operations.scheduled import Context, run_due_jobs
+
+    token = ADMIN_TOKEN if viewer == "coordinator" else token_of(setup[viewer])
+    api.put_return("FR", "2026-06-10", {"nil_return": True}, setup["FR"])
+    ws, session = connect(api.client, token)
+    state = receive(session)
+    ctx = Context.of(api.client.app.state)
+    # 11 June 09:30 Madrid: the reminder for 10 June; 10:00: the day closes.
+    for at in (NOW + timedelta(hours=19, minutes=30), NOW + timedelta(hours=20, seconds=1)):
+        clock.set(at)
+        api.client.blocking_portal.call(run_due_jobs, ctx, at)
+    kinds = []
+    fresh = _fresh(api.client, token)
+    while state["seq"] < fresh["seq"]:
+        event = receive(session)
+        kinds.append(event["type"])
+        if viewer != "coordinator" and event["type"] in ("reminder", "day_closed"):
+            assert set(event.get("missing", [])) | set(event.get("countries", [])) <= {"ES"}
+        state = apply_event(state, event)
+    ws.__exit__(None, None, None)
+    assert "reminder" in kinds and "day_closed" in kinds
+    assert state["completeness"]["countries"]["ES"]["2026-06-10"] == "missing"
+    assert _comparable(state) == _comparable(fresh)

@@ -42,6 +42,7 @@ class LivePump:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         hub.on_publish = self.nudge
 
     async def start(self) -> None:
@@ -50,11 +51,15 @@ class LivePump:
             self._tasks.append(asyncio.create_task(self._listen(), name="live-listen"))
 
     async def stop(self) -> None:
+        # A flag, not only a cancel: a cancel that lands while the loop is between awaits
+        # can be swallowed, and the process would then never exit.
+        self._stopping = True
+        self._wake.set()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, 5)
         self._tasks.clear()
 
     async def prepare(self, stream_id: int) -> None:
@@ -69,10 +74,12 @@ class LivePump:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             self._wake.clear()
+            if self._stopping:
+                return
             streams = self._pending or set(self.cursors)
             self._pending = set()
             try:
@@ -113,14 +120,14 @@ class LivePump:
 
     async def _listen(self) -> None:
         assert self.listen_dsn is not None
-        while True:
+        while not self._stopping:
             conn: Any = None
             try:
                 conn = await asyncpg.connect(self.listen_dsn)
                 await conn.add_listener(CHANNEL, self._notified)
                 for stream_id in list(self.cursors):  # catch up on what passed while away
                     self.nudge(stream_id)
-                while not conn.is_closed():
+                while not conn.is_closed() and not self._stopping:
                     await asyncio.sleep(self.poll_seconds)
             except asyncio.CancelledError:
                 raise

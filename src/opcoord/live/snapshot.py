@@ -7,6 +7,7 @@ fresh snapshot.
 
 import copy
 from collections import Counter
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -71,6 +72,9 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
         for country, status in event.get("completeness", {}).items():
             if country in grid:
                 grid[country][event["day"]] = status
+        # Day D closes at the cut-off on D+1 (local time): the operation's today is D+1.
+        next_day = (date.fromisoformat(event["day"]) + timedelta(days=1)).isoformat()
+        snap["completeness"]["today"] = max(snap["completeness"]["today"], next_day)
     elif kind == "operation_status_changed":
         snap["operation"]["status"] = event["status"]
     snap["completeness"]["counts"] = count_cells(grid)

@@ -48,3 +48,23 @@ def sees_country_detail(caller: Caller, country: str | None) -> bool:
     if caller.role is Role.coordinator or country is None:
         return True
     return caller.role is Role.ncp and caller.country == country
+
+
+def report_audience(caller: Caller, requested: str | None = None) -> str:
+    """Which edition of the consolidated report the caller reads: "full" or "partner".
+
+    Coordinators read the full edition, or the partner one when they ask for it (to see
+    what partners see); partners always get the partner edition; contact points read the
+    running figures, not the report.
+    """
+    if caller.role is Role.coordinator:
+        return "partner" if requested == "partner" else "full"
+    if caller.role is Role.partner:
+        return "partner"
+    raise _deny("the consolidated report is for coordinators and, once published, partners")
+
+
+def require_report_published(caller: Caller, published: bool) -> None:
+    """Partners read a report only after a coordinator has published it (403 before)."""
+    if caller.role is not Role.coordinator and not published:
+        raise _deny("the report has not been published to partners yet")

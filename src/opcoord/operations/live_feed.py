@@ -94,6 +94,11 @@ def message_for(caller: Caller, event: RecordedEvent) -> dict[str, Any]:
                     message = {k: v for k, v in message.items() if k != "completeness"}
             else:
                 message["completeness"] = {c: s for c, s in cells.items() if c == caller.country}
+        if caller.role is not Role.coordinator:
+            # Lists of other countries (missing, late, still due) are their detail.
+            for key in ("missing", "late", "countries"):
+                if isinstance(message.get(key), list):
+                    message[key] = [c for c in message[key] if c == caller.country]
         return message
     full = event.message()
     if "delta" not in event.payload:

@@ -1,5 +1,291 @@
-"""Report endpoints (work in progress)."""
+"""Closing and the consolidated report over HTTP: thin handlers over ``closing``.
 
-from typing import Any
+Who reads which edition is decided in ``access.py``: coordinators the full edition (or
+the partner one with ``?edition=partner``), partners the partner edition once it is
+published (403 before: the operation itself is no secret to them, its report is).
+"""
 
-ROUTES: list[Any] = []
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, QueryParameter
+from litestar.response import Stream
+from pydantic import BaseModel, Field, field_validator
+
+from opcoord.errors import ClientError, conflict
+from opcoord.operations import access, closing, operations, report_data
+from opcoord.operations.enums import Role
+from opcoord.operations.models import ReportEdition
+from opcoord.operations.routes import (
+    COMMON,
+    WRITE,
+    CallerDep,
+    Code,
+    DbDep,
+    HubDep,
+    NowDep,
+    _err,
+)
+
+_background: set[asyncio.Task[Any]] = set()
+_CHUNK = 64 * 1024
+
+Audience = Annotated[
+    Literal["full", "partner"] | None,
+    QueryParameter(
+        description="Coordinators: `partner` to read what partners read. Partners always "
+        "get the partner edition.",
+        required=False,
+    ),
+]
+Number = Annotated[
+    int | None,
+    QueryParameter(ge=1, required=False, description="Edition number; default the latest"),
+]
+READ = {
+    **COMMON,
+    404: _err("No such operation or edition"),
+    409: _err("The operation is not closed, or the edition is still being produced"),
+}
+
+
+class EditionPublic(BaseModel):
+    edition: int
+    status: str = Field(description="pending (being produced) | ready")
+    changes: str | None
+    data_cutoff: datetime
+    requested_at: datetime
+    generated_at: datetime | None
+    published_at: datetime | None
+    error: str | None = Field(description="Why the last build attempt failed (it is retried)")
+
+
+class ReportStatus(BaseModel):
+    operation: str
+    closed_at: datetime | None
+    status_url: str
+    report_url: str
+    latest: EditionPublic | None
+    editions: list[EditionPublic]
+
+
+class EditionCreate(BaseModel):
+    changes: str = Field(
+        min_length=1,
+        max_length=5000,
+        description="What changed since the previous edition, in words; printed in the report.",
+    )
+
+    @field_validator("changes")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("changes: say what changed since the previous edition")
+        return value.strip()
+
+
+def _public(e: ReportEdition) -> EditionPublic:
+    return EditionPublic(
+        edition=e.edition,
+        status=e.status,
+        changes=e.changes,
+        data_cutoff=e.data_cutoff,
+        requested_at=e.requested_at,
+        generated_at=e.generated_at,
+        published_at=e.published_at,
+        error=e.error,
+    )
+
+
+def _status_url(code: str) -> str:
+    return f"/api/operations/{code}/report/status"
+
+
+def _spawn(request: Request[Any, Any, Any], coro: Coroutine[Any, Any, Any]) -> None:
+    runner = getattr(request.app.state, "runner", None)
+    if runner is not None:
+        runner.spawn(coro)
+        return
+    task = asyncio.get_running_loop().create_task(coro)  # no scheduler lifespan: keep a ref
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _build(request: Request[Any, Any, Any], edition_id: int) -> Coroutine[Any, Any, Any]:
+    state = request.app.state
+    lease = timedelta(seconds=state.settings.report_build_lease_seconds)
+    return closing.build_edition(state.db, state.hub, edition_id, state.clock.now, lease=lease)
+
+
+async def _status(db: Any, code: str, now: datetime, *, partner: bool) -> ReportStatus:
+    editions = await closing.list_editions(db, code)
+    if partner:
+        editions = [e for e in editions if e.published_at is not None]
+    public = [_public(e) for e in editions]
+    op = await operations.get_operation(db, code, now)
+    return ReportStatus(
+        operation=code,
+        closed_at=op.closed_at,
+        status_url=_status_url(code),
+        report_url=closing.report_path(code),
+        latest=public[-1] if public else None,
+        editions=public,
+    )
+
+
+async def _readable(
+    caller: Any, db: Any, code: str, audience: str | None, number: int | None
+) -> tuple[Any, ReportEdition, str]:
+    shown = access.report_audience(caller, audience)
+    published_only = caller.role is not Role.coordinator
+    try:
+        op, edition = await closing.find_edition(db, code, number, published_only=published_only)
+    except ClientError as exc:
+        if published_only and exc.status_code in (404, 409):
+            access.require_report_published(caller, published=False)
+        raise
+    if edition.status != "ready" or edition.report is None:
+        raise conflict(
+            f"edition {edition.edition} is still being produced; poll {_status_url(code)}"
+        )
+    return op, edition, shown
+
+
+class ReportController(Controller):
+    path = "/api/operations"
+    tags = ["report"]
+
+    @post(
+        "/{code:str}/close",
+        status_code=202,
+        summary="Close the operation now and produce its report in the background",
+        description="202 with the status URL to poll (also in `Location`); the live channel "
+        "gets `report_ready` when the files exist. Closing an operation that is already "
+        "closed answers 200 with the same body. The scheduler closes operations by "
+        "itself at the last day's cut-off through the same path.",
+        responses={**WRITE, 200: ResponseSpec(ReportStatus, description="Already closed")},
+    )
+    async def close(
+        self, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep, hub: HubDep,
+        now: NowDep, code: Code,
+    ) -> Response[ReportStatus]:  # fmt: skip
+        access.require_coordinator(caller)
+        closed = await closing.close_operation(db, hub, code, now, by=caller.id)
+        if closed.created:
+            _spawn(request, _build(request, closed.edition_id))
+        status = await _status(db, code, now, partner=False)
+        return Response(
+            status,
+            status_code=202 if closed.created else 200,
+            headers={"Location": _status_url(code)},
+        )
+
+    @get(
+        "/{code:str}/report/status",
+        summary="The report's editions and whether each is ready",
+        responses={**COMMON, 404: _err("No such operation")},
+    )
+    async def status(self, caller: CallerDep, db: DbDep, now: NowDep, code: Code) -> ReportStatus:
+        partner = access.report_audience(caller) == "partner"
+        return await _status(db, code, now, partner=partner)
+
+    @get("/{code:str}/report", summary="The consolidated report as JSON", responses=READ)
+    async def report(
+        self, caller: CallerDep, db: DbDep, code: Code, edition: Audience = None,
+        number: Number = None,
+    ) -> Response[dict[str, Any]]:  # fmt: skip
+        _, found, shown = await _readable(caller, db, code, edition, number)
+        assert found.report is not None
+        body = found.report if shown == "full" else report_data.partner_edition(found.report)
+        return Response(body, headers={"X-Report-Edition": str(found.edition)})
+
+    @get(
+        [
+            "/{code:str}/report.html",
+            "/{code:str}/report.pdf",
+            "/{code:str}/report.xlsx",
+            "/{code:str}/report.csv",
+        ],
+        summary="The consolidated report as HTML (self-contained), PDF, XLSX or CSV of seizures",
+        responses=READ,
+    )
+    async def report_file(
+        self, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep, now: NowDep,
+        code: Code, edition: Audience = None, number: Number = None,
+    ) -> Stream:  # fmt: skip
+        fmt = request.url.path.rsplit(".", 1)[-1]
+        _, found, shown = await _readable(caller, db, code, edition, number)
+        stored = await closing.artefact(db, found, shown, fmt, now)
+        name = closing.file_name(code, found.edition, shown, fmt)
+        disposition = "inline" if fmt in ("html", "pdf") else "attachment"
+        return Stream(
+            _chunks(stored.data),
+            media_type=stored.content_type,
+            headers={
+                "Content-Disposition": f'{disposition}; filename="{name}"',
+                "Content-Length": str(stored.size),
+                "X-Report-Edition": str(found.edition),
+            },
+        )
+
+    @post(
+        "/{code:str}/report/publish",
+        status_code=200,
+        summary="Publish the latest edition to partners",
+        responses={**WRITE, 404: _err("No such operation")},
+    )
+    async def publish(
+        self, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep, hub: HubDep,
+        now: NowDep, code: Code,
+    ) -> EditionPublic:  # fmt: skip
+        access.require_coordinator(caller)
+        edition = await closing.publish(db, hub, code, now)
+        _spawn(request, _render_partner(db, edition, now))
+        return _public(edition)
+
+    @get(
+        "/{code:str}/report/editions",
+        summary="Every edition of the report",
+        responses={**COMMON, 404: _err("No such operation")},
+    )
+    async def editions(self, caller: CallerDep, db: DbDep, code: Code) -> list[EditionPublic]:
+        access.require_coordinator(caller)
+        return [_public(e) for e in await closing.list_editions(db, code)]
+
+    @post(
+        "/{code:str}/report/editions",
+        status_code=202,
+        summary="Issue a new numbered edition that says what changed",
+        description="Rebuilt from the frozen data with `changes` printed in it and the "
+        "totals that differ from the previous edition listed under `differences`. "
+        "The previous editions stay as they were. 409 while the operation is open or the "
+        "latest edition is still being produced.",
+        responses={**WRITE, 404: _err("No such operation")},
+    )
+    async def new_edition(
+        self, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep, now: NowDep,
+        code: Code, data: JSONBody[EditionCreate],
+    ) -> Response[EditionPublic]:  # fmt: skip
+        access.require_coordinator(caller)
+        edition = await closing.issue_edition(db, code, data.changes, now, by=caller.id)
+        assert edition.id is not None
+        _spawn(request, _build(request, edition.id))
+        return Response(_public(edition), status_code=202, headers={"Location": _status_url(code)})
+
+
+async def _render_partner(db: Any, edition: ReportEdition, now: datetime) -> None:
+    for fmt in closing.FORMATS:
+        await closing.artefact(db, edition, "partner", fmt, now)
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(view), _CHUNK):
+        yield bytes(view[start : start + _CHUNK])
+
+
+ROUTES = [ReportController]

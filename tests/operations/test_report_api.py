@@ -1,0 +1,122 @@
+"""The report over HTTP: formats, file names, who reads which edition, publishing."""
+
+import subprocess
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from opcoord.clock import FrozenClock
+from test_scheduler import events, wait_ready
+
+from conftest import ADMIN, Api, seizure
+
+REF, TEXT, NOTE = "ES-GC-7731", "Visigothic brooch from the Ruiz hoard", "tip-off by informant K"
+FILES = {
+    "html": ("text/html; charset=utf-8", 'inline; filename="PANDORA-X-report-edition-1.html"'),
+    "pdf": ("application/pdf", 'inline; filename="PANDORA-X-report-edition-1.pdf"'),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        'attachment; filename="PANDORA-X-report-edition-1.xlsx"',
+    ),
+    "csv": ("text/csv; charset=utf-8", 'attachment; filename="PANDORA-X-report-edition-1.csv"'),
+}
+
+
+def closed(api: Api, client: TestClient[Any]) -> dict[str, dict[str, str]]:
+    api.operation()
+    api.participant("ES")
+    es = api.user("es-ncp", "ncp", "ES")
+    partner = api.user("unesco", "partner")
+    body = {
+        "seizures": [seizure(REF, 91, description=TEXT, place_name="Toledo", lat=39.86,
+                             lon=-4.02, estimated_value=1200, currency="EUR")],
+        "notes": NOTE,
+        "amendment_reason": "late",
+    }  # fmt: skip
+    assert api.put_return("ES", "2026-06-09", body, es).status_code == 201
+    assert client.get("/api/operations/PANDORA-X/report", headers=ADMIN).status_code == 409
+    assert client.post("/api/operations/PANDORA-X/close", headers=es).status_code == 403
+    assert client.post("/api/operations/PANDORA-X/close", headers=ADMIN).status_code == 202
+    wait_ready(client, "PANDORA-X")
+    return {"es": es, "partner": partner}
+
+
+def test_formats_content_types_and_file_names(
+    client: TestClient[Any], api: Api, clock: FrozenClock
+) -> None:
+    closed(api, client)
+    report = client.get("/api/operations/PANDORA-X/report", headers=ADMIN).json()
+    for fmt, (ctype, disposition) in FILES.items():
+        r = client.get(f"/api/operations/PANDORA-X/report.{fmt}", headers=ADMIN)
+        assert r.status_code == 200, fmt
+        assert (
+            r.headers["content-type"] == ctype and r.headers["content-disposition"] == disposition
+        )
+    html = client.get("/api/operations/PANDORA-X/report.html", headers=ADMIN).text
+    assert "leaflet" in html.lower() and 'src="http' not in html  # map inlined, offline
+    with client.stream("GET", "/api/operations/PANDORA-X/report.csv", headers=ADMIN) as r:
+        text = "".join(r.iter_text())
+    assert text.splitlines()[0].startswith("country,day,ref,") and REF in text
+    assert report["totals"]["objects_seized"] == 91
+    (ready,) = events(client, "report_ready")
+    assert ready["edition"] == 1 and ready["url"] == "/api/operations/PANDORA-X/report"
+
+
+def test_partner_reads_only_the_published_partner_edition(
+    client: TestClient[Any], api: Api, clock: FrozenClock
+) -> None:
+    who = closed(api, client)
+    partner, es = who["partner"], who["es"]
+    assert client.get("/api/operations/PANDORA-X/report", headers=es).status_code == 403
+    for path in ("report", "report.pdf", "report.csv"):
+        r = client.get(f"/api/operations/PANDORA-X/{path}", headers=partner)
+        assert r.status_code == 403 and "published" in r.json()["detail"], path
+    assert (
+        client.post("/api/operations/PANDORA-X/report/publish", headers=partner).status_code == 403
+    )
+    r = client.post("/api/operations/PANDORA-X/report/publish", headers=ADMIN)
+    assert r.status_code == 200 and r.json()["published_at"]
+    outputs = {}
+    for fmt in ("html", "csv", "xlsx", "pdf"):
+        r = client.get(f"/api/operations/PANDORA-X/report.{fmt}?edition=full", headers=partner)
+        assert r.status_code == 200
+        assert r.headers["content-disposition"].endswith(f'edition-1-partner.{fmt}"')
+        outputs[fmt] = r.content
+    outputs["pdf"] = subprocess.run(
+        ["pdftotext", "-", "-"], input=outputs["pdf"], capture_output=True, check=True
+    ).stdout
+    body = client.get("/api/operations/PANDORA-X/report", headers=partner)
+    outputs["json"] = body.content
+    assert body.json()["audience"] == "partner" and body.json()["totals"]["objects_seized"] == 91
+    for fmt, data in outputs.items():
+        if fmt == "xlsx":
+            import io
+            import zipfile
+
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                data = b"".join(z.read(n) for n in z.namelist())
+        for secret in (REF, "Visigothic", "informant"):
+            assert secret.encode() not in data, (fmt, secret)
+    assert b"Toledo" in outputs["json"]  # the place stays: it identifies no one
+    full = client.get("/api/operations/PANDORA-X/report", headers=ADMIN).json()
+    assert full["highlights"][0]["ref"] == REF and full["highlights"][0]["description"] == TEXT
+    preview = client.get("/api/operations/PANDORA-X/report?edition=partner", headers=ADMIN).json()
+    assert preview["highlights"][0]["ref"] is None
+
+
+@pytest.mark.parametrize("role", ["ncp", "partner"])
+def test_only_coordinators_close_and_issue_editions(
+    client: TestClient[Any], api: Api, role: str
+) -> None:
+    api.operation()
+    headers = api.user("someone", role, "ES" if role == "ncp" else None)
+    assert client.post("/api/operations/PANDORA-X/close", headers=headers).status_code == 403
+    r = client.post(
+        "/api/operations/PANDORA-X/report/editions", json={"changes": "x"}, headers=headers
+    )
+    assert r.status_code == 403
+    assert client.post("/api/operations/NOPE/close", headers=ADMIN).status_code == 404
+    r = client.post("/api/operations/PANDORA-X/report/editions", json={"changes": "x"},
+                    headers=ADMIN)  # fmt: skip
+    assert r.status_code == 409  # still open: nothing to re-issue
