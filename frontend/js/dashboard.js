@@ -1,1 +1,863 @@
-// replaced by the dashboard script
+/* opcoord live dashboard: one websocket, one state, redrawn from it.
+ *
+ * The state is the server's snapshot; each event is applied to it exactly as
+ * src/opcoord/live/snapshot.py (apply_event) does, so the screen after any number of
+ * events shows what a fresh page would. Server strings only ever reach the page
+ * through textContent or attributes: never innerHTML.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("dashboard");
+  if (!root) { return; }
+  var CODE = root.dataset.code;
+  var TZ = root.dataset.timezone || "UTC";
+  var CUTOFF = (root.dataset.cutoff || "00:00").split(":").map(Number);
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var NUM = new Intl.NumberFormat("en-GB");
+  var REGION = typeof Intl.DisplayNames === "function"
+    ? new Intl.DisplayNames(["en"], {type: "region"}) : null;
+  var FEED_MAX = 80;
+  var PING_EVERY = 20000, SILENCE_LIMIT = 50000, TICK_EVERY = 15000;
+
+  // --- the state, mirroring src/opcoord/live/snapshot.py ---------------------------
+
+  var DAY_STATUSES = ["submitted", "nil", "late", "missing", "not_due"];
+  var RETURN_EVENTS = {return_submitted: true, return_amended: true, nil_return: true};
+
+  function money(value) {  // like snapshot.money: two decimals, no float noise
+    return Math.round(Number(value || 0) * 100) / 100;
+  }
+
+  function applyDelta(totals, change) {
+    var out = {};
+    Object.keys(totals).forEach(function (k) {
+      var v = totals[k];
+      out[k] = v && typeof v === "object" ? Object.assign({}, v) : v;
+    });
+    Object.keys(change).forEach(function (key) {
+      var value = change[key];
+      if (value && typeof value === "object") {
+        var target = out[key] || (out[key] = {});
+        Object.keys(value).forEach(function (k) {
+          target[k] = key === "estimated_value"
+            ? money((target[k] || 0) + value[k]) : (target[k] || 0) + value[k];
+          if (!target[k]) { delete target[k]; }
+        });
+      } else {
+        out[key] = (out[key] || 0) + value;
+      }
+    });
+    return out;
+  }
+
+  function countCells(countries) {
+    var counts = {};
+    DAY_STATUSES.forEach(function (s) { counts[s] = 0; });
+    Object.keys(countries).forEach(function (c) {
+      var cells = countries[c];
+      Object.keys(cells).forEach(function (d) { counts[cells[d]] = (counts[cells[d]] || 0) + 1; });
+    });
+    return counts;
+  }
+
+  function applyEvent(snapshot, event) {
+    var snap = JSON.parse(JSON.stringify(snapshot));
+    var kind = event.type;
+    snap.seq = Math.max(snap.seq, event.seq);
+    if (event.delta) { snap.totals = applyDelta(snap.totals, event.delta); }
+    var grid = snap.completeness.countries;
+    if (RETURN_EVENTS[kind]) {
+      var objects = (event.delta && event.delta.objects_seized) || 0;
+      if (objects && event.day) {
+        var byDay = snap.objects_by_day;
+        byDay[event.day] = (byDay[event.day] || 0) + objects;
+        if (!byDay[event.day]) { delete byDay[event.day]; }
+      }
+      if (event.country && grid[event.country]) {
+        grid[event.country][event.day] = event.day_status;
+      }
+    } else if (kind === "participant_added") {
+      var p = event.participant;
+      snap.participants = snap.participants.concat([p]).sort(function (a, b) {
+        return a.country < b.country ? -1 : a.country > b.country ? 1 : 0;
+      });
+      snap.operation.participants = snap.participants.length;
+      if (event.completeness && typeof event.completeness === "object") {
+        grid[p.country] = Object.assign({}, event.completeness);
+      }
+    } else if (kind === "day_closed") {
+      var closed = event.completeness;
+      if (closed && typeof closed === "object") {
+        Object.keys(closed).forEach(function (c) {
+          if (grid[c]) { grid[c][event.day] = closed[c]; }
+        });
+      }
+      (event.missing || []).forEach(function (c) {  // a day that fell due unreturned
+        if (grid[c] && grid[c][event.day] === "not_due") { grid[c][event.day] = "missing"; }
+      });
+    } else if (kind === "operation_status_changed") {
+      snap.operation.status = event.status;
+    }
+    snap.completeness.counts = countCells(grid);
+    return snap;
+  }
+
+  // --- time: operation days in the operation's time zone, server-corrected clock ----
+
+  var skew = 0;  // server clock minus this browser's clock, from the snapshot's "at"
+  function now() { return Date.now() + skew; }
+
+  var zoneFmt = new Intl.DateTimeFormat("en-GB", {timeZone: TZ, year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hourCycle: "h23"});
+  var clockFmt = new Intl.DateTimeFormat("en-GB", {timeZone: TZ, hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short"});
+  var hmFmt = new Intl.DateTimeFormat("en-GB", {timeZone: TZ, hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23"});
+  var dayFmt = new Intl.DateTimeFormat("en-GB", {timeZone: "UTC", day: "numeric", month: "long"});
+  var shortDayFmt = new Intl.DateTimeFormat("en-GB", {timeZone: "UTC", day: "numeric",
+    month: "short"});
+  var longDayFmt = new Intl.DateTimeFormat("en-GB", {timeZone: "UTC", weekday: "short",
+    day: "numeric", month: "long"});
+
+  function parts(ms) {
+    var out = {};
+    zoneFmt.formatToParts(ms).forEach(function (p) { out[p.type] = p.value; });
+    return out;
+  }
+  function localDay(ms) {
+    var p = parts(ms);
+    return p.year + "-" + p.month + "-" + p.day;
+  }
+  function offsetAt(ms) {
+    var p = parts(ms);
+    var wall = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+    return wall - Math.floor(ms / 1000) * 1000;
+  }
+  function isoToUtc(iso) {
+    var d = iso.split("-").map(Number);
+    return Date.UTC(d[0], d[1] - 1, d[2]);
+  }
+  function addDays(iso, n) {
+    return new Date(isoToUtc(iso) + n * 86400000).toISOString().slice(0, 10);
+  }
+  function dueAt(iso) {  // calendar.due_at: the cut-off, local time, on the next day
+    var next = addDays(iso, 1).split("-").map(Number);
+    var wall = Date.UTC(next[0], next[1] - 1, next[2], CUTOFF[0], CUTOFF[1] || 0);
+    var t = wall - offsetAt(wall);
+    return wall - offsetAt(t);
+  }
+  function dayLabel(iso) { return dayFmt.format(isoToUtc(iso)); }
+  function shortDay(iso) { return shortDayFmt.format(isoToUtc(iso)); }
+
+  // --- small DOM helpers ------------------------------------------------------------
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = String(text); }
+    return node;
+  }
+  function flash(node) {
+    node.classList.remove("flash");
+    void node.offsetWidth;  // restart the animation
+    node.classList.add("flash");
+  }
+  function plural(n, one, many) { return NUM.format(n) + " " + (n === 1 ? one : many); }
+  function label(v) { return String(v || "").replace(/_/g, " "); }
+  function countryName(cc) {
+    if (state) {
+      for (var i = 0; i < state.participants.length; i++) {
+        if (state.participants[i].country === cc) { return state.participants[i].name; }
+      }
+    }
+    try { return REGION ? REGION.of(cc) : cc; } catch (e) { return cc; }
+  }
+
+  // --- rendering --------------------------------------------------------------------
+
+  var state = null;
+  var rendered = false;  // the first paint does not flash
+
+  function setText(node, text) {
+    if (node.textContent !== text) {
+      node.textContent = text;
+      if (rendered) { flash(node); }
+    }
+  }
+
+  function renderTotals() {
+    var t = state.totals;
+    root.querySelectorAll("[data-total]").forEach(function (node) {
+      var key = node.dataset.total;
+      var v = key === "investigations"
+        ? (t.investigations_criminal || 0) + (t.investigations_administrative || 0)
+        : t[key] || 0;
+      setText(node, NUM.format(v));
+    });
+    var list = document.getElementById("values");
+    var values = t.estimated_value || {};
+    var currencies = Object.keys(values).sort();
+    var text = currencies.map(function (c) { return c + values[c]; }).join("|");
+    if (list.dataset.text === text) { return; }
+    list.dataset.text = text;
+    list.textContent = "";
+    if (!currencies.length) { list.appendChild(el("li", "none", "none reported")); }
+    currencies.forEach(function (c) {
+      var li = el("li");
+      li.appendChild(el("span", "cur", c));
+      var whole = Number.isInteger(values[c]);
+      li.appendChild(el("span", "amt", new Intl.NumberFormat("en-GB", {
+        minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: 2}).format(values[c])));
+      list.appendChild(li);
+    });
+    if (rendered) { flash(list); }
+  }
+
+  function renderHeader() {
+    var op = state.operation;
+    var badge = document.getElementById("op-status");
+    badge.className = "status status-" + op.status;
+    setText(badge, op.status);
+    var win = document.getElementById("op-window");
+    var s = op.starts_on, e = op.ends_on;
+    var text = s.slice(0, 7) === e.slice(0, 7)
+      ? Number(s.slice(8)) + " – " + dayLabel(e) + " " + e.slice(0, 4)
+      : dayLabel(s) + (s.slice(0, 4) === e.slice(0, 4) ? "" : " " + s.slice(0, 4)) + " – " +
+        dayLabel(e) + " " + e.slice(0, 4);
+    var days = state.completeness.days;
+    var idx = days.indexOf(state.completeness.today);
+    if (idx >= 0 && op.status === "active") {
+      text += " · day " + (idx + 1) + " of " + days.length;
+    }
+    win.textContent = text;
+  }
+
+  // Completeness: the latest day whose return is due, and today.
+  var RANK = {missing: 0, late: 1, not_due: 2, nil: 3, submitted: 4};
+  var STATUS = {
+    submitted: ["✓", "Submitted"], nil: ["∅", "Nil return"], late: ["!", "Late"],
+    missing: ["✕", "Missing"], not_due: ["◷", "Not due"]
+  };
+  var sort = {key: "country", dir: "ascending"};
+  var lastCells = {};
+
+  function latestDueDay() {
+    var c = state.completeness, t = now();
+    var day = addDays(c.today, -1);
+    if (dueAt(day) > t) { day = addDays(day, -1); }
+    var days = c.days;
+    if (!days.length || day < days[0]) { return null; }
+    return day > days[days.length - 1] ? days[days.length - 1] : day;
+  }
+
+  function chip(status) {
+    var span = el("span", "chip st-" + (status || "none"));
+    var def = STATUS[status] || ["–", "Not taking part"];
+    span.appendChild(el("span", "ico", def[0])).setAttribute("aria-hidden", "true");
+    span.appendChild(el("span", "lbl", def[1]));
+    return span;
+  }
+
+  function completenessRows(dueDay, today) {
+    var grid = state.completeness.countries;
+    return Object.keys(grid).map(function (cc) {
+      var cells = grid[cc], n = {submitted: 0, nil: 0, late: 0, missing: 0};
+      Object.keys(cells).forEach(function (d) {
+        if (n[cells[d]] !== undefined) { n[cells[d]] += 1; }
+      });
+      return {country: cc, name: countryName(cc), due: dueDay ? cells[dueDay] : undefined,
+        today: cells[today], submitted: n.submitted, nil: n.nil, late: n.late,
+        missing: n.missing};
+    });
+  }
+
+  function compare(a, b) {
+    var k = sort.key, x = a[k], y = b[k], r;
+    if (k === "country") { r = x < y ? -1 : x > y ? 1 : 0; }
+    else if (k === "due" || k === "today") {
+      r = (x in RANK ? RANK[x] : 9) - (y in RANK ? RANK[y] : 9);
+    } else { r = x - y; }
+    if (sort.dir !== "ascending") { r = -r; }
+    // Ties stay in country order whichever way the column sorts.
+    return r || (a.country < b.country ? -1 : a.country > b.country ? 1 : 0);
+  }
+
+  function renderCompleteness() {
+    var c = state.completeness, today = c.today, dueDay = latestDueDay();
+    document.getElementById("due-head").textContent =
+      dueDay ? "Due " + shortDay(dueDay) : "Latest due day";
+    document.getElementById("today-head").textContent = "Today " + shortDay(today);
+    var rows = completenessRows(dueDay, today).sort(compare);
+    var body = document.getElementById("compl-body");
+    body.textContent = "";
+    if (!rows.length) {
+      var td = el("td", "empty", "No participating countries yet.");
+      td.colSpan = 7;
+      body.appendChild(el("tr")).appendChild(td);
+    }
+    var seen = {};
+    rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.dataset.country = r.country;
+      var th = el("th");
+      th.scope = "row";
+      th.appendChild(el("span", "cc", r.country));
+      th.appendChild(el("span", "cname", r.name));
+      tr.appendChild(th);
+      [["due", r.due], ["today", r.today]].forEach(function (pair) {
+        var cell = el("td", "status-cell");
+        cell.dataset.col = pair[0];
+        cell.appendChild(chip(pair[1]));
+        var key = r.country + "|" + pair[0];
+        if (rendered && key in lastCells && lastCells[key] !== pair[1]) { flash(cell); }
+        seen[key] = pair[1];
+        tr.appendChild(cell);
+      });
+      ["submitted", "nil", "late", "missing"].forEach(function (k) {
+        var cell = el("td", "num n-" + k + (r[k] ? "" : " zero"), NUM.format(r[k]));
+        cell.dataset.col = k;
+        var key = r.country + "|" + k;
+        if (rendered && key in lastCells && lastCells[key] !== r[k]) { flash(cell); }
+        seen[key] = r[k];
+        tr.appendChild(cell);
+      });
+      body.appendChild(tr);
+    });
+    lastCells = seen;
+    renderCompletenessSummary(rows, dueDay);
+    root.querySelectorAll("#compl thead th").forEach(function (h) {
+      h.setAttribute("aria-sort", h.dataset.key === sort.key ? sort.dir : "none");
+    });
+  }
+
+  function renderCompletenessSummary(rows, dueDay) {
+    var note = document.getElementById("compl-note");
+    var legend = document.getElementById("compl-legend");
+    legend.textContent = "";
+    if (!dueDay) {
+      note.textContent = "No return is due yet.";
+      return;
+    }
+    var n = {submitted: 0, nil: 0, late: 0, missing: 0, not_due: 0};
+    rows.forEach(function (r) { if (r.due in n) { n[r.due] += 1; } });
+    var total = rows.filter(function (r) { return r.due in n; }).length;
+    var done = n.submitted + n.nil + n.late;
+    note.textContent = longDayFmt.format(isoToUtc(dueDay)) + ": " + done + " of " + total +
+      " reported (due " + shortDay(addDays(dueDay, 1)) + " " + hmFmt.format(dueAt(dueDay)) + ")";
+    var bar = el("span", "stack");
+    bar.setAttribute("aria-hidden", "true");
+    ["submitted", "nil", "late", "missing"].forEach(function (k) {
+      if (!n[k]) { return; }
+      var seg = el("span", "seg st-" + k);
+      seg.style.flexGrow = String(n[k]);
+      bar.appendChild(seg);
+    });
+    legend.appendChild(bar);
+    ["submitted", "nil", "late", "missing"].forEach(function (k) {
+      var item = el("span", "key");
+      item.appendChild(chip(k));
+      item.appendChild(el("b", null, NUM.format(n[k])));
+      legend.appendChild(item);
+    });
+  }
+
+  function niceStep(max, ticks) {
+    var raw = Math.max(1, max) / ticks;
+    var pow = Math.pow(10, Math.floor(Math.log10(raw)));
+    var steps = [1, 2, 2.5, 5, 10];
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i] * pow >= raw) { return Math.max(1, Math.ceil(steps[i] * pow)); }
+    }
+    return Math.ceil(10 * pow);
+  }
+
+  function renderTimeline() {
+    var box = document.getElementById("timeline");
+    var days = state.completeness.days, byDay = state.objects_by_day, today = state.completeness.today;
+    var W = Math.max(320, box.clientWidth), H = Math.max(180, box.clientHeight || 220);
+    var m = {l: 56, r: 12, t: 18, b: 30};
+    var iw = W - m.l - m.r, ih = H - m.t - m.b;
+    var max = 0, sum = 0, peak = null;
+    days.forEach(function (d) {
+      var v = byDay[d] || 0;
+      sum += v;
+      if (v > max) { max = v; peak = d; }
+    });
+    var step = niceStep(max, 4), top = Math.max(step, Math.ceil(max / step) * step);
+    var s = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, "aria-hidden": "true"});
+    for (var v = 0; v <= top; v += step) {
+      var y = m.t + ih - (v / top) * ih;
+      s.appendChild(svg("line", {x1: m.l, x2: W - m.r, y1: y, y2: y, "class": v ? "grid" : "axis"}));
+      s.appendChild(svg("text", {x: m.l - 8, y: y + 4, "class": "tick", "text-anchor": "end"},
+        NUM.format(v)));
+    }
+    var n = Math.max(1, days.length), slot = iw / n, bw = Math.max(1, Math.min(48, slot * 0.72));
+    var every = Math.max(1, Math.ceil(58 / slot));
+    days.forEach(function (d, i) {
+      var val = byDay[d] || 0, x = m.l + i * slot + (slot - bw) / 2;
+      var future = d > today;
+      var h = (val / top) * ih;
+      var g = svg("g", {"class": "bar" + (d === today ? " today" : "") + (future ? " future" : "")});
+      g.appendChild(svg("title", {}, dayLabel(d) + ": " + plural(val, "object", "objects")));
+      if (val) {
+        g.appendChild(svg("rect", {x: x, y: m.t + ih - h, width: bw, height: Math.max(h, 1.5),
+          rx: Math.min(3, bw / 4)}));
+        if (bw >= 26) {
+          g.appendChild(svg("text", {x: x + bw / 2, y: m.t + ih - h - 5, "class": "val",
+            "text-anchor": "middle"}, NUM.format(val)));
+        }
+      } else if (!future) {
+        g.appendChild(svg("rect", {x: x, y: m.t + ih - 1.5, width: bw, height: 1.5,
+          "class": "nil"}));
+      }
+      s.appendChild(g);
+      if (i % every === 0 || d === today) {
+        if (d !== today && days.indexOf(today) >= 0 &&
+            Math.abs(days.indexOf(today) - i) < every && i % every === 0) { return; }
+        s.appendChild(svg("text", {x: m.l + i * slot + slot / 2, y: H - 10,
+          "class": "tick" + (d === today ? " today" : ""), "text-anchor": "middle"},
+          d === today ? "Today" : shortDay(d)));
+      }
+    });
+    box.textContent = "";
+    box.appendChild(s);
+    var note = document.getElementById("timeline-note");
+    note.textContent = sum
+      ? NUM.format(sum) + " objects in " + days.length + " days · peak " +
+        NUM.format(max) + " on " + shortDay(peak)
+      : "No objects seized yet in the window (" + days.length + " days).";
+  }
+
+  // The map's colours (CATEGORY_COLOURS in src/opcoord/live/mapbuilder.py), so a category
+  // looks the same in both; a faint outline keeps the darkest visible on this background.
+  var CAT_COLOURS = {archaeological: "#a6611a", coins: "#e6ab02", paintings: "#1f78b4",
+    sculptures: "#6a3d9a", religious: "#e31a1c", manuscripts: "#33a02c", ceramics: "#ff7f00",
+    weapons: "#222222", furniture: "#1b9e77", musical_instruments: "#f781bf",
+    fossils: "#a6cee3", ethnographic: "#b2df8a", other: "#999999"};
+
+  function renderCategories() {
+    var box = document.getElementById("categories");
+    var cats = state.totals.objects_by_category || {};
+    var rows = Object.keys(cats).map(function (k) { return [k, cats[k]]; })
+      .sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : 1); });
+    box.textContent = "";
+    if (!rows.length) {
+      box.appendChild(el("p", "empty", "No objects seized yet."));
+      return;
+    }
+    var total = rows.reduce(function (a, r) { return a + r[1]; }, 0);
+    var W = Math.max(300, box.clientWidth), rowH = 30, labelW = Math.min(190, W * 0.34);
+    var valueW = 118, H = rows.length * rowH + 6, bw = W - labelW - valueW - 12;
+    var s = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img",
+      "aria-label": "Objects seized by category: " + rows.map(function (r) {
+        return label(r[0]) + " " + NUM.format(r[1]);
+      }).join(", ")});
+    rows.forEach(function (r, i) {
+      var y = i * rowH + 3, w = Math.max(2, (r[1] / rows[0][1]) * bw);
+      var g = svg("g", {"class": "cat"});
+      g.appendChild(svg("title", {}, label(r[0]) + ": " + plural(r[1], "object", "objects")));
+      g.appendChild(svg("circle", {cx: 7, cy: y + rowH / 2 - 2, r: 5.5, "class": "sw",
+        fill: CAT_COLOURS[r[0]] || CAT_COLOURS.other}));
+      var name = label(r[0]);
+      g.appendChild(svg("text", {x: 20, y: y + rowH / 2 + 3, "class": "lbl"},
+        name.charAt(0).toUpperCase() + name.slice(1)));
+      g.appendChild(svg("rect", {x: labelW, y: y + 5, width: bw, height: rowH - 14, rx: 3,
+        "class": "track"}));
+      g.appendChild(svg("rect", {x: labelW, y: y + 5, width: w, height: rowH - 14, rx: 3,
+        "class": "fill", fill: CAT_COLOURS[r[0]] || CAT_COLOURS.other}));
+      g.appendChild(svg("text", {x: W - 4, y: y + rowH / 2 + 3, "class": "val",
+        "text-anchor": "end"}, NUM.format(r[1]) + "  " + Math.round((r[1] / total) * 100) + "%"));
+      s.appendChild(g);
+    });
+    box.appendChild(s);
+  }
+
+  // --- the activity feed -------------------------------------------------------------
+
+  var feed = document.getElementById("feed");
+  var feedByReturn = {};
+
+  function signed(n) { return (n > 0 ? "+" : n < 0 ? "−" : "") + NUM.format(Math.abs(n)); }
+
+  function returnSummary(delta) {
+    var seizures = delta.seizures || 0, objects = delta.objects_seized || 0;
+    var bits = [seizures ? plural(seizures, "seizure", "seizures") + ", " +
+      plural(objects, "object", "objects") : "no seizures"];
+    if (delta.arrests) { bits.push(plural(delta.arrests, "arrest", "arrests")); }
+    return bits.join(", ");
+  }
+
+  function amendSummary(delta) {
+    var names = {objects_seized: "objects", seizures: "seizures", arrests: "arrests",
+      investigations_criminal: "criminal investigations",
+      investigations_administrative: "administrative investigations"};
+    var bits = Object.keys(names).filter(function (k) { return delta[k]; })
+      .map(function (k) { return names[k] + " " + signed(delta[k]); });
+    return bits.length ? bits.join(", ") : "no change to the totals";
+  }
+
+  function describe(ev) {  // [icon class, sentence, optional detail lines]
+    var who = ev.country || "Another country", d = ev.delta || {};
+    var day = ev.day ? dayLabel(ev.day) : "";
+    var late = ev.late ? " (late)" : "";
+    switch (ev.type) {
+      case "return_submitted":
+        return ["ret", who + " submitted " + (ev.country ? "its" : "a") + " return for " + day +
+          " — " + returnSummary(d) + late];
+      case "nil_return":
+        return ["nil", who + " filed a nil return for " + day + late];
+      case "return_amended":
+        return ["amend", who + (ev.amended ? " amended " : " replaced ") +
+          (ev.country ? "its" : "a") + " return for " + day +
+          (ev.version ? " (version " + ev.version + ")" : "") + " — " + amendSummary(d)];
+      case "seizure_recorded":
+        if (!ev.seizures) { return null; }
+        return ["seize", who + " recorded " + plural(ev.seizures.length, "seizure", "seizures") +
+          " for " + day, ev.seizures.map(seizureLine)];
+      case "participant_added":
+        var p = ev.participant || {};
+        return ["join", p.country + " (" + (p.name || countryName(p.country)) +
+          ") joined the operation" + ((p.agencies || []).length ? " — " +
+          p.agencies.map(label).join(", ") : "")];
+      case "reminder":
+        var due = ev.countries || [];
+        return ["remind", "Reminder for " + day + ": " + (due.length ? "still due from " +
+          due.join(", ") : "nothing outstanding") +
+          (ev.due_at ? " (due " + hmFmt.format(Date.parse(ev.due_at)) + ")" : "")];
+      case "day_closed":
+        var missing = ev.missing || [];
+        var text = day + " closed";
+        if (typeof ev.expected === "number") {
+          text += ": " + ev.submitted + " of " + plural(ev.expected, "country", "countries") +
+            " reported";
+        }
+        if (missing.length) { text += "; missing " + missing.join(", "); }
+        if ((ev.late || []).length) { text += "; late " + ev.late.join(", "); }
+        return ["close", text];
+      case "operation_status_changed":
+        return ["status", "The operation is now " + ev.status +
+          (ev.status === "closed" ? " — the report is being produced" : "")];
+      case "report_ready":
+        return ["report", "The " + (ev.audience === "partner" ? "partner edition of the " : "") +
+          "consolidated report is ready" + (ev.edition ? " (edition " + ev.edition + ")" : "")];
+      default:
+        return null;  // another country's detail: only its number reached us
+    }
+  }
+
+  function seizureLine(s) {
+    var where = s.place_type === "online" ? (s.place_name ? "online (" + s.place_name + ")" : "online")
+      : "at " + [label(s.place_type), s.place_name].filter(Boolean).join(", ");
+    var route = s.origin_country || s.destination_country
+      ? " · " + (s.origin_country || "?") + " → " + (s.destination_country || "?") : "";
+    return plural(s.quantity, "object", "objects") + " (" + label(s.category) + ")" +
+      " " + where + route + (s.ref ? " · ref " + s.ref : "");
+  }
+
+  function feedItem(ev, animate) {
+    var d = describe(ev);
+    if (!d) { return; }
+    var key = ev.country && ev.day ? ev.country + "|" + ev.day : null;
+    if (ev.type === "seizure_recorded" && key && feedByReturn[key] &&
+        feedByReturn[key].seq === ev.seq - 1) {
+      appendDetails(feedByReturn[key].li, d[2]);  // details of the return just above
+      return;
+    }
+    var li = el("li", "ev ev-" + d[0] + (animate ? " fresh" : ""));
+    var t = el("time", null, hmFmt.format(Date.parse(ev.at)));
+    t.dateTime = ev.at;
+    li.appendChild(t);
+    li.appendChild(el("span", "ico")).setAttribute("aria-hidden", "true");
+    var body = el("div", "txt");
+    body.appendChild(el("p", null, d[1]));
+    if (ev.type === "report_ready" && typeof ev.url === "string" && ev.url.charAt(0) === "/" &&
+        ev.url.charAt(1) !== "/") {
+      var a = el("a", null, "Open the report");
+      a.href = ev.url;
+      body.appendChild(a);
+    }
+    li.appendChild(body);
+    if (d[2]) { appendDetails(li, d[2]); }
+    if (RETURN_EVENTS[ev.type] && key) { feedByReturn[key] = {seq: ev.seq, li: li}; }
+    feed.insertBefore(li, feed.firstChild);
+    while (feed.children.length > FEED_MAX) { feed.removeChild(feed.lastChild); }
+    var empty = feed.querySelector(".empty");
+    if (empty) { feed.removeChild(empty); }
+  }
+
+  function appendDetails(li, lines) {
+    var body = li.querySelector(".txt");
+    var ul = body.querySelector("ul") || body.appendChild(el("ul", "details"));
+    lines.slice(0, 6).forEach(function (line) { ul.appendChild(el("li", null, line)); });
+    if (lines.length > 6) { ul.appendChild(el("li", "more", "and " + (lines.length - 6) + " more")); }
+  }
+
+  function renderFeed(recent) {
+    feed.setAttribute("aria-busy", "true");  // one rebuild, not thirty announcements
+    feed.textContent = "";
+    feedByReturn = {};
+    recent.forEach(function (ev) { feedItem(ev, false); });
+    feed.setAttribute("aria-busy", "false");
+    if (!feed.children.length) {
+      feed.appendChild(el("li", "empty", "Nothing has happened yet. Returns will appear here as they arrive."));
+    }
+  }
+
+  // --- the map (coordinators) ---------------------------------------------------------
+
+  var frame = document.getElementById("mapframe");
+  var mapQueue = [], mapKeys = null, mapTimer = null;
+
+  function loadMap() {
+    if (!frame) { return; }
+    mapKeys = null;
+    if (frame.getAttribute("src")) { frame.contentWindow.location.reload(); }
+    else { frame.src = frame.dataset.src; }
+    watchMap();
+  }
+  function mapApi() {
+    try {
+      var api = frame.contentWindow && frame.contentWindow.opcoordMap;
+      return api && api.loaded ? api : null;
+    } catch (e) { return null; }
+  }
+  function watchMap() {
+    if (mapTimer) { return; }
+    mapTimer = setInterval(function () {
+      var api = mapApi();
+      if (!api) { return; }
+      clearInterval(mapTimer);
+      mapTimer = null;
+      trimMap();
+      if (!mapKeys) {  // what the frame already drew, so a seizure is not added twice
+        mapKeys = {};
+        api.markers.getLayers().forEach(function (m) {
+          if (m.seizure) { mapKeys[m.seizure.country + "|" + m.seizure.ref] = true; }
+        });
+      }
+      flushMap(api);
+    }, 250);
+  }
+  // The frame is the full map page; on a dashboard tile its own title and the open layer
+  // list crowd the view (the full map keeps them), so the embed trims them.
+  // The category key is the "Objects by category" panel, in the same colours.
+  var EMBED_CSS = ".opcoord-title,.leaflet-control-layers,.opcoord-legend>b,.opcoord-legend>ul" +
+    "{display:none!important}.opcoord-legend{font-size:11px!important;padding:3px 8px!important}" +
+    ".opcoord-nocoords-line{margin:0!important;font-weight:normal!important}";
+  function trimMap() {
+    try {
+      var doc = frame.contentDocument;
+      if (doc && doc.head && !doc.getElementById("opcoord-embed")) {
+        var style = doc.createElement("style");
+        style.id = "opcoord-embed";
+        style.textContent = EMBED_CSS;
+        doc.head.appendChild(style);
+      }
+    } catch (e) { /* not ready or not ours: leave it as it is */ }
+  }
+  function flushMap(api) {
+    while (mapQueue.length) {
+      var s = mapQueue.shift(), key = s.country + "|" + s.ref;
+      if (mapKeys[key]) { continue; }
+      mapKeys[key] = true;
+      try { api.addSeizure(s); } catch (e) { /* one bad point must not stop the rest */ }
+    }
+  }
+  function toMap(seizures) {
+    if (!frame) { return; }
+    Array.prototype.push.apply(mapQueue, seizures);
+    var api = mapKeys && mapApi();
+    if (api) { flushMap(api); } else { watchMap(); }
+  }
+
+  // --- the connection -------------------------------------------------------------------
+
+  var ws = null, attempt = 0, retryAt = 0, retryTimer = null, countdown = null;
+  var pingTimer = null, heardAt = 0, conn = "connecting", asOf = null;
+  var connNode = document.getElementById("conn"), connText = document.getElementById("conn-text");
+
+  function setConn(kind, text) {
+    conn = kind;
+    connNode.className = "conn conn-" + kind;
+    connText.textContent = text;
+    document.getElementById("asof").parentNode.classList.toggle("stale", kind !== "live");
+  }
+
+  function stamp(ms) {
+    asOf = ms;
+    var node = document.getElementById("asof");
+    node.textContent = clockFmt.format(ms);
+    node.dateTime = new Date(ms).toISOString();
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    clearInterval(countdown);
+    var proto = location.protocol === "https:" ? "wss:" : "ws:";
+    var url = proto + "//" + location.host + "/api/operations/" + encodeURIComponent(CODE) +
+      "/live" + (state ? "?since=" + state.seq : "");
+    setConn("connecting", state ? "Reconnecting…" : "Connecting…");
+    var socket = new WebSocket(url);
+    ws = socket;
+    socket.onopen = function () {
+      heardAt = Date.now();
+      socket.send(JSON.stringify({type: "ping"}));  // the pong says we are live
+      clearInterval(pingTimer);
+      pingTimer = setInterval(function () {
+        if (Date.now() - heardAt > SILENCE_LIMIT) { drop(socket, "no answer"); return; }
+        if (socket.readyState === WebSocket.OPEN) { socket.send('{"type":"ping"}'); }
+      }, PING_EVERY);
+    };
+    socket.onmessage = function (e) {
+      if (socket !== ws) { return; }
+      heardAt = Date.now();
+      var msg;
+      try { msg = JSON.parse(e.data); } catch (err) { return; }
+      receive(msg);
+      if (conn !== "live") { attempt = 0; setConn("live", "Live"); }
+    };
+    socket.onclose = function (e) {
+      if (socket !== ws) { return; }
+      clearInterval(pingTimer);
+      ws = null;
+      if (e.code === 1008) {
+        setConn("denied", "Not allowed" + (e.reason ? ": " + e.reason : ""));
+        if (/auth/.test(e.reason || "")) {  // the session ended: offer to sign in again
+          var a = el("a", "resign", "Sign in again");
+          a.href = "/signin?next=" + encodeURIComponent(location.pathname);
+          connNode.appendChild(a);
+        }
+        return;  // retrying would not change the answer
+      }
+      if (e.code === 1013) { attempt = 0; }  // fell behind: resume at once with since
+      retry();
+    };
+  }
+
+  function drop(socket, why) {
+    if (socket !== ws) { return; }
+    ws = null;
+    clearInterval(pingTimer);
+    try { socket.close(4000, why); } catch (e) { /* already closing */ }
+    retry();
+  }
+
+  function retry() {
+    var delay = attempt === 0 ? 500 : Math.min(30000, 1000 * Math.pow(2, attempt - 1));
+    delay = Math.round(delay * (0.85 + Math.random() * 0.3));
+    attempt += 1;
+    retryAt = Date.now() + delay;
+    var show = function () {
+      var s = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
+      setConn("retry", "Reconnecting in " + s + " s");
+    };
+    show();
+    clearInterval(countdown);
+    countdown = setInterval(show, 1000);
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  function retryNow() {
+    if (conn === "retry") { attempt = 0; connect(); }
+  }
+
+  // --- messages --------------------------------------------------------------------------
+
+  function receive(msg) {
+    if (msg.type === "pong") { if (state) { stamp(now()); } return; }
+    if (msg.type === "snapshot") {
+      var first = state === null;
+      skew = Date.parse(msg.at) - Date.now();
+      state = msg;
+      promoteDue();
+      renderAll();
+      renderFeed(msg.recent || []);
+      stamp(Date.parse(msg.at));
+      if (frame) {
+        if (first) { loadMap(); }
+        else { mapQueue = []; loadMap(); }  // resynchronised: the frame must catch up too
+      }
+      rendered = true;
+      return;
+    }
+    if (!state || typeof msg.seq !== "number" || msg.seq <= state.seq) { return; }
+    state = applyEvent(state, msg);
+    promoteDue();
+    renderAll();
+    feedItem(msg, true);
+    if (msg.type === "seizure_recorded" && msg.seizures) { toMap(msg.seizures); }
+    stamp(now());
+  }
+
+  // A day's cells turn from "not due" to "missing" at its cut-off, without an event:
+  // do what a fresh snapshot would.
+  function promoteDue() {
+    if (!state) { return false; }
+    var c = state.completeness, t = now(), changed = false;
+    var today = localDay(t);
+    if (today !== c.today) { c.today = today; changed = true; }
+    Object.keys(c.countries).forEach(function (cc) {
+      var cells = c.countries[cc];
+      Object.keys(cells).forEach(function (d) {
+        if (cells[d] === "not_due" && dueAt(d) <= t) { cells[d] = "missing"; changed = true; }
+      });
+    });
+    if (changed) { c.counts = countCells(c.countries); }
+    return changed;
+  }
+
+  function renderAll() {
+    renderHeader();
+    renderTotals();
+    renderCompleteness();
+    renderTimeline();
+    renderCategories();
+  }
+
+  // --- wiring ------------------------------------------------------------------------------
+
+  root.querySelectorAll("#compl thead th").forEach(function (th) {
+    th.querySelector("button").addEventListener("click", function () {
+      var key = th.dataset.key;
+      if (sort.key === key) { sort.dir = sort.dir === "ascending" ? "descending" : "ascending"; }
+      else {
+        sort.key = key;
+        sort.dir = ["country", "due", "today"].indexOf(key) >= 0 ? "ascending" : "descending";
+      }
+      if (state) { renderCompleteness(); }
+    });
+  });
+  connNode.addEventListener("click", retryNow);
+  window.addEventListener("online", retryNow);
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { retryNow(); }
+  });
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      if (state) { renderTimeline(); renderCategories(); }
+    }, 150);
+  });
+  setInterval(function () {
+    if (state && promoteDue()) { renderAll(); }
+  }, TICK_EVERY);
+
+  // For tests and the curious: read-only views of what the page holds.
+  window.opcoordDashboard = {
+    state: function () { return state; },
+    connection: function () { return conn; },
+    asOf: function () { return asOf; },
+    applyEvent: applyEvent
+  };
+
+  connect();
+})();
