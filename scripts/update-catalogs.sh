@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 pot=src/opcoord/locale/messages.pot
 .venv/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location \
   --sort-output --project opcoord -o "$pot" . >/dev/null 2>&1
-for lang in fr es ru; do
+for lang in en fr es ru; do
   po=src/opcoord/locale/$lang/LC_MESSAGES/messages.po
   if [ -f "$po" ]; then
     .venv/bin/pybabel update -i "$pot" -d src/opcoord/locale -l "$lang" --no-fuzzy-matching >/dev/null

@@ -27,8 +27,10 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 @cache
 def translations(lang: str) -> NullTranslations:
+    """The language's catalogue; English has one too (readable labels for enum values),
+    and any language without a catalogue file shows the msgids as they are."""
     po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang == DEFAULT or not po.is_file():
+    if not po.is_file():
         return NullTranslations()
     with po.open("rb") as f:
         catalog = read_po(f, locale=lang)

@@ -49,6 +49,7 @@ CONVEYANCES = (
     N_("vessel"),
     N_("pedestrian"),
 )
+EDITION_STATUSES = (N_("pending"), N_("ready"), N_("failed"))
 AGENCIES = (N_("customs"), N_("police"), N_("border_guard"), N_("ministry_of_culture"))
 COUNTERS = (
     N_("persons_checked"),

@@ -7,7 +7,7 @@ nudges the pump, which reads the log and delivers in sequence order.
 """
 
 import asyncio
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 
 from opcoord.live.events import RecordedEvent
@@ -45,6 +45,8 @@ class Hub:
     def __init__(self, backlog: int = 256) -> None:
         self.backlog = backlog
         self.on_publish: Callable[[int], None] | None = None
+        # Encoded messages shared by the sockets of this process (see live_feed).
+        self.encoded: OrderedDict[tuple[int, int, str], str] = OrderedDict()
         self._subscribers: dict[int, set[Subscription]] = defaultdict(set)
 
     def subscribe(self, stream_id: int) -> Subscription:

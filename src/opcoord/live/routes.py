@@ -75,7 +75,7 @@ async def live(
     sub = hub.subscribe(op.id)
     try:
         cursor = await _start(socket, db, caller, op.code, op.id, since, state.clock.now())
-        await _forward(socket, sub, caller, cursor)
+        await _forward(socket, sub, caller, cursor, hub)
     except WebSocketDisconnect:
         pass
     finally:
@@ -129,29 +129,40 @@ async def _start(
     return cursor
 
 
-async def _forward(socket: WebSocket[Any, Any, Any], sub: Any, caller: Caller, cursor: int) -> None:
+async def _forward(
+    socket: WebSocket[Any, Any, Any], sub: Any, caller: Caller, cursor: int, hub: Hub
+) -> None:
+    """Send events until the client goes away or falls behind (two tasks per socket)."""
+    sender = asyncio.create_task(_send(socket, sub, caller, cursor, hub))
     receiver = asyncio.create_task(_receive(socket))
     try:
-        while True:
-            getter = asyncio.create_task(sub.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                return
-            event = getter.result()
-            if event is None:  # dropped for falling behind
-                await socket.close(
-                    code=TRY_AGAIN_LATER, reason=f"fell behind: reconnect with ?since={cursor}"
-                )
-                return
-            if event.seq <= cursor:
-                continue  # already covered by the snapshot or the replay
-            await socket.send_text(json.dumps(live_feed.message_for(caller, event)))
-            cursor = event.seq
+        done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if not task.cancelled() and isinstance(task.exception(), Exception):
+                exc = task.exception()
+                if not isinstance(exc, WebSocketDisconnect):
+                    raise exc  # type: ignore[misc]
     finally:
-        receiver.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-            await receiver
+        for task in (sender, receiver):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await task
+
+
+async def _send(
+    socket: WebSocket[Any, Any, Any], sub: Any, caller: Caller, cursor: int, hub: Hub
+) -> None:
+    while True:
+        event = await sub.get()
+        if event is None:  # dropped for falling behind
+            await socket.close(
+                code=TRY_AGAIN_LATER, reason=f"fell behind: reconnect with ?since={cursor}"
+            )
+            return
+        if event.seq <= cursor:
+            continue  # already covered by the snapshot or the replay
+        await socket.send_text(live_feed.message_text(caller, event, hub.encoded))
+        cursor = event.seq
 
 
 async def _receive(socket: WebSocket[Any, Any, Any]) -> None:

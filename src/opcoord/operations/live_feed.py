@@ -4,6 +4,8 @@ The operations package owns what a snapshot holds and what a role may see; the l
 package only carries it.
 """
 
+import json
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -106,6 +108,28 @@ def message_for(caller: Caller, event: RecordedEvent) -> dict[str, Any]:
         # so every client still sees an unbroken sequence.
         return {"type": full["type"], "seq": full["seq"], "at": full["at"]}
     return {k: full[k] for k in _NCP_KEEP if k in full}
+
+
+EncodedCache = OrderedDict[tuple[int, int, str], str]
+ENCODED_MAX = 4096
+
+
+def message_text(caller: Caller, event: RecordedEvent, cache: EncodedCache) -> str:
+    """``message_for`` as JSON text, encoded once per kind of viewer.
+
+    Hundreds of sockets watching one event share one encoding. The cache belongs to the
+    app's hub (one database); it is only a cache: a miss re-encodes.
+    """
+    view = "c" if caller.role is Role.coordinator else f"n:{caller.country}"
+    key = (event.stream_id, event.seq, view)
+    text = cache.get(key)
+    if text is None:
+        text = json.dumps(message_for(caller, event), separators=(",", ":"))
+        cache[key] = text
+        if len(cache) > ENCODED_MAX:
+            cache.popitem(last=False)
+    return text
+
 
 
 async def replay(
