@@ -14,9 +14,14 @@
   var TZ = root.dataset.timezone || "UTC";
   var CUTOFF = (root.dataset.cutoff || "00:00").split(":").map(Number);
   var SVG_NS = "http://www.w3.org/2000/svg";
-  var NUM = new Intl.NumberFormat("en-GB");
+  // The page's language (html lang); English dates stay day-month, as partners write them.
+  var LANG = document.documentElement.lang || "en";
+  var LOCALE = LANG === "en" ? "en-GB" : LANG;
+  var T = JSON.parse(document.getElementById("i18n").textContent);
+  var NUM = new Intl.NumberFormat(LOCALE);
+  var PLURAL = new Intl.PluralRules(LOCALE);
   var REGION = typeof Intl.DisplayNames === "function"
-    ? new Intl.DisplayNames(["en"], {type: "region"}) : null;
+    ? new Intl.DisplayNames([LOCALE], {type: "region"}) : null;
   var FEED_MAX = 80;
   var PING_EVERY = 20000, SILENCE_LIMIT = 50000, TICK_EVERY = 15000;
 
@@ -108,17 +113,18 @@
   var skew = 0;  // server clock minus this browser's clock, from the snapshot's "at"
   function now() { return Date.now() + skew; }
 
+  // zoneFmt is parsed, never shown: it stays en-GB whatever the page's language.
   var zoneFmt = new Intl.DateTimeFormat("en-GB", {timeZone: TZ, year: "numeric",
     month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
     hourCycle: "h23"});
-  var clockFmt = new Intl.DateTimeFormat("en-GB", {timeZone: TZ, hour: "2-digit",
+  var clockFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, hour: "2-digit",
     minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short"});
-  var hmFmt = new Intl.DateTimeFormat("en-GB", {timeZone: TZ, hour: "2-digit",
+  var hmFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, hour: "2-digit",
     minute: "2-digit", hourCycle: "h23"});
-  var dayFmt = new Intl.DateTimeFormat("en-GB", {timeZone: "UTC", day: "numeric", month: "long"});
-  var shortDayFmt = new Intl.DateTimeFormat("en-GB", {timeZone: "UTC", day: "numeric",
+  var dayFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: "UTC", day: "numeric", month: "long"});
+  var shortDayFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: "UTC", day: "numeric",
     month: "short"});
-  var longDayFmt = new Intl.DateTimeFormat("en-GB", {timeZone: "UTC", weekday: "short",
+  var longDayFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: "UTC", weekday: "short",
     day: "numeric", month: "long"});
 
   function parts(ms) {
@@ -148,6 +154,14 @@
     var t = wall - offsetAt(wall);
     return wall - offsetAt(t);
   }
+  var windowFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: "UTC", day: "numeric",
+    month: "long", year: "numeric"});
+  function rangeFmt(s, e) {  // "1–14 juin 2026", as the language writes a span of days
+    return typeof windowFmt.formatRange === "function"
+      ? windowFmt.formatRange(isoToUtc(s), isoToUtc(e))
+      : windowFmt.format(isoToUtc(s)) + " – " + windowFmt.format(isoToUtc(e));
+  }
+  var PCT = new Intl.NumberFormat(LOCALE, {style: "percent", maximumFractionDigits: 0});
   function dayLabel(iso) { return dayFmt.format(isoToUtc(iso)); }
   function shortDay(iso) { return shortDayFmt.format(isoToUtc(iso)); }
 
@@ -170,10 +184,24 @@
     void node.offsetWidth;  // restart the animation
     node.classList.add("flash");
   }
-  function plural(n, one, many) { return NUM.format(n) + " " + (n === 1 ? one : many); }
-  function label(v) { return String(v || "").replace(/_/g, " "); }
+  // A translated sentence with its %(name)s placeholders filled (values are text).
+  function fmt(text, values) {
+    return String(text).replace(/%\((\w+)\)s/g, function (m, k) {
+      return values && values[k] !== undefined && values[k] !== null ? String(values[k]) : m;
+    });
+  }
+  // forms: the message for 1, 2 and 5 (see dashboard.html); Intl picks which one n takes.
+  function plural(n, forms, values) {
+    var cat = PLURAL.select(n);
+    var text = cat === "one" ? forms[0] : cat === "few" ? forms[1] : forms[2];
+    return fmt(text, Object.assign({num: NUM.format(n)}, values || {}));
+  }
+  function objects(n) { return plural(n, T.n_objects); }
+  function word(table, v) {  // a vocabulary value in the page's language
+    return table && table[v] ? table[v] : String(v || "").replace(/_/g, " ");
+  }
   function countryName(cc) {
-    if (state) {
+    if (state && LANG === "en") {  // the server's names are English
       for (var i = 0; i < state.participants.length; i++) {
         if (state.participants[i].country === cc) { return state.participants[i].name; }
       }
@@ -209,12 +237,12 @@
     if (list.dataset.text === text) { return; }
     list.dataset.text = text;
     list.textContent = "";
-    if (!currencies.length) { list.appendChild(el("li", "none", "none reported")); }
+    if (!currencies.length) { list.appendChild(el("li", "none", T.none_reported)); }
     currencies.forEach(function (c) {
       var li = el("li");
       li.appendChild(el("span", "cur", c));
       var whole = Number.isInteger(values[c]);
-      li.appendChild(el("span", "amt", new Intl.NumberFormat("en-GB", {
+      li.appendChild(el("span", "amt", new Intl.NumberFormat(LOCALE, {
         minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: 2}).format(values[c])));
       list.appendChild(li);
     });
@@ -225,17 +253,18 @@
     var op = state.operation;
     var badge = document.getElementById("op-status");
     badge.className = "status status-" + op.status;
-    setText(badge, op.status);
+    setText(badge, word(T.status, op.status));
     var win = document.getElementById("op-window");
     var s = op.starts_on, e = op.ends_on;
-    var text = s.slice(0, 7) === e.slice(0, 7)
+    var text = LANG === "en" ? (s.slice(0, 7) === e.slice(0, 7)
       ? Number(s.slice(8)) + " – " + dayLabel(e) + " " + e.slice(0, 4)
       : dayLabel(s) + (s.slice(0, 4) === e.slice(0, 4) ? "" : " " + s.slice(0, 4)) + " – " +
-        dayLabel(e) + " " + e.slice(0, 4);
+        dayLabel(e) + " " + e.slice(0, 4))
+      : rangeFmt(s, e);
     var days = state.completeness.days;
     var idx = days.indexOf(state.completeness.today);
     if (idx >= 0 && op.status === "active") {
-      text += " · day " + (idx + 1) + " of " + days.length;
+      text += " · " + fmt(T.day_of, {day: NUM.format(idx + 1), days: NUM.format(days.length)});
     }
     win.textContent = text;
   }
@@ -243,8 +272,9 @@
   // Completeness: the latest day whose return is due, and today.
   var RANK = {missing: 0, late: 1, not_due: 2, nil: 3, submitted: 4};
   var STATUS = {
-    submitted: ["✓", "Submitted"], nil: ["∅", "Nil return"], late: ["!", "Late"],
-    missing: ["✕", "Missing"], not_due: ["◷", "Not due"]
+    submitted: ["✓", T.day_status.submitted], nil: ["∅", T.day_status.nil],
+    late: ["!", T.day_status.late], missing: ["✕", T.day_status.missing],
+    not_due: ["◷", T.day_status.not_due]
   };
   var sort = {key: "country", dir: "ascending"};
   var lastCells = {};
@@ -260,7 +290,7 @@
 
   function chip(status) {
     var span = el("span", "chip st-" + (status || "none"));
-    var def = STATUS[status] || ["–", "Not taking part"];
+    var def = STATUS[status] || ["–", T.day_status.none];
     span.appendChild(el("span", "ico", def[0])).setAttribute("aria-hidden", "true");
     span.appendChild(el("span", "lbl", def[1]));
     return span;
@@ -293,13 +323,13 @@
   function renderCompleteness() {
     var c = state.completeness, today = c.today, dueDay = latestDueDay();
     document.getElementById("due-head").textContent =
-      dueDay ? "Due " + shortDay(dueDay) : "Latest due day";
-    document.getElementById("today-head").textContent = "Today " + shortDay(today);
+      dueDay ? fmt(T.due_day, {day: shortDay(dueDay)}) : T.latest_due_day;
+    document.getElementById("today-head").textContent = fmt(T.today_day, {day: shortDay(today)});
     var rows = completenessRows(dueDay, today).sort(compare);
     var body = document.getElementById("compl-body");
     body.textContent = "";
     if (!rows.length) {
-      var td = el("td", "empty", "No participating countries yet.");
+      var td = el("td", "empty", T.no_countries);
       td.colSpan = 7;
       body.appendChild(el("tr")).appendChild(td);
     }
@@ -343,15 +373,16 @@
     var legend = document.getElementById("compl-legend");
     legend.textContent = "";
     if (!dueDay) {
-      note.textContent = "No return is due yet.";
+      note.textContent = T.nothing_due;
       return;
     }
     var n = {submitted: 0, nil: 0, late: 0, missing: 0, not_due: 0};
     rows.forEach(function (r) { if (r.due in n) { n[r.due] += 1; } });
     var total = rows.filter(function (r) { return r.due in n; }).length;
     var done = n.submitted + n.nil + n.late;
-    note.textContent = longDayFmt.format(isoToUtc(dueDay)) + ": " + done + " of " + total +
-      " reported (due " + shortDay(addDays(dueDay, 1)) + " " + hmFmt.format(dueAt(dueDay)) + ")";
+    note.textContent = fmt(T.reported_note, {day: longDayFmt.format(isoToUtc(dueDay)),
+      done: NUM.format(done), total: NUM.format(total),
+      due: shortDay(addDays(dueDay, 1)) + " " + hmFmt.format(dueAt(dueDay))});
     var bar = el("span", "stack");
     bar.setAttribute("aria-hidden", "true");
     ["submitted", "nil", "late", "missing"].forEach(function (k) {
@@ -406,7 +437,7 @@
       var future = d > today;
       var h = (val / top) * ih;
       var g = svg("g", {"class": "bar" + (d === today ? " today" : "") + (future ? " future" : "")});
-      g.appendChild(svg("title", {}, dayLabel(d) + ": " + plural(val, "object", "objects")));
+      g.appendChild(svg("title", {}, fmt(T.day_objects, {day: dayLabel(d), objects: objects(val)})));
       if (val) {
         g.appendChild(svg("rect", {x: x, y: m.t + ih - h, width: bw, height: Math.max(h, 1.5),
           rx: Math.min(3, bw / 4)}));
@@ -424,16 +455,17 @@
             Math.abs(days.indexOf(today) - i) < every && i % every === 0) { return; }
         s.appendChild(svg("text", {x: m.l + i * slot + slot / 2, y: H - 10,
           "class": "tick" + (d === today ? " today" : ""), "text-anchor": "middle"},
-          d === today ? "Today" : shortDay(d)));
+          d === today ? T.today : shortDay(d)));
       }
     });
     box.textContent = "";
     box.appendChild(s);
     var note = document.getElementById("timeline-note");
+    var nDays = plural(days.length, T.n_days);
     note.textContent = sum
-      ? NUM.format(sum) + " objects in " + days.length + " days · peak " +
-        NUM.format(max) + " on " + shortDay(peak)
-      : "No objects seized yet in the window (" + days.length + " days).";
+      ? fmt(T.timeline_note, {objects: objects(sum), days: nDays, peak: NUM.format(max),
+        day: shortDay(peak)})
+      : fmt(T.timeline_empty, {days: nDays});
   }
 
   // The map's colours (CATEGORY_COLOURS in src/opcoord/live/mapbuilder.py), so a category
@@ -450,23 +482,24 @@
       .sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : 1); });
     box.textContent = "";
     if (!rows.length) {
-      box.appendChild(el("p", "empty", "No objects seized yet."));
+      box.appendChild(el("p", "empty", T.no_objects));
       return;
     }
     var total = rows.reduce(function (a, r) { return a + r[1]; }, 0);
     var W = Math.max(300, box.clientWidth), rowH = 30, labelW = Math.min(190, W * 0.34);
     var valueW = 118, H = rows.length * rowH + 6, bw = W - labelW - valueW - 12;
     var s = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img",
-      "aria-label": "Objects seized by category: " + rows.map(function (r) {
-        return label(r[0]) + " " + NUM.format(r[1]);
-      }).join(", ")});
+      "aria-label": fmt(T.cats_label, {list: rows.map(function (r) {
+        return word(T.category, r[0]) + " " + NUM.format(r[1]);
+      }).join(", ")})});
     rows.forEach(function (r, i) {
       var y = i * rowH + 3, w = Math.max(2, (r[1] / rows[0][1]) * bw);
       var g = svg("g", {"class": "cat"});
-      g.appendChild(svg("title", {}, label(r[0]) + ": " + plural(r[1], "object", "objects")));
+      g.appendChild(svg("title", {}, fmt(T.day_objects, {day: word(T.category, r[0]),
+        objects: objects(r[1])})));
       g.appendChild(svg("circle", {cx: 7, cy: y + rowH / 2 - 2, r: 5.5, "class": "sw",
         fill: CAT_COLOURS[r[0]] || CAT_COLOURS.other}));
-      var name = label(r[0]);
+      var name = word(T.category, r[0]);
       g.appendChild(svg("text", {x: 20, y: y + rowH / 2 + 3, "class": "lbl"},
         name.charAt(0).toUpperCase() + name.slice(1)));
       g.appendChild(svg("rect", {x: labelW, y: y + 5, width: bw, height: rowH - 14, rx: 3,
@@ -474,7 +507,7 @@
       g.appendChild(svg("rect", {x: labelW, y: y + 5, width: w, height: rowH - 14, rx: 3,
         "class": "fill", fill: CAT_COLOURS[r[0]] || CAT_COLOURS.other}));
       g.appendChild(svg("text", {x: W - 4, y: y + rowH / 2 + 3, "class": "val",
-        "text-anchor": "end"}, NUM.format(r[1]) + "  " + Math.round((r[1] / total) * 100) + "%"));
+        "text-anchor": "end"}, NUM.format(r[1]) + "  " + PCT.format(r[1] / total)));
       s.appendChild(g);
     });
     box.appendChild(s);
@@ -489,77 +522,83 @@
 
   function returnSummary(delta) {
     var seizures = delta.seizures || 0, objects = delta.objects_seized || 0;
-    var bits = [seizures ? plural(seizures, "seizure", "seizures") + ", " +
-      plural(objects, "object", "objects") : "no seizures"];
-    if (delta.arrests) { bits.push(plural(delta.arrests, "arrest", "arrests")); }
+    var bits = [seizures ? plural(seizures, T.n_seizures) + ", " + plural(objects, T.n_objects)
+      : T.no_seizures];
+    if (delta.arrests) { bits.push(plural(delta.arrests, T.n_arrests)); }
     return bits.join(", ");
   }
 
   function amendSummary(delta) {
-    var names = {objects_seized: "objects", seizures: "seizures", arrests: "arrests",
-      investigations_criminal: "criminal investigations",
-      investigations_administrative: "administrative investigations"};
+    var names = {objects_seized: T.amend_objects, seizures: T.amend_seizures,
+      arrests: T.amend_arrests, investigations_criminal: T.amend_criminal,
+      investigations_administrative: T.amend_administrative};
     var bits = Object.keys(names).filter(function (k) { return delta[k]; })
-      .map(function (k) { return names[k] + " " + signed(delta[k]); });
-    return bits.length ? bits.join(", ") : "no change to the totals";
+      .map(function (k) { return fmt(names[k], {change: signed(delta[k])}); });
+    return bits.length ? bits.join(", ") : T.no_change;
   }
 
   function describe(ev) {  // [icon class, sentence, optional detail lines]
-    var who = ev.country || "Another country", d = ev.delta || {};
+    var who = ev.country, d = ev.delta || {};
     var day = ev.day ? dayLabel(ev.day) : "";
-    var late = ev.late ? " (late)" : "";
+    var late = ev.late ? " " + T.late : "";
+    var v = {country: who, day: day};
     switch (ev.type) {
       case "return_submitted":
-        return ["ret", who + " submitted " + (ev.country ? "its" : "a") + " return for " + day +
-          " — " + returnSummary(d) + late];
+        v.summary = returnSummary(d);
+        return ["ret", fmt(who ? T.submitted_its : T.submitted_a, v) + late];
       case "nil_return":
-        return ["nil", who + " filed a nil return for " + day + late];
+        return ["nil", fmt(who ? T.nil_its : T.nil_a, v) + late];
       case "return_amended":
-        return ["amend", who + (ev.amended ? " amended " : " replaced ") +
-          (ev.country ? "its" : "a") + " return for " + day +
-          (ev.version ? " (version " + ev.version + ")" : "") + " — " + amendSummary(d)];
+        var said = ev.amended ? (who ? T.amended_its : T.amended_a)
+          : (who ? T.replaced_its : T.replaced_a);
+        return ["amend", fmt(said, v) +
+          (ev.version ? " " + fmt(T.version, {version: NUM.format(ev.version)}) : "") +
+          " — " + amendSummary(d)];
       case "seizure_recorded":
         if (!ev.seizures) { return null; }
-        return ["seize", who + " recorded " + plural(ev.seizures.length, "seizure", "seizures") +
-          " for " + day, ev.seizures.map(seizureLine)];
+        v.seizures = plural(ev.seizures.length, T.n_seizures);
+        return ["seize", fmt(T.recorded, v), ev.seizures.map(seizureLine)];
       case "participant_added":
         var p = ev.participant || {};
-        return ["join", p.country + " (" + (p.name || countryName(p.country)) +
-          ") joined the operation" + ((p.agencies || []).length ? " — " +
-          p.agencies.map(label).join(", ") : "")];
+        return ["join", fmt(T.joined, {country: p.country,
+          name: LANG === "en" && p.name ? p.name : countryName(p.country)}) +
+          ((p.agencies || []).length ? " — " + p.agencies.map(function (a) {
+            return word(T.agency, a);
+          }).join(", ") : "")];
       case "reminder":
         var due = ev.countries || [];
-        return ["remind", "Reminder for " + day + ": " + (due.length ? "still due from " +
-          due.join(", ") : "nothing outstanding") +
-          (ev.due_at ? " (due " + hmFmt.format(Date.parse(ev.due_at)) + ")" : "")];
+        return ["remind", (due.length ? fmt(T.reminder_due, {day: day, countries: due.join(", ")})
+          : fmt(T.reminder_none, {day: day})) +
+          (ev.due_at ? " " + fmt(T.due_at, {time: hmFmt.format(Date.parse(ev.due_at))}) : "")];
       case "day_closed":
         var missing = ev.missing || [];
-        var text = day + " closed";
+        var text = fmt(T.day_closed, {day: day});
         if (typeof ev.expected === "number") {
-          text += ": " + ev.submitted + " of " + plural(ev.expected, "country", "countries") +
-            " reported";
+          text += ": " + plural(ev.expected, T.n_reported_of, {submitted: NUM.format(ev.submitted)});
         }
-        if (missing.length) { text += "; missing " + missing.join(", "); }
-        if ((ev.late || []).length) { text += "; late " + ev.late.join(", "); }
+        if (missing.length) { text += "; " + fmt(T.closed_missing, {countries: missing.join(", ")}); }
+        if ((ev.late || []).length) { text += "; " + fmt(T.closed_late, {countries: ev.late.join(", ")}); }
         return ["close", text];
       case "operation_status_changed":
-        return ["status", "The operation is now " + ev.status +
-          (ev.status === "closed" ? " — the report is being produced" : "")];
+        return ["status", fmt(T.status_now, {status: word(T.status, ev.status)}) +
+          (ev.status === "closed" ? " — " + T.report_producing : "")];
       case "report_ready":
-        return ["report", "The " + (ev.audience === "partner" ? "partner edition of the " : "") +
-          "consolidated report is ready" + (ev.edition ? " (edition " + ev.edition + ")" : "")];
+        return ["report", (ev.audience === "partner" ? T.partner_report_ready : T.report_ready) +
+          (ev.edition ? " " + fmt(T.edition, {edition: NUM.format(ev.edition)}) : "")];
       default:
         return null;  // another country's detail: only its number reached us
     }
   }
 
   function seizureLine(s) {
-    var where = s.place_type === "online" ? (s.place_name ? "online (" + s.place_name + ")" : "online")
-      : "at " + [label(s.place_type), s.place_name].filter(Boolean).join(", ");
+    var where = s.place_type === "online"
+      ? (s.place_name ? fmt(T.online_at, {place: s.place_name}) : T.online)
+      : fmt(T.at_place, {place: [word(T.place_type, s.place_type), s.place_name]
+        .filter(Boolean).join(", ")});
     var route = s.origin_country || s.destination_country
       ? " · " + (s.origin_country || "?") + " → " + (s.destination_country || "?") : "";
-    return plural(s.quantity, "object", "objects") + " (" + label(s.category) + ")" +
-      " " + where + route + (s.ref ? " · ref " + s.ref : "");
+    return objects(s.quantity) + " (" + word(T.category, s.category) + ")" +
+      " " + where + route + (s.ref ? " · " + fmt(T.ref, {ref: s.ref}) : "");
   }
 
   function feedItem(ev, animate) {
@@ -580,7 +619,7 @@
     body.appendChild(el("p", null, d[1]));
     if (ev.type === "report_ready" && typeof ev.url === "string" && ev.url.charAt(0) === "/" &&
         ev.url.charAt(1) !== "/") {
-      var a = el("a", null, "Open the report");
+      var a = el("a", null, T.open_report);
       a.href = ev.url;
       body.appendChild(a);
     }
@@ -597,7 +636,7 @@
     var body = li.querySelector(".txt");
     var ul = body.querySelector("ul") || body.appendChild(el("ul", "details"));
     lines.slice(0, 6).forEach(function (line) { ul.appendChild(el("li", null, line)); });
-    if (lines.length > 6) { ul.appendChild(el("li", "more", "and " + (lines.length - 6) + " more")); }
+    if (lines.length > 6) { ul.appendChild(el("li", "more", plural(lines.length - 6, T.n_more))); }
   }
 
   function renderFeed(recent) {
@@ -607,7 +646,7 @@
     recent.forEach(function (ev) { feedItem(ev, false); });
     feed.setAttribute("aria-busy", "false");
     if (!feed.children.length) {
-      feed.appendChild(el("li", "empty", "Nothing has happened yet. Returns will appear here as they arrive."));
+      feed.appendChild(el("li", "empty", T.feed_empty));
     }
   }
 
@@ -704,7 +743,7 @@
     var proto = location.protocol === "https:" ? "wss:" : "ws:";
     var url = proto + "//" + location.host + "/api/operations/" + encodeURIComponent(CODE) +
       "/live" + (state ? "?since=" + state.seq : "");
-    setConn("connecting", state ? "Reconnecting…" : "Connecting…");
+    setConn("connecting", state ? T.reconnecting : T.connecting);
     var socket = new WebSocket(url);
     ws = socket;
     socket.onopen = function () {
@@ -722,16 +761,16 @@
       var msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
       receive(msg);
-      if (conn !== "live") { attempt = 0; setConn("live", "Live"); }
+      if (conn !== "live") { attempt = 0; setConn("live", T.live); }
     };
     socket.onclose = function (e) {
       if (socket !== ws) { return; }
       clearInterval(pingTimer);
       ws = null;
       if (e.code === 1008) {
-        setConn("denied", "Not allowed" + (e.reason ? ": " + e.reason : ""));
+        setConn("denied", e.reason ? fmt(T.not_allowed_why, {reason: e.reason}) : T.not_allowed);
         if (/auth/.test(e.reason || "")) {  // the session ended: offer to sign in again
-          var a = el("a", "resign", "Sign in again");
+          var a = el("a", "resign", T.sign_in_again);
           a.href = "/signin?next=" + encodeURIComponent(location.pathname);
           connNode.appendChild(a);
         }
@@ -757,7 +796,7 @@
     retryAt = Date.now() + delay;
     var show = function () {
       var s = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
-      setConn("retry", "Reconnecting in " + s + " s");
+      setConn("retry", fmt(T.retry_in, {seconds: NUM.format(s)}));
     };
     show();
     clearInterval(countdown);

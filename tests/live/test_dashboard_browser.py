@@ -342,3 +342,49 @@ def test_contact_point_sees_the_dashboard_without_the_map(server: Server, browse
     assert offline.attempted == []
     assert errors == []
     context.close()
+
+
+def test_french_reader_sees_the_dashboard_in_french(server: Server, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    host = urlparse(server.base).hostname
+    context.add_cookies([{"name": "opcoord_lang", "value": "fr", "domain": host, "path": "/"}])
+    page = context.new_page()
+    offline = Offline(page)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, server, "admin")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    expect(page.locator("#conn-text")).to_have_text("En direct", timeout=WAIT_MS)
+    expect(page.locator("#feed-title")).to_have_text("Activité en direct")
+    expect(page.locator("#timeline-title")).to_have_text("Objets saisis par jour")
+    expect(page.locator("#cats-title")).to_have_text("Objets par catégorie")
+    expect(page.locator(".tile-main h3")).to_have_text("Objets saisis")
+
+    # Numbers grouped the French way (narrow no-break space), decimals with a comma.
+    total = server.totals()["objects_seized"]
+    grouped = page.evaluate("(n) => new Intl.NumberFormat('fr').format(n)", total)
+    expect(page.locator(".tiles [data-total=objects_seized]")).to_have_text(grouped)
+    expect(page.locator("#values")).to_contain_text("512\u202f000,50")
+
+    # A return arriving live is told in French, with the day in French.
+    day = server.today - timedelta(days=3)  # DE has sent nothing yet
+    server.put_return("DE", day, {"seizures": [_seizure("DE-0100", 3, "coins"),
+                                               _seizure("DE-0101", 2, "paintings")]})  # fmt: skip
+    newest = page.locator("#feed > li").first
+    month = page.evaluate(
+        "(iso) => new Intl.DateTimeFormat('fr', {timeZone: 'UTC', day: 'numeric', "
+        "month: 'long'}).format(new Date(iso + 'T00:00:00Z'))",
+        day.isoformat(),
+    )
+    expect(newest).to_contain_text(f"DE a transmis son rapport du {month}", timeout=WAIT_MS)
+    expect(newest).to_contain_text("2 saisies, 5 objets")
+    expect(newest).to_contain_text("réf. DE-0100")
+    expect(page.locator("#compl-body tr[data-country=ES] .cname")).to_have_text("Espagne")
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(SHOTS / "dashboard-coordinator-fr-1366.png"))
+    assert offline.attempted == []
+    assert errors == []
+    context.close()

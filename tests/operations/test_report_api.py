@@ -7,6 +7,7 @@ import pytest
 from litestar.testing import TestClient
 
 from opcoord.clock import FrozenClock
+from opcoord.operations import closing
 from test_scheduler import events, wait_ready
 
 from conftest import ADMIN, Api, seizure
@@ -120,3 +121,64 @@ def test_only_coordinators_close_and_issue_editions(
     r = client.post("/api/operations/PANDORA-X/report/editions", json={"changes": "x"},
                     headers=ADMIN)  # fmt: skip
     assert r.status_code == 409  # still open: nothing to re-issue
+
+
+def test_report_files_in_the_readers_language(
+    client: TestClient[Any], api: Api, clock: FrozenClock
+) -> None:
+    closed(api, client)
+    base = "/api/operations/PANDORA-X/report"
+    english = client.get(f"{base}.html", headers=ADMIN)
+    assert english.status_code == 200 and '<html lang="en">' in english.text
+    assert "Headline figures" in english.text and english.headers["content-language"] == "en"
+
+    by_query = client.get(f"{base}.html?lang=fr", headers=ADMIN)
+    assert by_query.status_code == 200 and '<html lang="fr">' in by_query.text
+    assert "Chiffres clés" in by_query.text and "Headline figures" not in by_query.text
+    assert by_query.headers["content-language"] == "fr"
+    assert by_query.headers["content-disposition"].endswith('edition-1-fr.html"')
+
+    client.cookies.set("opcoord_lang", "fr")
+    by_cookie = client.get(f"{base}.html", headers=ADMIN)
+    client.cookies.delete("opcoord_lang")
+    assert by_cookie.content == by_query.content  # the stored French file, reused
+    by_header = client.get(f"{base}.html", headers={**ADMIN, "Accept-Language": "fr-CH, en"})
+    assert by_header.content == by_query.content
+    assert client.get(f"{base}.html", headers=ADMIN).content == english.content
+    assert client.get(f"{base}.html?lang=xx", headers=ADMIN).status_code == 422
+
+    # The JSON and the CSV have no language: the same bytes whoever asks.
+    for path in ("", ".csv"):
+        fr = client.get(f"{base}{path}?lang=fr", headers=ADMIN).content
+        assert fr == client.get(f"{base}{path}", headers=ADMIN).content, path
+
+    r = client.get(f"{base}.pdf?lang=fr", headers=ADMIN)
+    assert r.status_code == 200 and r.headers["content-disposition"].endswith('-fr.pdf"')
+
+
+def test_stored_artefacts_are_reused_per_language(
+    client: TestClient[Any], api: Api, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed(api, client)
+    rendered: list[tuple[tuple[str, ...], str]] = []
+    real = closing.render_files
+
+    def counting(report: Any, rows: Any, audience: str, progress: Any, formats: Any,
+                 lang: str = "en") -> dict[str, bytes]:  # fmt: skip
+        rendered.append((formats, lang))
+        return real(report, rows, audience, progress, formats, lang)
+
+    monkeypatch.setattr(closing, "render_files", counting)
+    base = "/api/operations/PANDORA-X/report"
+    for _ in range(2):
+        for query, cookies in (("", {}), ("?lang=fr", {}), ("", {"opcoord_lang": "es"})):
+            for fmt in ("html", "xlsx", "csv"):
+                client.cookies.clear()
+                client.cookies.update(cookies)
+                r = client.get(f"{base}.{fmt}{query}", headers=ADMIN)
+                assert r.status_code == 200, (fmt, query, cookies)
+    client.cookies.clear()
+    # English was stored when the edition was built; French and Spanish once each on
+    # first request; the CSV is one file for every language.
+    assert sorted(rendered) == [(("html",), "es"), (("html",), "fr"), (("xlsx",), "es"),
+                                (("xlsx",), "fr")]  # fmt: skip

@@ -441,3 +441,54 @@ def test_charts_are_deterministic_and_self_contained() -> None:
     urls = set(re.findall(r"https?://[^\"'\s)]+", svg))
     assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
     assert "<metadata" not in svg and 'id="timeline-' in first
+
+
+def test_french_html_headings_and_numbers() -> None:
+    from babel.numbers import format_decimal
+
+    html = render_html(make_report(), lang="fr")
+    assert '<html lang="fr">' in html
+    assert "<h2>Chiffres clés</h2>" in html and "Headline figures" not in html
+    parser = _Figures()
+    parser.feed(html)
+    total = make_report()["totals"]["objects_seized"]
+    value, text = parser.figures["objects_seized"]
+    assert value == str(total)  # the machine-readable value stays exact and neutral
+    assert text == format_decimal(total, locale="fr") == "9\u202f408"
+    assert f"plus de {format_decimal(9400, locale='fr')}" in html
+    assert "1 octobre 2026 10:00 (Europe/Madrid)" in html
+    assert "Italie" in html and "Pièces de monnaie (numismatique)" in html
+    assert "over 9,400" not in html and "9,408" not in html
+    assert render_html(make_report(), lang="en") == render_html(make_report())
+
+
+def test_french_pdf_headings_and_numbers() -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    pdf = render_pdf(make_report(), lang="fr")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Chiffres clés" in text and "Résultats par pays" in text
+    assert "plus de 9" in text and "Page 1 sur" in text
+    assert "Headline figures" not in text and "over 9,400" not in text
+
+
+def test_xlsx_in_french_translates_labels_not_numbers() -> None:
+    report = make_report()
+    english = openpyxl.load_workbook(io.BytesIO(render_xlsx(report, make_seizures(5))))
+    french = openpyxl.load_workbook(io.BytesIO(render_xlsx(report, make_seizures(5), lang="fr")))
+    assert french.sheetnames[0] == "Synthèse" and "Summary" not in french.sheetnames
+    assert len(french.sheetnames) == len(english.sheetnames)
+    for en_name, fr_name in zip(english.sheetnames, french.sheetnames, strict=True):
+        en_rows, fr_rows = _sheet(english, en_name), _sheet(french, fr_name)
+        assert len(en_rows) == len(fr_rows), en_name
+        for en_row, fr_row in zip(en_rows[1:], fr_rows[1:], strict=True):
+            numbers = [v for v in en_row if isinstance(v, int | float)]
+            assert numbers == [v for v in fr_row if isinstance(v, int | float)], en_name
+    summary = {row[0]: row for row in _sheet(french, "Synthèse")[1:]}
+    assert summary["objects_seized"][2] == 9408 and summary["objects_seized"][3].startswith(
+        "plus de "
+    )
+    countries = _sheet(french, french.sheetnames[1])
+    assert countries[0][0] == "Pays" and countries[1][0] == "ES"

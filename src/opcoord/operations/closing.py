@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opcoord.db import Database
 from opcoord.errors import conflict, not_found
+from opcoord.i18n import LANGUAGES
 from opcoord.live.events import ChangeEvent, EventType, RecordedEvent
 from opcoord.live.hub import Hub
 from opcoord.live.outbox import record
@@ -58,8 +59,19 @@ class Closed:
     created: bool  # this call closed the operation (False: it was closed already)
 
 
-def file_name(code: str, edition: int, audience: str, fmt: str) -> str:
+#: Formats whose content does not depend on the reader's language (one stored file).
+NEUTRAL_FORMATS = ("csv", "json")
+
+
+def file_lang(fmt: str, lang: str) -> str:
+    """The language a stored file of ``fmt`` is kept under: CSV is language-neutral."""
+    return "en" if fmt in NEUTRAL_FORMATS or lang not in LANGUAGES else lang
+
+
+def file_name(code: str, edition: int, audience: str, fmt: str, lang: str = "en") -> str:
     suffix = "-partner" if audience == "partner" else ""
+    if file_lang(fmt, lang) != "en":
+        suffix += f"-{lang}"
     return f"{code}-report-edition-{edition}{suffix}.{fmt}"
 
 
@@ -290,7 +302,12 @@ async def _ready_event(
 
 
 async def _store(
-    session: AsyncSession, edition_id: int, audience: str, files: dict[str, bytes], now: datetime
+    session: AsyncSession,
+    edition_id: int,
+    audience: str,
+    files: dict[str, bytes],
+    now: datetime,
+    lang: str = "en",
 ) -> None:
     for fmt, data in files.items():
         session.add(
@@ -298,6 +315,7 @@ async def _store(
                 edition_id=edition_id,
                 audience=audience,
                 format=fmt,
+                lang=file_lang(fmt, lang),
                 content_type=CONTENT_TYPES[fmt],
                 size=len(data),
                 data=data,
@@ -312,8 +330,10 @@ def render_files(
     audience: str,
     progress: Progress = _noop,
     formats: tuple[str, ...] = FORMATS,
+    lang: str = "en",
 ) -> dict[str, bytes]:
-    """Every file of one edition for one audience (CPU-bound: run it in a thread)."""
+    """Every file of one edition for one audience in one language (CPU-bound: run it in
+    a thread). The CSV is the same in every language."""
     # Imported here: WeasyPrint and matplotlib are heavy, and only report builds need them.
     # (Submodules by name: the package's lazy attributes clash with same-named modules.)
     from opcoord.report.render_csv import iter_seizures_csv
@@ -327,13 +347,13 @@ def render_files(
         progress("map")
         map_html = _map(shown, rows, partner=audience == "partner")
         progress("html")
-        out["html"] = render_html(shown, map_html=map_html).encode()
+        out["html"] = render_html(shown, map_html=map_html, lang=lang).encode()
     if "pdf" in formats:
         progress("pdf")
-        out["pdf"] = render_pdf(shown)
+        out["pdf"] = render_pdf(shown, lang=lang)
     if "xlsx" in formats:
         progress("xlsx")
-        out["xlsx"] = render_xlsx(shown, report_data.seizure_dicts(rows))
+        out["xlsx"] = render_xlsx(shown, report_data.seizure_dicts(rows), lang=lang)
     if "csv" in formats:
         progress("csv")
         chunks = iter_seizures_csv(report_data.seizure_dicts(rows), audience=audience)
@@ -357,37 +377,47 @@ def _map(report: dict[str, Any], rows: list[tuple[Any, ...]], *, partner: bool) 
 
 
 async def artefact(
-    db: Database, edition: ReportEdition, audience: str, fmt: str, now: datetime
+    db: Database,
+    edition: ReportEdition,
+    audience: str,
+    fmt: str,
+    now: datetime,
+    lang: str = "en",
 ) -> ReportArtefact:
-    """A stored file of a ready edition, rendering (and keeping) it on first request."""
+    """A stored file of a ready edition in ``lang``, rendering (and keeping) it on first
+    request. Each language is its own file; the CSV is one file for all."""
     assert edition.id is not None and edition.report is not None
+    lang = file_lang(fmt, lang)
     async with db.read() as session:
-        found = await _find(session, edition.id, audience, fmt)
+        found = await _find(session, edition.id, audience, fmt, lang)
         if found is not None:
             return found
         op = await session.get(Operation, edition.operation_id)
         assert op is not None
         rows = await report_data.seizure_tuples(session, op) if fmt != "pdf" else []
-    files = await asyncio.to_thread(render_files, edition.report, rows, audience, _noop, (fmt,))
+    files = await asyncio.to_thread(
+        render_files, edition.report, rows, audience, _noop, (fmt,), lang
+    )
     try:
         async with db.write() as session:
-            await _store(session, edition.id, audience, files, now)
+            await _store(session, edition.id, audience, files, now, lang)
     except IntegrityError:
         pass  # rendered by someone else meanwhile: theirs is the one kept
     async with db.read() as session:
-        stored = await _find(session, edition.id, audience, fmt)
+        stored = await _find(session, edition.id, audience, fmt, lang)
     assert stored is not None
     return stored
 
 
 async def _find(
-    session: AsyncSession, edition_id: int, audience: str, fmt: str
+    session: AsyncSession, edition_id: int, audience: str, fmt: str, lang: str = "en"
 ) -> ReportArtefact | None:
     found: ReportArtefact | None = await session.scalar(
         sa.select(ReportArtefact).where(
             ReportArtefact.edition_id == edition_id,
             ReportArtefact.audience == audience,
             ReportArtefact.format == fmt,
+            ReportArtefact.lang == lang,
         )
     )
     return found

@@ -233,15 +233,17 @@ class ReportEdition(SQLModel, table=True):
 
 
 class ReportArtefact(SQLModel, table=True):
-    """A rendered file of one edition for one audience, kept so it never changes."""
+    """A rendered file of one edition for one audience in one language, kept so it never
+    changes."""
 
     __tablename__ = "report_artefacts"
-    __table_args__ = (sa.UniqueConstraint("edition_id", "audience", "format"),)
+    __table_args__ = (sa.UniqueConstraint("edition_id", "audience", "format", "lang"),)
 
     id: int | None = Field(default=None, primary_key=True)
     edition_id: int = Field(foreign_key="report_editions.id", index=True)
     audience: str = Field(max_length=16)
     format: str = Field(max_length=8)
+    lang: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
     content_type: str = Field(max_length=100)
     size: int = Field(sa_type=sa.BigInteger)
     data: bytes = Field(sa_type=sa.LargeBinary)

@@ -16,6 +16,7 @@ from litestar.params import JSONBody, QueryParameter
 from litestar.response import Stream
 from pydantic import BaseModel, Field, field_validator
 
+from opcoord import i18n
 from opcoord.errors import ClientError, conflict
 from opcoord.operations import access, closing, operations, report_data
 from opcoord.operations.enums import Role
@@ -39,6 +40,15 @@ Audience = Annotated[
     QueryParameter(
         description="Coordinators: `partner` to read what partners read. Partners always "
         "get the partner edition.",
+        required=False,
+    ),
+]
+Language = Annotated[
+    Literal["en", "fr", "es", "ru"] | None,
+    QueryParameter(
+        description="Language of the HTML, PDF and XLSX files; default the reader's "
+        "(cookie `opcoord_lang`, else Accept-Language, else English). The JSON and the CSV "
+        "are the same in every language.",
         required=False,
     ),
 ]
@@ -137,6 +147,13 @@ async def _status(db: Any, code: str, now: datetime, *, partner: bool) -> Report
     )
 
 
+def reader_lang(request: Request[Any, Any, Any], asked: str | None) -> str:
+    """The language a report file is served in: ``?lang=``, else the reader's choice."""
+    if asked in i18n.LANGUAGES:
+        return str(asked)
+    return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+
 async def _readable(
     caller: Any, db: Any, code: str, audience: str | None, number: int | None
 ) -> tuple[Any, ReportEdition, str]:
@@ -215,22 +232,24 @@ class ReportController(Controller):
     )
     async def report_file(
         self, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep, now: NowDep,
-        code: Code, edition: Audience = None, number: Number = None,
+        code: Code, edition: Audience = None, number: Number = None, lang: Language = None,
     ) -> Stream:  # fmt: skip
         fmt = request.url.path.rsplit(".", 1)[-1]
         _, found, shown = await _readable(caller, db, code, edition, number)
-        stored = await closing.artefact(db, found, shown, fmt, now)
-        name = closing.file_name(code, found.edition, shown, fmt)
+        language = closing.file_lang(fmt, reader_lang(request, lang))
+        stored = await closing.artefact(db, found, shown, fmt, now, language)
+        name = closing.file_name(code, found.edition, shown, fmt, language)
         disposition = "inline" if fmt in ("html", "pdf") else "attachment"
-        return Stream(
-            _chunks(stored.data),
-            media_type=stored.content_type,
-            headers={
-                "Content-Disposition": f'{disposition}; filename="{name}"',
-                "Content-Length": str(stored.size),
-                "X-Report-Edition": str(found.edition),
-            },
-        )
+        headers = {
+            "Content-Disposition": f'{disposition}; filename="{name}"',
+            "Content-Length": str(stored.size),
+            "X-Report-Edition": str(found.edition),
+        }
+        if fmt not in closing.NEUTRAL_FORMATS:
+            headers["Content-Language"] = language
+            if lang is None:  # chosen from the request's cookie or Accept-Language
+                headers["Vary"] = "Cookie, Accept-Language"
+        return Stream(_chunks(stored.data), media_type=stored.content_type, headers=headers)
 
     @post(
         "/{code:str}/report/publish",

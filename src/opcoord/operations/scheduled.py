@@ -291,8 +291,15 @@ _STEPS = ("aggregates", "seizures", "map", "html", "pdf", "xlsx", "csv", "saving
 @click.option("--close", "close_now", is_flag=True, help="Close the operation now if still open.")
 @click.option("--edition", "number", type=int, default=None, help="Edition number (latest).")
 @click.option("--partner", is_flag=True, help="Write the partner edition.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr", "es", "ru"]),
+    default="en",
+    show_default=True,
+    help="Language of the HTML, PDF and XLSX files (the CSV and JSON have none).",
+)
 def report_command(
-    code: str, out: Path, close_now: bool, number: int | None, partner: bool
+    code: str, out: Path, close_now: bool, number: int | None, partner: bool, lang: str
 ) -> None:
     """Produce the consolidated report of operation CODE and write its files.
 
@@ -300,7 +307,7 @@ def report_command(
     the scheduler (exactly once, whichever runs first); one still running needs --close.
     """
     try:
-        written = asyncio.run(_report(code, out, close_now, number, partner))
+        written = asyncio.run(_report(code, out, close_now, number, partner, lang))
     except click.ClickException:
         raise
     except HTTPException as exc:
@@ -310,7 +317,7 @@ def report_command(
 
 
 async def _report(
-    code: str, out: Path, close_now: bool, number: int | None, partner: bool
+    code: str, out: Path, close_now: bool, number: int | None, partner: bool, lang: str = "en"
 ) -> list[Path]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -340,8 +347,10 @@ async def _report(
             written = []
             for fmt in closing.FORMATS:
                 bar.update(task, description=f"{code}: writing {fmt}")
-                stored = await closing.artefact(ctx.db, edition, audience, fmt, ctx.clock.now())
-                path = out / closing.file_name(code, edition.edition, audience, fmt)
+                stored = await closing.artefact(
+                    ctx.db, edition, audience, fmt, ctx.clock.now(), lang
+                )
+                path = out / closing.file_name(code, edition.edition, audience, fmt, lang)
                 path.write_bytes(stored.data)
                 written.append(path)
                 bar.update(task, advance=1)

@@ -16,12 +16,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
+from babel import dates as babel_dates
 from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num, num2date
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from opcoord.report.press import category_label, country_name
+from opcoord.i18n import Lang
+from opcoord.report.press import category_label, country_name, number
 
 INK = "#1f2d3d"
 ACCENT = "#1f5f8b"
@@ -44,7 +46,19 @@ _NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 _THOUSANDS = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
 
 
-def _to_svg(fig: Figure, name: str) -> str:
+def _local(lang: str) -> Lang | None:
+    """The chart's language; None for English, which keeps the original wording."""
+    words = Lang(lang)
+    return None if words.code == "en" else words
+
+
+def _thousands(loc: Lang | None) -> FuncFormatter:
+    if loc is None:
+        return _THOUSANDS
+    return FuncFormatter(lambda v, _pos: number(round(v), loc))
+
+
+def _to_svg(fig: Figure, name: str, label: str | None = None) -> str:
     """Serialise ``fig`` and make its element ids unique to ``name``.
 
     Several charts are inlined into one HTML document; matplotlib reuses glyph and
@@ -60,7 +74,9 @@ def _to_svg(fig: Figure, name: str) -> str:
     svg = re.sub(r'href="#([^"]+)"', rf'href="#{name}-\1"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", svg)
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{name} chart" ', 1)
+    aria = (label or f"{name} chart").replace("&", "&amp;").replace('"', "&quot;")
+    aria = aria.replace("<", "&lt;")
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{aria}" ', 1)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -68,26 +84,39 @@ def _figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
-def timeline_svg(timeline: Sequence[Mapping[str, Any]]) -> str:
+def timeline_svg(timeline: Sequence[Mapping[str, Any]], lang: str = "en") -> str:
     """Objects seized per day (bars) with the number of daily returns (line)."""
+    loc = _local(lang)
+    _ = Lang(lang).gettext
     with mpl.rc_context(_RC):
         fig = _figure(7.2, 2.8)
         ax = fig.add_subplot()
         days = [float(date2num(dt.date.fromisoformat(str(r["day"])))) for r in timeline]  # type: ignore[no-untyped-call]
         objects = [int(row.get("objects") or 0) for row in timeline]
         returns = [int(row.get("returns") or 0) for row in timeline]
-        ax.bar(days, objects, width=0.8, color=ACCENT, label="Objects seized")
-        ax.set_ylabel("Objects seized")
-        ax.yaxis.set_major_formatter(_THOUSANDS)
+        ax.bar(days, objects, width=0.8, color=ACCENT, label=_("Objects seized"))
+        ax.set_ylabel(_("Objects seized"))
+        ax.yaxis.set_major_formatter(_thousands(loc))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         locator = AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        if loc is None:
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        else:  # month names in the report's language
+            ax.xaxis.set_major_formatter(
+                FuncFormatter(
+                    lambda v, _pos: babel_dates.format_skeleton(
+                        "MMMd",
+                        num2date(v).date(),  # type: ignore[no-untyped-call]
+                        locale=loc.locale,
+                    )
+                )
+            )
         twin = ax.twinx()
-        twin.plot(days, returns, color=SECOND, linewidth=1.4, label="Daily returns")
-        twin.set_ylabel("Daily returns received")
+        twin.plot(days, returns, color=SECOND, linewidth=1.4, label=_("Daily returns"))
+        twin.set_ylabel(_("Daily returns received"))
         twin.set_ylim(0, max([*returns, 1]) * 1.15)
         twin.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         twin.spines["right"].set_visible(True)
@@ -97,38 +126,54 @@ def timeline_svg(timeline: Sequence[Mapping[str, Any]]) -> str:
             handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncols=2
         )
         if not days:
-            ax.text(0.5, 0.5, "No days in the window", ha="center", transform=ax.transAxes)
-        return _to_svg(fig, "timeline")
+            ax.text(0.5, 0.5, _("No days in the window"), ha="center", transform=ax.transAxes)
+        title = _("Objects seized per day") if loc else None
+        return _to_svg(fig, "timeline", title)
 
 
-def _barh(pairs: Sequence[tuple[str, int]], name: str, xlabel: str) -> str:
+def _barh(
+    pairs: Sequence[tuple[str, int]],
+    name: str,
+    xlabel: str,
+    loc: Lang | None = None,
+    title: str | None = None,
+) -> str:
     with mpl.rc_context(_RC):
         fig = _figure(7.2, 0.6 + 0.28 * max(len(pairs), 1))
         ax = fig.add_subplot()
         labels = [label for label, _ in pairs][::-1]  # largest at the top
         values = [value for _, value in pairs][::-1]
         bars = ax.barh(labels, values, color=ACCENT, height=0.7)
-        ax.bar_label(bars, labels=[f"{v:,}" for v in values], padding=3, fontsize=8)
-        ax.xaxis.set_major_formatter(_THOUSANDS)
+        ax.bar_label(bars, labels=[number(v, loc) for v in values], padding=3, fontsize=8)
+        ax.xaxis.set_major_formatter(_thousands(loc))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.set_xlabel(xlabel)
         ax.margins(x=0.12)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
-        return _to_svg(fig, name)
+        return _to_svg(fig, name, title)
 
 
-def categories_svg(categories: Sequence[Mapping[str, Any]]) -> str:
+def categories_svg(categories: Sequence[Mapping[str, Any]], lang: str = "en") -> str:
     """Objects seized per category, largest first."""
+    loc = _local(lang)
+    _ = Lang(lang).gettext
     pairs = sorted(
-        ((category_label(row.get("category")), int(row.get("objects") or 0)) for row in categories),
+        (
+            (category_label(row.get("category"), loc), int(row.get("objects") or 0))
+            for row in categories
+        ),
         key=lambda pair: -pair[1],
     )
-    return _barh(pairs, "categories", "Objects seized")
+    title = _("Objects by category") if loc else None
+    return _barh(pairs, "categories", _("Objects seized"), loc, title)
 
 
-def countries_svg(objects_by_country: Mapping[str, int], top: int = 15) -> str:
+def countries_svg(objects_by_country: Mapping[str, int], top: int = 15, lang: str = "en") -> str:
     """The ``top`` countries by objects seized."""
+    loc = _local(lang)
+    _ = Lang(lang).gettext
     ranked = sorted(objects_by_country.items(), key=lambda item: (-int(item[1]), item[0]))[:top]
-    pairs = [(country_name(code), int(value)) for code, value in ranked]
-    return _barh(pairs, "countries", "Objects seized")
+    pairs = [(country_name(code, loc), int(value)) for code, value in ranked]
+    title = _("Objects seized by country") if loc else None
+    return _barh(pairs, "countries", _("Objects seized"), loc, title)

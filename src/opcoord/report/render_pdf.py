@@ -38,12 +38,15 @@ class OfflineFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no t
         return super().fetch(url, headers)
 
 
-def render_pdf(report: Mapping[str, Any], *, fetcher: OfflineFetcher | None = None) -> bytes:
-    """PDF bytes of the report: A4, header with operation code and edition, page numbers.
+def render_pdf(
+    report: Mapping[str, Any], *, fetcher: OfflineFetcher | None = None, lang: str = "en"
+) -> bytes:
+    """PDF bytes of the report in ``lang``: A4, header with operation code and edition,
+    page numbers.
 
     ``fetcher`` is only for tests that want to see what was refused.
     """
-    html = build_html(report, map_html=None, medium="print")
+    html = build_html(report, map_html=None, medium="print", lang=lang)
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=None, url_fetcher=fetcher or OfflineFetcher())
     pdf: bytes = document.write_pdf(font_config=fonts)

@@ -19,9 +19,11 @@ import xlsxwriter  # type: ignore[import-untyped]
 from xlsxwriter.workbook import Workbook  # type: ignore[import-untyped]
 from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
+from opcoord.i18n import Lang
 from opcoord.report.press import category_label, country_name, press_figure
 from opcoord.report.render_csv import FORMULA_TRIGGERS, PARTNER_OMITTED, seizure_columns
 from opcoord.report.render_html import audience_of
+from opcoord.vocabulary import N_
 
 Kind = Literal["text", "int", "num", "date", "bool", "pct"]
 Spec = tuple[str, str, Kind, int]  # key in the row dict, header, kind of value, column width
@@ -39,55 +41,90 @@ _COUNTRY_KEYS = (  # noqa: SIM905
     "investigations_administrative persons_checked vehicles_checked vessels_checked "
     "premises_checked online_checks metal_detectors excavation_tools"
 ).split()
+#: Labels of the counters (English: the key, capitalised, as the sheets always said).
+_KEY_LABELS = {
+    "countries_participating": N_("Countries participating"),
+    "countries_reported": N_("Countries reported"),
+    "returns": N_("Returns"),
+    "seizures": N_("Seizures"),
+    "objects_seized": N_("Objects seized"),
+    "objects_seized_online": N_("Objects seized online"),
+    "persons_checked": N_("Persons checked"),
+    "vehicles_checked": N_("Vehicles checked"),
+    "vessels_checked": N_("Vessels checked"),
+    "premises_checked": N_("Premises checked"),
+    "online_checks": N_("Online checks"),
+    "arrests": N_("Arrests"),
+    "investigations_criminal": N_("Investigations criminal"),
+    "investigations_administrative": N_("Investigations administrative"),
+    "metal_detectors": N_("Metal detectors"),
+    "excavation_tools": N_("Excavation tools"),
+    "returns_expected": N_("Returns expected"),
+    "returns_on_time": N_("Returns on time"),
+    "returns_late": N_("Returns late"),
+    "nil_returns": N_("Nil returns"),
+    "returns_missing": N_("Returns missing"),
+}
+#: Sheet names (Excel allows 31 characters and none of []:*?/\ in them).
+_SHEETS = (
+    N_("Summary"),
+    N_("Countries"),
+    N_("Categories"),
+    N_("Routes"),
+    N_("Highlights"),
+    N_("Timeline"),
+    N_("Completeness"),
+    N_("Seizures"),
+)
 _SUMMARY: list[Spec] = [
-    ("key", "Key", "text", 30),
-    ("item", "Item", "text", 34),
-    ("value", "Value", "int", 24),
-    ("press", "Press rendering", "text", 18),
+    ("key", N_("Key"), "text", 30),
+    ("item", N_("Item"), "text", 34),
+    ("value", N_("Value"), "int", 24),
+    ("press", N_("Press rendering"), "text", 18),
 ]
 _CATEGORIES: list[Spec] = [
-    ("category", "Category", "text", 20),
-    ("label", "Label", "text", 36),
-    ("seizures", "Seizures", "int", 12),
-    ("objects", "Objects", "int", 12),
+    ("category", N_("Category"), "text", 20),
+    ("label", N_("Label"), "text", 36),
+    ("seizures", N_("Seizures"), "int", 12),
+    ("objects", N_("Objects"), "int", 12),
 ]
 _ROUTES: list[Spec] = [
-    ("origin", "Origin", "text", 9),
-    ("origin_name", "Origin name", "text", 22),
-    ("destination", "Destination", "text", 12),
-    ("destination_name", "Destination name", "text", 22),
-    ("seizures", "Seizures", "int", 12),
-    ("objects", "Objects", "int", 12),
+    ("origin", N_("Origin"), "text", 9),
+    ("origin_name", N_("Origin name"), "text", 22),
+    ("destination", N_("Destination"), "text", 12),
+    ("destination_name", N_("Destination name"), "text", 22),
+    ("seizures", N_("Seizures"), "int", 12),
+    ("objects", N_("Objects"), "int", 12),
 ]
 _HIGHLIGHTS: list[Spec] = [
-    ("day", "Day", "date", 12),
-    ("country", "Country", "text", 9),
-    ("ref", "Reference", "text", 16),
-    ("category", "Category", "text", 16),
-    ("quantity", "Objects", "int", 10),
-    ("place_type", "Place type", "text", 18),
-    ("place_name", "Place", "text", 20),
-    ("description", "Description", "text", 40),
-    ("estimated_value", "Estimated value", "num", 16),
-    ("currency", "Currency", "text", 9),
+    ("day", N_("Day"), "date", 12),
+    ("country", N_("Country"), "text", 9),
+    ("ref", N_("Reference"), "text", 16),
+    ("category", N_("Category"), "text", 16),
+    ("quantity", N_("Objects"), "int", 10),
+    ("place_type", N_("Place type"), "text", 18),
+    ("place_name", N_("Place"), "text", 20),
+    ("description", N_("Description"), "text", 40),
+    ("estimated_value", N_("Estimated value"), "num", 16),
+    ("currency", N_("Currency"), "text", 9),
 ]
 _TIMELINE: list[Spec] = [
-    ("day", "Day", "date", 12),
-    ("returns", "Returns", "int", 10),
-    ("seizures", "Seizures", "int", 10),
-    ("objects", "Objects", "int", 10),
+    ("day", N_("Day"), "date", 12),
+    ("returns", N_("Returns"), "int", 10),
+    ("seizures", N_("Seizures"), "int", 10),
+    ("objects", N_("Objects"), "int", 10),
 ]
 _COMPLETENESS: list[Spec] = [
-    ("country", "Country", "text", 9),
-    ("name", "Name", "text", 24),
-    ("returns_expected", "Due", "int", 9),
-    ("returns", "Received", "int", 10),
-    ("returns_on_time", "On time", "int", 9),
-    ("returns_late", "Late", "int", 8),
-    ("nil_returns", "Nil", "int", 8),
-    ("returns_missing", "Missing", "int", 9),
-    ("complete", "Completeness", "pct", 13),
-    ("on_time_rate", "On-time rate", "pct", 13),
+    ("country", N_("Country"), "text", 9),
+    ("name", N_("Name"), "text", 24),
+    ("returns_expected", N_("Due"), "int", 9),
+    ("returns", N_("Received"), "int", 10),
+    ("returns_on_time", N_("On time"), "int", 9),
+    ("returns_late", N_("Late"), "int", 8),
+    ("nil_returns", N_("Nil"), "int", 8),
+    ("returns_missing", N_("Missing"), "int", 9),
+    ("complete", N_("Completeness"), "pct", 13),
+    ("on_time_rate", N_("On-time rate"), "pct", 13),
 ]
 
 
@@ -102,8 +139,9 @@ def _ratio(part: Any, whole: Any) -> float | None:
 class _Writer:
     """Type-directed cell writing and table layout shared by every sheet."""
 
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Workbook, lang: Lang) -> None:
         self.wb = wb
+        self._ = lang.gettext
         self.header = wb.add_format(
             {"bold": True, "bg_color": "#1F5F8B", "font_color": "#FFFFFF", "text_wrap": True}
         )
@@ -129,14 +167,26 @@ class _Writer:
             guard = self.guarded if text.startswith(FORMULA_TRIGGERS) else None
             ws.write_string(row, col, text, guard)
 
+    def sheet_name(self, name: str) -> str:
+        translated = "".join(c for c in self._(name) if c not in "[]:*?/\\")
+        return translated[:31] or name
+
     def table(
-        self, name: str, specs: Sequence[Spec], rows: Iterable[Mapping[str, Any]]
+        self,
+        name: str,
+        specs: Sequence[Spec],
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        translate: bool = True,
     ) -> tuple[Worksheet, int]:
-        """A sheet with header, rows, frozen header row and autofilter; (sheet, row count)."""
-        ws = self.wb.add_worksheet(name)
+        """A sheet with header, rows, frozen header row and autofilter; (sheet, row count).
+        ``name`` and the headers are English msgids, written in the workbook's language
+        (``translate=False``: headers are machine keys, kept as they are)."""
+        ws = self.wb.add_worksheet(self.sheet_name(name))
         for col, (_key, title, _kind, width) in enumerate(specs):
             ws.set_column(col, col, width)
-            ws.write_string(0, col, title, self.header)  # row 0 first: constant_memory
+            header = self._(title) if translate else title
+            ws.write_string(0, col, header, self.header)  # row 0 first: constant_memory
         ws.freeze_panes(1, 0)
         count = 0
         for count, row in enumerate(rows, start=1):
@@ -156,6 +206,7 @@ class _Writer:
         title: str,
     ) -> Any:
         chart = self.wb.add_chart({"type": kind})
+        title = self._(title)
         chart.add_series(
             {
                 "name": title,
@@ -170,45 +221,53 @@ class _Writer:
         return chart
 
 
-def _summary_rows(report: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+def _summary_rows(report: Mapping[str, Any], words: Lang) -> Iterable[dict[str, Any]]:
+    _ = words.gettext
+    loc = None if words.code == "en" else words
     op, totals = report["operation"], report["totals"]
     facts = [
-        ("operation_code", "Operation code", op["code"]),
-        ("operation_name", "Operation name", op["name"]),
-        ("edition", "Edition", int(report.get("edition", 1))),
-        ("audience", "Audience", audience_of(report)),
-        ("starts_on", "Window starts", _date(op["starts_on"])),
-        ("ends_on", "Window ends (inclusive)", _date(op["ends_on"])),
-        ("lead", "Lead agency", op.get("lead")),
-        ("partners", "Partners", ", ".join(op.get("partners") or [])),
-        ("timezone", "Operation time zone", op.get("timezone")),
-        ("daily_cutoff", "Daily cut-off (local time)", op.get("daily_cutoff")),
-        ("generated_at", "Generated at", report.get("generated_at")),
-        ("data_cutoff", "Data cut-off", report.get("data_cutoff")),
-        ("provisional", "Provisional statement", report.get("provisional")),
-        ("changes", "Changes since previous edition", report.get("changes")),
+        ("operation_code", N_("Operation code"), op["code"]),
+        ("operation_name", N_("Operation name"), op["name"]),
+        ("edition", N_("Edition"), int(report.get("edition", 1))),
+        ("audience", N_("Audience"), audience_of(report)),
+        ("starts_on", N_("Window starts"), _date(op["starts_on"])),
+        ("ends_on", N_("Window ends (inclusive)"), _date(op["ends_on"])),
+        ("lead", N_("Lead agency"), op.get("lead")),
+        ("partners", N_("Partners"), ", ".join(op.get("partners") or [])),
+        ("timezone", N_("Operation time zone"), op.get("timezone")),
+        ("daily_cutoff", N_("Daily cut-off (local time)"), op.get("daily_cutoff")),
+        ("generated_at", N_("Generated at"), report.get("generated_at")),
+        ("data_cutoff", N_("Data cut-off"), report.get("data_cutoff")),
+        ("provisional", N_("Provisional statement"), report.get("provisional")),
+        ("changes", N_("Changes since previous edition"), report.get("changes")),
     ]
     for key, item, value in facts:
-        yield {"key": key, "item": item, "value": value}
+        yield {"key": key, "item": _(item), "value": value}
     for key in _TOTAL_KEYS:
         value = int(totals.get(key) or 0)
         yield {
             "key": key,
-            "item": key.replace("_", " ").capitalize(),
+            "item": _(_KEY_LABELS[key]),
             "value": value,
-            "press": press_figure(value),
+            "press": press_figure(value, lang=loc),
         }
     for currency, amount in sorted((totals.get("estimated_value") or {}).items()):
         yield {
             "key": f"estimated_value_{currency}",
-            "item": f"Estimated value ({currency})",
+            "item": _("Estimated value (%(currency)s)", currency=currency),
             "value": amount,
         }
 
 
-def render_xlsx(report: Mapping[str, Any], seizures: Iterable[Mapping[str, Any]]) -> bytes:
+def render_xlsx(
+    report: Mapping[str, Any], seizures: Iterable[Mapping[str, Any]], *, lang: str = "en"
+) -> bytes:
     """XLSX bytes with the sheets Summary, Countries, Categories, Routes, Highlights,
-    Timeline, Completeness and Seizures."""
+    Timeline, Completeness and Seizures (names, headers and labels in ``lang``; the
+    cells keep real numbers and dates, and the Seizures sheet keeps the CSV's keys)."""
+    words = Lang(lang)
+    _ = words.gettext
+    loc = None if words.code == "en" else words
     audience = audience_of(report)
     out = io.BytesIO()
     options = {
@@ -224,13 +283,17 @@ def render_xlsx(report: Mapping[str, Any], seizures: Iterable[Mapping[str, Any]]
             "comments": f"Edition {report.get('edition', 1)}, {audience} edition",
         }
     )
-    w = _Writer(wb)
-    w.table("Summary", _SUMMARY, _summary_rows(report))
+    w = _Writer(wb, words)
+    w.table("Summary", _SUMMARY, _summary_rows(report, words))
 
     countries = [
         {
             **c,
-            "name": c.get("name") or country_name(c["country"]),
+            "name": (
+                country_name(c["country"], loc)
+                if loc
+                else c.get("name") or country_name(c["country"])
+            ),
             "agencies_text": ", ".join(c.get("agencies") or []),
             "complete": _ratio(c.get("returns"), c.get("returns_expected")),
             "on_time_rate": _ratio(c.get("returns_on_time"), c.get("returns_expected")),
@@ -242,28 +305,31 @@ def render_xlsx(report: Mapping[str, Any], seizures: Iterable[Mapping[str, Any]]
         {cur for c in report.get("countries", []) for cur in (c.get("estimated_value") or {})}
     )
     country_specs: list[Spec] = [
-        ("country", "Country", "text", 9),
-        ("name", "Name", "text", 24),
-        ("agencies_text", "Agencies", "text", 22),
-        *((k, k.replace("_", " ").capitalize(), "int", 13) for k in _COUNTRY_KEYS),
-        *((f"value_{cur}", f"Estimated value {cur}", "num", 16) for cur in currencies),
+        ("country", N_("Country"), "text", 9),
+        ("name", N_("Name"), "text", 24),
+        ("agencies_text", N_("Agencies"), "text", 22),
+        *((k, _KEY_LABELS[k], "int", 13) for k in _COUNTRY_KEYS),
+        *(
+            (f"value_{cur}", _("Estimated value %(currency)s", currency=cur), "num", 16)
+            for cur in currencies
+        ),
     ]
     w.table("Countries", country_specs, countries)
 
     categories = [
-        {**c, "label": category_label(c.get("category"))} for c in report.get("categories", [])
+        {**c, "label": category_label(c.get("category"), loc)} for c in report.get("categories", [])
     ]
     ws, n = w.table("Categories", _CATEGORIES, categories)
     if n:
-        w.chart(ws, "bar", (1, 5), 1, 3, n, "Objects seized by category").set_y_axis(
+        w.chart(ws, "bar", (1, 5), 1, 3, n, N_("Objects seized by category")).set_y_axis(
             {"reverse": True}  # largest category on top, as in the report
         )
 
     routes = [
         {
             **r,
-            "origin_name": country_name(r.get("origin")),
-            "destination_name": country_name(r.get("destination")),
+            "origin_name": country_name(r.get("origin"), loc),
+            "destination_name": country_name(r.get("destination"), loc),
         }
         for r in report.get("routes", [])
     ]
@@ -275,15 +341,15 @@ def render_xlsx(report: Mapping[str, Any], seizures: Iterable[Mapping[str, Any]]
 
     ws, n = w.table("Timeline", _TIMELINE, report.get("timeline", []))
     if n:
-        w.chart(ws, "column", (1, 6), 0, 3, n, "Objects seized per day").set_x_axis(
+        w.chart(ws, "column", (1, 6), 0, 3, n, N_("Objects seized per day")).set_x_axis(
             {"date_axis": True, "num_format": "d mmm"}
         )
 
     ws, n = w.table("Completeness", _COMPLETENESS, countries)
     comp = report.get("completeness", {})
     total = {
-        "country": "TOTAL",
-        "name": "All countries",
+        "country": _("TOTAL"),
+        "name": _("All countries"),
         "returns_expected": comp.get("expected"),
         "returns": (comp.get("on_time") or 0) + (comp.get("late") or 0),
         "returns_on_time": comp.get("on_time"),
@@ -298,6 +364,6 @@ def render_xlsx(report: Mapping[str, Any], seizures: Iterable[Mapping[str, Any]]
 
     widths = {"description": 40, "place_name": 20, "ref": 16, "day": 12}
     specs: list[Spec] = [(k, k, kind, widths.get(k, 12)) for k, kind in seizure_columns(audience)]
-    w.table("Seizures", specs, seizures)
+    w.table("Seizures", specs, seizures, translate=False)
     wb.close()
     return out.getvalue()
