@@ -76,3 +76,22 @@ def test_password_reset_signs_out_browsers(api: Api) -> None:
     assert api.client.get("/api/users/me").status_code == 401
     short = api.client.put("/api/users/carl/password", json={"password": "short"}, headers=ADMIN)
     assert short.status_code == 422 and short.json()["errors"][0]["field"] == "password"
+
+
+def test_failed_sign_ins_are_limited(api: Api, clock: Any) -> None:
+    from datetime import timedelta
+
+    api.user("vera", "ncp", "ES")
+    api.client.put("/api/users/vera/password", json={"password": PASSWORD}, headers=ADMIN)
+    for _ in range(5):
+        assert sign_in(api.client, "vera", "not the password").status_code == 401
+    # Locked out, even with the right password, and told when to come back.
+    locked = sign_in(api.client, "vera", PASSWORD)
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    assert "opcoord_session" not in api.client.cookies
+    # Another name is not affected.
+    api.user("otto", "ncp", "ES")
+    api.client.put("/api/users/otto/password", json={"password": PASSWORD}, headers=ADMIN)
+    assert sign_in(api.client, "otto", PASSWORD).status_code == 303
+    clock.set(clock.now() + timedelta(minutes=16))
+    assert sign_in(api.client, "vera", PASSWORD).status_code == 303

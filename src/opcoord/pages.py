@@ -89,9 +89,26 @@ async def signin(
 ) -> Response[Any]:
     db: Database = request.app.state.db
     now: datetime = request.app.state.clock.now()
-    opened = await sessions.sign_in(db, data.username.strip(), data.password, now)
+    lang = page_lang(request)
+    try:
+        opened = await sessions.sign_in(db, data.username.strip(), data.password, now)
+    except sessions.TooManyAttemptsError as exc:
+        minutes = max(1, (exc.retry_after + 59) // 60)
+        return Template(
+            "signin.html",
+            context=await page_context(
+                request,
+                None,
+                next=_safe_next(data.next),
+                username=data.username,
+                error=lang.gettext(
+                    "Too many failed attempts for this name. Try again in %(n)s min.", n=minutes
+                ),
+            ),
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if opened is None:
-        lang = page_lang(request)
         return Template(
             "signin.html",
             context=await page_context(

@@ -17,10 +17,12 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 
 from opcoord.auth import Caller, bearer_token, caller_for_token, caller_of, hash_token
 from opcoord.db import Database
-from opcoord.operations.models import BrowserSession, User
+from opcoord.operations.models import BrowserSession, SignInFailure, User
 
 COOKIE = "opcoord_session"
 SESSION_HOURS = 12
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a sign-in with an unknown name like a known one.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -46,19 +48,51 @@ async def set_password(db: Database, username: str, password: str) -> None:
         await session.execute(sa.delete(BrowserSession).where(BrowserSession.user_id == user.id))
 
 
+class TooManyAttemptsError(Exception):
+    """Too many failed sign-ins for this name lately; ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 async def sign_in(
     db: Database, username: str, password: str, now: datetime
 ) -> tuple[str, str] | None:
-    """Check the password; on success open a session and return (cookie value, CSRF token)."""
+    """Check the password; on success open a session and return (cookie value, CSRF token).
+
+    After MAX_FAILURES failures for a name within LOCKOUT, further attempts are refused
+    without checking the password until the oldest of them ages out.
+    """
+    since = now - LOCKOUT
     async with db.read() as session:
+        recent = (
+            await session.scalars(
+                sa.select(SignInFailure.at)
+                .where(SignInFailure.username == username, SignInFailure.at > since)
+                .order_by(SignInFailure.at.desc())
+                .limit(MAX_FAILURES)
+            )
+        ).all()
         user = await session.scalar(sa.select(User).where(User.username == username))
+    if len(recent) >= MAX_FAILURES:
+        wait = recent[-1] + LOCKOUT - now
+        raise TooManyAttemptsError(max(1, int(wait.total_seconds())))
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
+        ok = user is not None and bool(user.password_hash)
     except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        async with db.write() as session:
+            session.add(SignInFailure(username=username[:64], at=now))
+            await session.execute(
+                sa.delete(SignInFailure).where(SignInFailure.at < now - 4 * LOCKOUT)
+            )
         return None
-    if user is None or not user.password_hash:
-        return None
+    async with db.write() as session:
+        await session.execute(sa.delete(SignInFailure).where(SignInFailure.username == username))
     return await open_session(db, user, now)
 
 

@@ -248,3 +248,17 @@ class ReportArtefact(SQLModel, table=True):
     size: int = Field(sa_type=sa.BigInteger)
     data: bytes = Field(sa_type=sa.LargeBinary)
     created_at: datetime
+
+
+class SignInFailure(SQLModel, table=True):
+    """A failed browser sign-in, kept for a while: too many in a row lock the name out.
+
+    In the database, not in a process, so the limit holds across every instance.
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (sa.Index("ix_signin_failures_username_at", "username", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    at: datetime
