@@ -1,15 +1,15 @@
 """The command line: `opcoord users create`, `opcoord serve` (migrations, admin token)."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from serving import opcoord_server
 
 from conftest import PG_URL, _pg_exec, _pg_url_for
 
@@ -25,12 +25,6 @@ def opcoord(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         timeout=120,
         check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(params=["sqlite", *(["postgresql"] if PG_URL else [])])
@@ -62,33 +56,10 @@ def test_users_create_then_serve(fresh_db: str) -> None:
     bad = opcoord("users", "create", "pierre", "--role", "ncp", env=env)
     assert bad.returncode != 0 and "country" in bad.stderr
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "opcoord.cli", "serve", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with opcoord_server(env) as base:
         me = httpx.get(f"{base}/api/users/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["username"] == "maria" and me.json()["country"] == "ES"
         admin = httpx.get(f"{base}/api/users/me", headers={"Authorization": f"Bearer {ADMIN}"})
         assert admin.json()["role"] == "coordinator"
         schema = httpx.get(f"{base}/schema/openapi.json").json()
         assert "/api/operations/{code}/returns/{country}/{day}" in schema["paths"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if proc.stdout:
-            proc.stdout.close()

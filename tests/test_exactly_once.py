@@ -2,9 +2,6 @@
 and a server started after the end time produces the report it missed."""
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from test_cli import free_port
+from serving import opcoord_server
 
 from conftest import PG_URL, _pg_exec, _pg_url_for
 
@@ -50,36 +47,14 @@ def pg_db() -> Iterator[str]:
 
 @contextmanager
 def server(url: str, *, scheduler: bool = True) -> Iterator[str]:
-    port = free_port()
     env = {
-        **os.environ,
         "OPCOORD_DATABASE_URL": url,
         "OPCOORD_ADMIN_TOKEN": TOKEN,
         "OPCOORD_SCHEDULER_ENABLED": "true" if scheduler else "false",
         "OPCOORD_SCHEDULER_SYNC_SECONDS": "1",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "opcoord.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with opcoord_server(env) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
 
 
 async def _query(url: str, sql: str) -> list[Any]:

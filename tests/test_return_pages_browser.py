@@ -9,10 +9,6 @@ input. Screenshots go to artifacts/screenshots/.
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +18,8 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+
+from serving import opcoord_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,12 +43,6 @@ pytestmark = [
     pytest.mark.multiprocess,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -103,38 +95,14 @@ def _seed(server: Server) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("returns-browser")
-    port = _free_port()
     env = {
-        **os.environ,
         "OPCOORD_DATABASE_URL": f"sqlite:///{tmp}/opcoord.db",
         "OPCOORD_ADMIN_TOKEN": ADMIN_TOKEN,
     }
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "opcoord.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp / "server.log").read_text()
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with opcoord_server(env, tmp / "server.log") as base:
         server = Server(base, datetime.now(UTC).date())
         _seed(server)
         yield server
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,6 @@ reaches a websocket client of the other."""
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+
+from serving import opcoord_server
 
 from conftest import OPERATION, PG_URL, _pg_exec, _pg_url_for
 
@@ -24,57 +22,20 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "server exited"
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("server did not start")
-
-
 @pytest.fixture
 def two_servers(tmp_path: Path) -> Iterator[list[str]]:
     import uuid
 
     name = f"opcoord_multi_{uuid.uuid4().hex[:10]}"
     asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
-    env = {**os.environ, "OPCOORD_DATABASE_URL": _pg_url_for(name), "OPCOORD_ADMIN_TOKEN": ADMIN}
-    procs, bases, logs = [], [], []
+    env = {"OPCOORD_DATABASE_URL": _pg_url_for(name), "OPCOORD_ADMIN_TOKEN": ADMIN}
     try:
-        for i in range(2):
-            port = _free_port()
-            logs.append((tmp_path / f"server{i}.log").open("wb"))
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "opcoord.cli", "serve", "--port", str(port)],
-                    env=env,
-                    stdout=logs[-1],
-                    stderr=subprocess.STDOUT,
-                )
-            )
-            bases.append(f"http://127.0.0.1:{port}")
-        for base, proc in zip(bases, procs, strict=True):
-            _wait_healthy(base, proc)
-        yield bases
+        with (
+            opcoord_server(env, tmp_path / "server0.log") as a,
+            opcoord_server(env, tmp_path / "server1.log") as b,
+        ):
+            yield [a, b]
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
-        for log in logs:
-            log.close()
         asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 

@@ -7,10 +7,12 @@ from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream, Template
 
+from opcoord.auth import Caller
 from opcoord.db import Database
 from opcoord.live.geo import outlines_json
 from opcoord.live.mapbuilder import build_map
 from opcoord.operations import access, seizures
+from opcoord.operations.models import Operation
 from opcoord.operations.operations import load
 from opcoord.operations.routes import COMMON, CallerDep, DbDep, _err
 from opcoord.pages import page_caller, page_context, to_signin
@@ -61,6 +63,26 @@ async def seizures_geojson(
     )
 
 
+async def _map_request(
+    request: Request[Any, Any, Any],
+    code: str,
+    day_from: date | None,
+    day_to: date | None,
+    category: list[str] | None,
+    country: list[str] | None,
+) -> tuple[Caller, Operation, seizures.MapFilter] | Response[Any]:
+    """What both map pages check first: signed in, a coordinator, a valid filter."""
+    caller = await page_caller(request)
+    if caller is None:
+        return to_signin(request)
+    access.require_coordinator(caller)
+    filt = seizures.MapFilter.parse(day_from, day_to, category, country)
+    db: Database = request.app.state.db
+    async with db.read() as session:
+        op = await load(session, code)
+    return caller, op, filt
+
+
 @get("/operations/{code:str}/map", include_in_schema=False)
 async def map_page(
     request: Request[Any, Any, Any],
@@ -70,14 +92,10 @@ async def map_page(
     category: Categories = None,
     country: Countries = None,
 ) -> Response[Any]:
-    caller = await page_caller(request)
-    if caller is None:
-        return to_signin(request)
-    access.require_coordinator(caller)
-    filt = seizures.MapFilter.parse(day_from, day_to, category, country)
-    db: Database = request.app.state.db
-    async with db.read() as session:
-        op = await load(session, code)
+    found = await _map_request(request, code, day_from, day_to, category, country)
+    if isinstance(found, Response):
+        return found
+    caller, op, filt = found
     query = request.url.query or ""
     return Template(
         "map.html",
@@ -101,14 +119,11 @@ async def map_frame(
     category: Categories = None,
     country: Countries = None,
 ) -> Response[Any]:
-    caller = await page_caller(request)
-    if caller is None:
-        return to_signin(request)
-    access.require_coordinator(caller)
-    filt = seizures.MapFilter.parse(day_from, day_to, category, country)
+    found = await _map_request(request, code, day_from, day_to, category, country)
+    if isinstance(found, Response):
+        return found
+    _, op, filt = found
     db: Database = request.app.state.db
-    async with db.read() as session:
-        op = await load(session, code)
     html = build_map(
         await seizures.points(db, op, filt),
         objects_by_country=await seizures.objects_by_country(db, op, filt),
