@@ -232,3 +232,19 @@ def test_day_close_and_reminder_events_keep_snapshots_equal(
     assert "reminder" in kinds and "day_closed" in kinds
     assert state["completeness"]["countries"]["ES"]["2026-06-10"] == "missing"
     assert _comparable(state) == _comparable(fresh)
+
+
+def test_closing_events_keep_snapshots_equal(api: Api, setup: dict[str, dict[str, str]]) -> None:
+    api.put_return("ES", "2026-06-09", {"seizures": [seizure("ES-1", 3)]}, setup["ES"])
+    ws, session = connect(api.client, ADMIN_TOKEN)
+    state = receive(session)
+    assert api.client.post("/api/operations/PANDORA-X/close", headers=ADMIN).status_code == 202
+    kinds = []
+    while "report_ready" not in kinds:  # the build runs in the background
+        event = receive(session)
+        kinds.append(event["type"])
+        state = apply_event(state, event)
+    fresh = _fresh(api.client, ADMIN_TOKEN)
+    ws.__exit__(None, None, None)
+    assert kinds[0] == "operation_status_changed" and state["operation"]["status"] == "closed"
+    assert _comparable(state) == _comparable(fresh)

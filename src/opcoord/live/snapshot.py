@@ -77,5 +77,7 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
         snap["completeness"]["today"] = max(snap["completeness"]["today"], next_day)
     elif kind == "operation_status_changed":
         snap["operation"]["status"] = event["status"]
+        if "closed_at" in event:
+            snap["operation"]["closed_at"] = event["closed_at"]
     snap["completeness"]["counts"] = count_cells(grid)
     return snap

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,7 +117,9 @@ async def close_operation(
                 {
                     "operation": code,
                     "status": "closed",
-                    "closed_at": cutoff.isoformat(),
+                    # Serialised as the operation's public model does, so a dashboard's
+                    # snapshot with this applied equals a fresh one.
+                    "closed_at": TypeAdapter(datetime).dump_python(cutoff, mode="json"),
                     "report": {"edition": 1, "status": "pending", "url": report_path(code)},
                 },
             ),
