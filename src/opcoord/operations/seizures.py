@@ -1,11 +1,11 @@
 """Seizures as the map and GeoJSON see them: current versions, with the map's filters."""
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from opcoord.db import Database
@@ -16,6 +16,8 @@ from opcoord.operations.models import Operation, Seizure
 from opcoord.operations.schemas import _country
 
 BATCH = 5000
+# msgspec (already under Litestar) encodes a batch of features several times faster than json.
+_encode = msgspec.json.Encoder().encode
 _POINT_COLUMNS = (
     Seizure.id,
     Seizure.ref,
@@ -114,43 +116,72 @@ async def objects_by_country(db: Database, op: Operation, filt: MapFilter) -> di
 
 
 async def geojson_chunks(db: Database, op: Operation, filt: MapFilter) -> AsyncIterator[bytes]:
-    """A FeatureCollection, written in batches read by id: memory stays flat at any size."""
+    """A FeatureCollection written as it is read: one streamed query, encoded in batches,
+    so memory stays flat at any size."""
+    stmt = (
+        sa.select(
+            Seizure.lon,
+            Seizure.lat,
+            Seizure.ref,
+            Seizure.category,
+            Seizure.quantity,
+            Seizure.place_type,
+            Seizure.place_name,
+            # Text already: no date object per row only to print it again.
+            sa.cast(Seizure.day, sa.String),
+            Seizure.country,
+            Seizure.conveyance,
+            Seizure.origin_country,
+            Seizure.destination_country,
+            Seizure.online,
+            Seizure.hs_code,
+        )
+        .where(*filt.where(op), Seizure.lat.is_not(None))
+        .order_by(Seizure.id)
+        .execution_options(yield_per=BATCH)
+    )
     yield b'{"type":"FeatureCollection","features":['
-    last_id, first = 0, True
-    while True:
-        async with db.read() as session:
-            rows = (
-                await session.execute(
-                    sa.select(*_POINT_COLUMNS)
-                    .where(*filt.where(op), Seizure.lat.is_not(None), Seizure.id > last_id)
-                    .order_by(Seizure.id)
-                    .limit(BATCH)
-                )
-            ).all()
-        if not rows:
-            break
-        parts = []
-        for r in rows:
-            feature = {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-                "properties": {
-                    "ref": r.ref,
-                    "category": r.category,
-                    "quantity": r.quantity,
-                    "place_type": r.place_type,
-                    "place_name": r.place_name,
-                    "day": r.day.isoformat(),
-                    "country": r.country,
-                    "conveyance": r.conveyance,
-                    "origin_country": r.origin_country,
-                    "destination_country": r.destination_country,
-                    "online": r.online,
-                    "hs_code": r.hs_code,
-                },
-            }
-            parts.append(("" if first else ",") + json.dumps(feature, separators=(",", ":")))
+    first = True
+    async with db.read() as session:
+        result = await session.stream(stmt)
+        async for rows in result.partitions():
+            features = [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": {
+                        "ref": ref,
+                        "category": cat,
+                        "quantity": qty,
+                        "place_type": place,
+                        "place_name": name,
+                        "day": day,
+                        "country": country,
+                        "conveyance": conv,
+                        "origin_country": origin,
+                        "destination_country": dest,
+                        "online": online,
+                        "hs_code": hs,
+                    },
+                }
+                for (
+                    lon,
+                    lat,
+                    ref,
+                    cat,
+                    qty,
+                    place,
+                    name,
+                    day,
+                    country,
+                    conv,
+                    origin,
+                    dest,
+                    online,
+                    hs,
+                ) in rows
+            ]
+            body = _encode(features)[1:-1]  # the list's items, without its brackets
+            yield body if first else b"," + body
             first = False
-        last_id = rows[-1].id
-        yield "".join(parts).encode()
     yield b"]}"
