@@ -16,13 +16,13 @@ from opcoord.auth import Caller
 from opcoord.live.events import EventType, RecordedEvent
 from opcoord.live.models import LiveEvent
 from opcoord.live.outbox import last_seq
-
-__all__ = ["build_snapshot", "last_seq", "message_for", "replay"]
 from opcoord.live.pump import to_recorded
 from opcoord.live.snapshot import count_cells
 from opcoord.operations import access, figures, operations, participants
 from opcoord.operations.enums import Role
 from opcoord.operations.models import Operation, Participant, Seizure
+
+__all__ = ["build_snapshot", "last_seq", "message_for", "message_text", "replay"]
 
 RECENT = 30
 # Fields of another country's return event that an NCP does not receive.
