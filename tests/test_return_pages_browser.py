@@ -8,41 +8,23 @@ everything typed kept; and recovers from someone else's change (412) without los
 input. Screenshots go to artifacts/screenshots/.
 """
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 
+from browsing import MARKS, SHOTS, Offline, launched_browser
 from serving import opcoord_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ADMIN_TOKEN = "returns-browser-admin-token-0123456789"
 PASSWORD = "correct horse battery"
 CODE = "PANDORA-NCP"
-SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 WAIT_MS = 15_000
 
-if not CHROMIUM.exists() and os.environ.get("CI"):
-    pytest.fail("CI needs Debian's chromium at /usr/bin/chromium", pytrace=False)
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.multiprocess,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = MARKS
 
 
 @dataclass
@@ -107,29 +89,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-class Offline:
-    """Aborts and records every request that is not to the app at 127.0.0.1."""
-
-    def __init__(self, page: Any) -> None:
-        self.attempted: list[str] = []
-        page.route("**/*", self._route)
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in ("data", "blob", "about") or parsed.hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            self.attempted.append(url)
-            route.abort()
+    yield from launched_browser()
 
 
 @dataclass

@@ -8,11 +8,9 @@ Screenshots go to artifacts/screenshots/.
 """
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,30 +18,15 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from browsing import MARKS, SHOTS, Offline, launched_browser
 from serving import opcoord_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ADMIN_TOKEN = "browser-test-admin-token-0123456789"
 PASSWORD = "correct horse battery"
 CODE = "PANDORA-LIVE"
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 WAIT_MS = 15_000
 
-if not CHROMIUM.exists() and os.environ.get("CI"):
-    pytest.fail("CI needs Debian's chromium at /usr/bin/chromium", pytrace=False)
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.multiprocess,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = MARKS
 
 
 @dataclass
@@ -132,37 +115,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-class Offline:
-    """Aborts and records every request that is not to the app at 127.0.0.1."""
-
-    def __init__(self, page: Any) -> None:
-        self.attempted: list[str] = []
-        page.route("**/*", self._route)
-        page.on("websocket", self._socket)
-
-    def _local(self, url: str) -> bool:
-        parsed = urlparse(url)
-        return parsed.scheme in ("data", "blob", "about") or parsed.hostname == "127.0.0.1"
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if self._local(url):
-            route.continue_()
-        else:
-            self.attempted.append(url)
-            route.abort()
-
-    def _socket(self, ws: Any) -> None:
-        if not self._local(ws.url.replace("ws://", "http://").replace("wss://", "https://")):
-            self.attempted.append(ws.url)
+    yield from launched_browser()
 
 
 def _sign_in(page: Any, server: Server, username: str) -> None:
