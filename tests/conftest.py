@@ -5,6 +5,7 @@ OPCOORD_TEST_DATABASE_URL is set, on PostgreSQL too; a frozen clock; an API clie
 import asyncio
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from typing import Any
 
 import asyncpg
 import pytest
+import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from litestar.testing import TestClient
 from sqlalchemy.engine import make_url
 
@@ -20,6 +23,12 @@ from opcoord.app import create_app
 from opcoord.clock import FrozenClock
 from opcoord.config import Settings, normalise_database_url
 from opcoord.db import migrate_url
+from opcoord.outbox.models import LiveEvent
+
+# Property tests: a short run in CI and by default, many more histories on request.
+hypothesis_settings.register_profile("ci", max_examples=40, derandomize=True)
+hypothesis_settings.register_profile("full", max_examples=400)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 PG_URL = os.environ.get("OPCOORD_TEST_DATABASE_URL")
@@ -172,3 +181,27 @@ def api(client: TestClient[Any]) -> Api:
 
 def seizure(ref: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
     return {"ref": ref, "category": "coins", "quantity": quantity, "place_type": "airport", **extra}
+
+
+def events(client: TestClient[Any], kind: str) -> list[dict[str, Any]]:
+    async def read() -> list[dict[str, Any]]:
+        async with client.app.state.db.read() as session:
+            rows = await session.scalars(
+                sa.select(LiveEvent).where(LiveEvent.type == kind).order_by(LiveEvent.seq)
+            )
+            return [dict(r.payload) for r in rows]
+
+    return list(client.blocking_portal.call(read))
+
+
+def wait_ready(client: TestClient[Any], code: str, edition: int = 1) -> dict[str, Any]:
+    """Poll the status URL until the edition's files exist (the build runs in background)."""
+    deadline = time.monotonic() + 60
+    while True:
+        status = client.get(f"/api/operations/{code}/report/status", headers=ADMIN).json()
+        found = [e for e in status["editions"] if e["edition"] == edition]
+        if found and found[0]["status"] == "ready":
+            time.sleep(0.1)  # let the report_ready publish settle before shutdown
+            return dict(status)
+        assert time.monotonic() < deadline, status
+        time.sleep(0.1)

@@ -30,7 +30,7 @@ def test_demo_seeds_an_operation_and_keeps_submitting(settings: Settings) -> Non
         async def more() -> Any:
             state = client.app.state
             task = asyncio.create_task(
-                demo.simulate(state.db, state.hub, state.clock, coordinator, period=0.01)
+                demo.simulate(state.db, state.clock, coordinator, period=0.01)
             )
             await asyncio.sleep(0.5)
             task.cancel()
@@ -41,8 +41,7 @@ def test_demo_seeds_an_operation_and_keeps_submitting(settings: Settings) -> Non
 
 
 def _coordinator(client: TestClient[Any]) -> Any:
-    from opcoord.auth import Caller
-    from opcoord.operations.enums import Role
+    from opcoord.accounts.identity import Caller, Role
 
     me = client.get("/api/users/me", headers=ADMIN).json()
     assert me["role"] == "coordinator"

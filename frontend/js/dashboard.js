@@ -1,18 +1,20 @@
-/* opcoord live dashboard: one websocket, one state, redrawn from it.
- *
- * The state is the server's snapshot; each event is applied to it exactly as
- * src/opcoord/live/snapshot.py (apply_event) does, so the screen after any number of
- * events shows what a fresh page would. Server strings only ever reach the page
- * through textContent or attributes: never innerHTML.
- */
-(function () {
-  "use strict";
+// opcoord live dashboard: one websocket, one state, redrawn from it.
+//
+// The state is the server's snapshot; each event is applied to it by the reducer in
+// live/state.js (the mirror of src/opcoord/live/state.py), so the screen after any number
+// of events shows what a fresh page would. The page computes no state of its own: which
+// day is being collected, which is the last one due and what state each country's day is
+// in all come from the server. Server strings only ever reach the page through
+// textContent or attributes: never innerHTML.
 
-  var root = document.getElementById("dashboard");
-  if (!root) { return; }
+import { RETURN_EVENTS, applyEvent } from "./live/state.js";
+
+const root = document.getElementById("dashboard");
+if (root) { main(root); }
+
+function main(root) {
   var CODE = root.dataset.code;
   var TZ = root.dataset.timezone || "UTC";
-  var CUTOFF = (root.dataset.cutoff || "00:00").split(":").map(Number);
   var SVG_NS = "http://www.w3.org/2000/svg";
   // The page's language (html lang); English dates stay day-month, as partners write them.
   var LANG = document.documentElement.lang || "en";
@@ -23,100 +25,13 @@
   var REGION = typeof Intl.DisplayNames === "function"
     ? new Intl.DisplayNames([LOCALE], {type: "region"}) : null;
   var FEED_MAX = 80;
-  var PING_EVERY = 20000, SILENCE_LIMIT = 50000, TICK_EVERY = 15000;
+  var PING_EVERY = 20000, SILENCE_LIMIT = 50000;
 
-  // --- the state, mirroring src/opcoord/live/snapshot.py ---------------------------
-
-  var DAY_STATUSES = ["submitted", "nil", "late", "missing", "not_due"];
-  var RETURN_EVENTS = {return_submitted: true, return_amended: true, nil_return: true};
-
-  function money(value) {  // like snapshot.money: two decimals, no float noise
-    return Math.round(Number(value || 0) * 100) / 100;
-  }
-
-  function applyDelta(totals, change) {
-    var out = {};
-    Object.keys(totals).forEach(function (k) {
-      var v = totals[k];
-      out[k] = v && typeof v === "object" ? Object.assign({}, v) : v;
-    });
-    Object.keys(change).forEach(function (key) {
-      var value = change[key];
-      if (value && typeof value === "object") {
-        var target = out[key] || (out[key] = {});
-        Object.keys(value).forEach(function (k) {
-          target[k] = key === "estimated_value"
-            ? money((target[k] || 0) + value[k]) : (target[k] || 0) + value[k];
-          if (!target[k]) { delete target[k]; }
-        });
-      } else {
-        out[key] = (out[key] || 0) + value;
-      }
-    });
-    return out;
-  }
-
-  function countCells(countries) {
-    var counts = {};
-    DAY_STATUSES.forEach(function (s) { counts[s] = 0; });
-    Object.keys(countries).forEach(function (c) {
-      var cells = countries[c];
-      Object.keys(cells).forEach(function (d) { counts[cells[d]] = (counts[cells[d]] || 0) + 1; });
-    });
-    return counts;
-  }
-
-  function applyEvent(snapshot, event) {
-    var snap = JSON.parse(JSON.stringify(snapshot));
-    var kind = event.type;
-    snap.seq = Math.max(snap.seq, event.seq);
-    if (event.delta) { snap.totals = applyDelta(snap.totals, event.delta); }
-    var grid = snap.completeness.countries;
-    if (RETURN_EVENTS[kind]) {
-      var objects = (event.delta && event.delta.objects_seized) || 0;
-      if (objects && event.day) {
-        var byDay = snap.objects_by_day;
-        byDay[event.day] = (byDay[event.day] || 0) + objects;
-        if (!byDay[event.day]) { delete byDay[event.day]; }
-      }
-      if (event.country && grid[event.country]) {
-        grid[event.country][event.day] = event.day_status;
-      }
-    } else if (kind === "participant_added") {
-      var p = event.participant;
-      snap.participants = snap.participants.concat([p]).sort(function (a, b) {
-        return a.country < b.country ? -1 : a.country > b.country ? 1 : 0;
-      });
-      snap.operation.participants = snap.participants.length;
-      if (event.completeness && typeof event.completeness === "object") {
-        grid[p.country] = Object.assign({}, event.completeness);
-      }
-    } else if (kind === "day_closed") {
-      var closed = event.completeness;
-      if (closed && typeof closed === "object") {
-        Object.keys(closed).forEach(function (c) {
-          if (grid[c]) { grid[c][event.day] = closed[c]; }
-        });
-      }
-      (event.missing || []).forEach(function (c) {  // a day that fell due unreturned
-        if (grid[c] && grid[c][event.day] === "not_due") { grid[c][event.day] = "missing"; }
-      });
-    } else if (kind === "operation_status_changed") {
-      snap.operation.status = event.status;
-    }
-    snap.completeness.counts = countCells(grid);
-    return snap;
-  }
-
-  // --- time: operation days in the operation's time zone, server-corrected clock ----
+  // --- time: the server's clock, for the "data as of" stamp ----------------------
 
   var skew = 0;  // server clock minus this browser's clock, from the snapshot's "at"
   function now() { return Date.now() + skew; }
 
-  // zoneFmt is parsed, never shown: it stays en-GB whatever the page's language.
-  var zoneFmt = new Intl.DateTimeFormat("en-GB", {timeZone: TZ, year: "numeric",
-    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
-    hourCycle: "h23"});
   var clockFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, hour: "2-digit",
     minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short"});
   var hmFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, hour: "2-digit",
@@ -126,33 +41,13 @@
     month: "short"});
   var longDayFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: "UTC", weekday: "short",
     day: "numeric", month: "long"});
+  // A moment the server sent (a due time, the closing), shown in the operation's zone.
+  var dueFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, day: "numeric", month: "short",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
 
-  function parts(ms) {
-    var out = {};
-    zoneFmt.formatToParts(ms).forEach(function (p) { out[p.type] = p.value; });
-    return out;
-  }
-  function localDay(ms) {
-    var p = parts(ms);
-    return p.year + "-" + p.month + "-" + p.day;
-  }
-  function offsetAt(ms) {
-    var p = parts(ms);
-    var wall = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
-    return wall - Math.floor(ms / 1000) * 1000;
-  }
   function isoToUtc(iso) {
     var d = iso.split("-").map(Number);
     return Date.UTC(d[0], d[1] - 1, d[2]);
-  }
-  function addDays(iso, n) {
-    return new Date(isoToUtc(iso) + n * 86400000).toISOString().slice(0, 10);
-  }
-  function dueAt(iso) {  // calendar.due_at: the cut-off, local time, on the next day
-    var next = addDays(iso, 1).split("-").map(Number);
-    var wall = Date.UTC(next[0], next[1] - 1, next[2], CUTOFF[0], CUTOFF[1] || 0);
-    var t = wall - offsetAt(wall);
-    return wall - offsetAt(t);
   }
   var windowFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: "UTC", day: "numeric",
     month: "long", year: "numeric"});
@@ -262,31 +157,25 @@
         dayLabel(e) + " " + e.slice(0, 4))
       : rangeFmt(s, e);
     var days = state.completeness.days;
-    var idx = days.indexOf(state.completeness.today);
+    var idx = days.indexOf(state.completeness.collecting);
     if (idx >= 0 && op.status === "active") {
       text += " · " + fmt(T.day_of, {day: NUM.format(idx + 1), days: NUM.format(days.length)});
     }
     win.textContent = text;
   }
 
-  // Completeness: the latest day whose return is due, and today.
-  var RANK = {missing: 0, late: 1, not_due: 2, nil: 3, submitted: 4};
+  // Completeness: per country, the last day due and the day being collected, as the
+  // server named them (state.completeness.last_due / .collecting).
+  var RANK = {missing: 0, late: 1, collecting: 2, upcoming: 3, nil: 4, submitted: 5,
+    not_expected: 6};
   var STATUS = {
     submitted: ["✓", T.day_status.submitted], nil: ["∅", T.day_status.nil],
     late: ["!", T.day_status.late], missing: ["✕", T.day_status.missing],
-    not_due: ["◷", T.day_status.not_due]
+    collecting: ["◷", T.day_status.collecting], upcoming: ["·", T.day_status.upcoming],
+    not_expected: ["–", T.day_status.not_expected]
   };
   var sort = {key: "country", dir: "ascending"};
   var lastCells = {};
-
-  function latestDueDay() {
-    var c = state.completeness, t = now();
-    var day = addDays(c.today, -1);
-    if (dueAt(day) > t) { day = addDays(day, -1); }
-    var days = c.days;
-    if (!days.length || day < days[0]) { return null; }
-    return day > days[days.length - 1] ? days[days.length - 1] : day;
-  }
 
   function chip(status) {
     var span = el("span", "chip st-" + (status || "none"));
@@ -296,23 +185,24 @@
     return span;
   }
 
-  function completenessRows(dueDay, today) {
+  function completenessRows(lastDue, collecting) {
     var grid = state.completeness.countries;
     return Object.keys(grid).map(function (cc) {
       var cells = grid[cc], n = {submitted: 0, nil: 0, late: 0, missing: 0};
       Object.keys(cells).forEach(function (d) {
         if (n[cells[d]] !== undefined) { n[cells[d]] += 1; }
       });
-      return {country: cc, name: countryName(cc), due: dueDay ? cells[dueDay] : undefined,
-        today: cells[today], submitted: n.submitted, nil: n.nil, late: n.late,
-        missing: n.missing};
+      return {country: cc, name: countryName(cc),
+        last_due: lastDue ? cells[lastDue] : undefined,
+        collecting: collecting ? cells[collecting] : undefined,
+        submitted: n.submitted, nil: n.nil, late: n.late, missing: n.missing};
     });
   }
 
   function compare(a, b) {
     var k = sort.key, x = a[k], y = b[k], r;
     if (k === "country") { r = x < y ? -1 : x > y ? 1 : 0; }
-    else if (k === "due" || k === "today") {
+    else if (k === "last_due" || k === "collecting") {
       r = (x in RANK ? RANK[x] : 9) - (y in RANK ? RANK[y] : 9);
     } else { r = x - y; }
     if (sort.dir !== "ascending") { r = -r; }
@@ -321,11 +211,12 @@
   }
 
   function renderCompleteness() {
-    var c = state.completeness, today = c.today, dueDay = latestDueDay();
+    var c = state.completeness, lastDue = c.last_due, collecting = c.collecting;
     document.getElementById("due-head").textContent =
-      dueDay ? fmt(T.due_day, {day: shortDay(dueDay)}) : T.latest_due_day;
-    document.getElementById("today-head").textContent = fmt(T.today_day, {day: shortDay(today)});
-    var rows = completenessRows(dueDay, today).sort(compare);
+      lastDue ? fmt(T.last_due_day, {day: shortDay(lastDue)}) : T.last_due;
+    document.getElementById("today-head").textContent = collecting
+      ? fmt(T.collecting_day, {day: shortDay(collecting)}) : T.collecting;
+    var rows = completenessRows(lastDue, collecting).sort(compare);
     var body = document.getElementById("compl-body");
     body.textContent = "";
     if (!rows.length) {
@@ -342,7 +233,7 @@
       th.appendChild(el("span", "cc", r.country));
       th.appendChild(el("span", "cname", r.name));
       tr.appendChild(th);
-      [["due", r.due], ["today", r.today]].forEach(function (pair) {
+      [["last_due", r.last_due], ["collecting", r.collecting]].forEach(function (pair) {
         var cell = el("td", "status-cell");
         cell.dataset.col = pair[0];
         cell.appendChild(chip(pair[1]));
@@ -362,27 +253,46 @@
       body.appendChild(tr);
     });
     lastCells = seen;
-    renderCompletenessSummary(rows, dueDay);
+    renderCompletenessSummary(rows);
     root.querySelectorAll("#compl thead th").forEach(function (h) {
       h.setAttribute("aria-sort", h.dataset.key === sort.key ? sort.dir : "none");
     });
   }
 
-  function renderCompletenessSummary(rows, dueDay) {
+  // One line per day the coordinator chases: the day being collected (with its due time)
+  // and the last day due, each with how many countries have sent it.
+  function renderCompletenessSummary(rows) {
+    var c = state.completeness;
     var note = document.getElementById("compl-note");
     var legend = document.getElementById("compl-legend");
     legend.textContent = "";
-    if (!dueDay) {
-      note.textContent = T.nothing_due;
-      return;
+    var lines = [];
+    if (c.collecting) {
+      var received = rows.filter(function (r) {
+        return r.collecting === "submitted" || r.collecting === "nil";
+      }).length;
+      var taking = rows.filter(function (r) { return r.collecting !== undefined; }).length;
+      lines.push(fmt(T.collecting_note, {day: longDayFmt.format(isoToUtc(c.collecting)),
+        done: NUM.format(received), total: NUM.format(taking),
+        due: c.collecting_due_at ? dueFmt.format(Date.parse(c.collecting_due_at)) : ""}));
     }
-    var n = {submitted: 0, nil: 0, late: 0, missing: 0, not_due: 0};
-    rows.forEach(function (r) { if (r.due in n) { n[r.due] += 1; } });
-    var total = rows.filter(function (r) { return r.due in n; }).length;
-    var done = n.submitted + n.nil + n.late;
-    note.textContent = fmt(T.reported_note, {day: longDayFmt.format(isoToUtc(dueDay)),
-      done: NUM.format(done), total: NUM.format(total),
-      due: shortDay(addDays(dueDay, 1)) + " " + hmFmt.format(dueAt(dueDay))});
+    if (c.last_due) {
+      var due = rows.filter(function (r) { return r.last_due !== undefined; });
+      var done = due.filter(function (r) {
+        return r.last_due === "submitted" || r.last_due === "nil" || r.last_due === "late";
+      }).length;
+      lines.push(fmt(T.last_due_note, {day: longDayFmt.format(isoToUtc(c.last_due)),
+        done: NUM.format(done), total: NUM.format(due.length)}));
+    }
+    if (state.operation.status === "closed") {
+      lines.unshift(state.operation.closed_at
+        ? fmt(T.closed_note, {at: dueFmt.format(Date.parse(state.operation.closed_at))})
+        : T.closed);
+    }
+    note.textContent = lines.length ? lines.join(" · ") : T.nothing_due;
+    if (!c.last_due) { return; }
+    var n = {submitted: 0, nil: 0, late: 0, missing: 0};
+    rows.forEach(function (r) { if (r.last_due in n) { n[r.last_due] += 1; } });
     var bar = el("span", "stack");
     bar.setAttribute("aria-hidden", "true");
     ["submitted", "nil", "late", "missing"].forEach(function (k) {
@@ -412,7 +322,10 @@
 
   function renderTimeline() {
     var box = document.getElementById("timeline");
-    var days = state.completeness.days, byDay = state.objects_by_day, today = state.completeness.today;
+    // "today" on the chart is the day being collected; days after it are still to come.
+    var days = state.completeness.days, byDay = state.objects_by_day;
+    var today = state.completeness.collecting;
+    var planned = state.operation.status === "planned";
     var W = Math.max(320, box.clientWidth), H = Math.max(180, box.clientHeight || 220);
     var m = {l: 56, r: 12, t: 18, b: 30};
     var iw = W - m.l - m.r, ih = H - m.t - m.b;
@@ -434,7 +347,7 @@
     var every = Math.max(1, Math.ceil(58 / slot));
     days.forEach(function (d, i) {
       var val = byDay[d] || 0, x = m.l + i * slot + (slot - bw) / 2;
-      var future = d > today;
+      var future = planned || (today !== null && d > today);
       var h = (val / top) * ih;
       var g = svg("g", {"class": "bar" + (d === today ? " today" : "") + (future ? " future" : "")});
       g.appendChild(svg("title", {}, fmt(T.day_objects, {day: dayLabel(d), objects: objects(val)})));
@@ -625,7 +538,7 @@
     }
     li.appendChild(body);
     if (d[2]) { appendDetails(li, d[2]); }
-    if (RETURN_EVENTS[ev.type] && key) { feedByReturn[key] = {seq: ev.seq, li: li}; }
+    if (RETURN_EVENTS.has(ev.type) && key) { feedByReturn[key] = {seq: ev.seq, li: li}; }
     feed.insertBefore(li, feed.firstChild);
     while (feed.children.length > FEED_MAX) { feed.removeChild(feed.lastChild); }
     var empty = feed.querySelector(".empty");
@@ -816,7 +729,6 @@
       var first = state === null;
       skew = Date.parse(msg.at) - Date.now();
       state = msg;
-      promoteDue();
       renderAll();
       renderFeed(msg.recent || []);
       stamp(Date.parse(msg.at));
@@ -829,28 +741,10 @@
     }
     if (!state || typeof msg.seq !== "number" || msg.seq <= state.seq) { return; }
     state = applyEvent(state, msg);
-    promoteDue();
     renderAll();
     feedItem(msg, true);
     if (msg.type === "seizure_recorded" && msg.seizures) { toMap(msg.seizures); }
     stamp(now());
-  }
-
-  // A day's cells turn from "not due" to "missing" at its cut-off, without an event:
-  // do what a fresh snapshot would.
-  function promoteDue() {
-    if (!state) { return false; }
-    var c = state.completeness, t = now(), changed = false;
-    var today = localDay(t);
-    if (today !== c.today) { c.today = today; changed = true; }
-    Object.keys(c.countries).forEach(function (cc) {
-      var cells = c.countries[cc];
-      Object.keys(cells).forEach(function (d) {
-        if (cells[d] === "not_due" && dueAt(d) <= t) { cells[d] = "missing"; changed = true; }
-      });
-    });
-    if (changed) { c.counts = countCells(c.countries); }
-    return changed;
   }
 
   function renderAll() {
@@ -869,7 +763,8 @@
       if (sort.key === key) { sort.dir = sort.dir === "ascending" ? "descending" : "ascending"; }
       else {
         sort.key = key;
-        sort.dir = ["country", "due", "today"].indexOf(key) >= 0 ? "ascending" : "descending";
+        sort.dir = ["country", "last_due", "collecting"].indexOf(key) >= 0
+          ? "ascending" : "descending";
       }
       if (state) { renderCompleteness(); }
     });
@@ -886,9 +781,6 @@
       if (state) { renderTimeline(); renderCategories(); }
     }, 150);
   });
-  setInterval(function () {
-    if (state && promoteDue()) { renderAll(); }
-  }, TICK_EVERY);
 
   // For tests and the curious: read-only views of what the page holds.
   window.opcoordDashboard = {
@@ -899,4 +791,4 @@
   };
 
   connect();
-})();
+}

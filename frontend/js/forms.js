@@ -2,88 +2,86 @@
 // Fields become JSON (data-type="list" splits on commas, checkbox groups named x[] become
 // arrays, empty optional fields are left out); the page's CSRF token goes in a header;
 // errors come back per field and are shown next to the field (data-error-for="name").
-(function () {
-  "use strict";
-  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-  const i18n = JSON.parse((document.getElementById("i18n") || {}).textContent || "{}");
-  const t = (key, fallback) => i18n[key] || fallback || key;
+// A native ES module.
+const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+const i18n = JSON.parse((document.getElementById("i18n") || {}).textContent || "{}");
+const t = (key, fallback) => i18n[key] || fallback || key;
 
-  function body(form) {
-    const out = {};
-    for (const el of form.elements) {
-      if (!el.name || el.disabled || el.type === "submit" || "skip" in el.dataset) continue;
-      if (el.name.endsWith("[]")) {
-        const key = el.name.slice(0, -2);
-        out[key] = out[key] || [];
-        if (el.checked) out[key].push(el.value);
-        continue;
-      }
-      if (el.type === "checkbox") { out[el.name] = el.checked; continue; }
-      const value = el.value.trim();
-      if (value === "" && !el.required) continue;
-      if (el.dataset.type === "list") out[el.name] = value.split(",").map(s => s.trim()).filter(Boolean);
-      else if (el.type === "number") out[el.name] = Number(value);
-      else out[el.name] = value;
+function body(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || el.disabled || el.type === "submit" || "skip" in el.dataset) continue;
+    if (el.name.endsWith("[]")) {
+      const key = el.name.slice(0, -2);
+      out[key] = out[key] || [];
+      if (el.checked) out[key].push(el.value);
+      continue;
     }
-    return out;
+    if (el.type === "checkbox") { out[el.name] = el.checked; continue; }
+    const value = el.value.trim();
+    if (value === "" && !el.required) continue;
+    if (el.dataset.type === "list") out[el.name] = value.split(",").map(s => s.trim()).filter(Boolean);
+    else if (el.type === "number") out[el.name] = Number(value);
+    else out[el.name] = value;
   }
+  return out;
+}
 
-  function message(err) {
-    return t("error." + (err.type || ""), "") || err.message;
-  }
+function message(err) {
+  return t("error." + (err.type || ""), "") || err.message;
+}
 
-  function show(form, errors, detail) {
-    form.querySelectorAll("[data-error-for]").forEach(n => { n.textContent = ""; });
-    form.querySelectorAll("[aria-invalid]").forEach(n => n.removeAttribute("aria-invalid"));
-    const summary = form.querySelector("[data-form-status]");
-    let unplaced = [];
-    for (const err of errors) {
-      const root = (err.field || "").split(/[.[]/)[0];
-      const slot = form.querySelector(`[data-error-for="${CSS.escape(root)}"]`);
-      const input = form.elements[root] || form.elements[root + "[]"];
-      if (slot) {
-        slot.textContent = message(err);
-        if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
-      } else unplaced.push(message(err));
-    }
-    if (summary) {
-      summary.className = "form-status error";
-      summary.textContent = unplaced.length ? unplaced.join(" · ") : (detail ? t("fix", "Please correct the fields marked.") : "");
-    }
+function show(form, errors, detail) {
+  form.querySelectorAll("[data-error-for]").forEach(n => { n.textContent = ""; });
+  form.querySelectorAll("[aria-invalid]").forEach(n => n.removeAttribute("aria-invalid"));
+  const summary = form.querySelector("[data-form-status]");
+  let unplaced = [];
+  for (const err of errors) {
+    const root = (err.field || "").split(/[.[]/)[0];
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(root)}"]`);
+    const input = form.elements[root] || form.elements[root + "[]"];
+    if (slot) {
+      slot.textContent = message(err);
+      if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+    } else unplaced.push(message(err));
   }
+  if (summary) {
+    summary.className = "form-status error";
+    summary.textContent = unplaced.length ? unplaced.join(" · ") : (detail ? t("fix", "Please correct the fields marked.") : "");
+  }
+}
 
-  async function submit(event) {
-    const form = event.target.closest("form[data-api]");
-    if (!form) return;
-    event.preventDefault();
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
-    const button = form.querySelector("[type=submit]");
-    if (button) button.disabled = true;
-    const summary = form.querySelector("[data-form-status]");
-    try {
-      const method = form.dataset.method || "POST";
-      const payload = form.dataset.nobody ? undefined : JSON.stringify(body(form));
-      const r = await fetch(form.dataset.api, {
-        method, body: payload, credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Accept": "application/json" },
-      });
-      const text = await r.text();
-      const data = text ? JSON.parse(text) : {};
-      if (!r.ok) { show(form, data.errors || [], data.detail); return; }
-      show(form, [], "");
-      if (form.dataset.showToken && data.token) {
-        const box = document.getElementById(form.dataset.showToken);
-        box.hidden = false;
-        box.querySelector("code").textContent = data.token;
-      }
-      if (summary) { summary.className = "form-status ok"; summary.textContent = t("saved", "Saved."); }
-      if (form.dataset.then === "reload") window.location.reload();
-      else if (form.dataset.then) window.location.assign(form.dataset.then.replace("{code}", data.code || ""));
-    } catch (e) {
-      if (summary) { summary.className = "form-status error"; summary.textContent = t("network", "The server could not be reached. Nothing was lost: try again."); }
-    } finally {
-      if (button) button.disabled = false;
+async function submit(event) {
+  const form = event.target.closest("form[data-api]");
+  if (!form) return;
+  event.preventDefault();
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+  const button = form.querySelector("[type=submit]");
+  if (button) button.disabled = true;
+  const summary = form.querySelector("[data-form-status]");
+  try {
+    const method = form.dataset.method || "POST";
+    const payload = form.dataset.nobody ? undefined : JSON.stringify(body(form));
+    const r = await fetch(form.dataset.api, {
+      method, body: payload, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Accept": "application/json" },
+    });
+    const text = await r.text();
+    const data = text ? JSON.parse(text) : {};
+    if (!r.ok) { show(form, data.errors || [], data.detail); return; }
+    show(form, [], "");
+    if (form.dataset.showToken && data.token) {
+      const box = document.getElementById(form.dataset.showToken);
+      box.hidden = false;
+      box.querySelector("code").textContent = data.token;
     }
+    if (summary) { summary.className = "form-status ok"; summary.textContent = t("saved", "Saved."); }
+    if (form.dataset.then === "reload") window.location.reload();
+    else if (form.dataset.then) window.location.assign(form.dataset.then.replace("{code}", data.code || ""));
+  } catch (e) {
+    if (summary) { summary.className = "form-status error"; summary.textContent = t("network", "The server could not be reached. Nothing was lost: try again."); }
+  } finally {
+    if (button) button.disabled = false;
   }
-  document.addEventListener("submit", submit);
-})();
+}
+document.addEventListener("submit", submit);

@@ -1,4 +1,8 @@
-"""create_app(settings) -> Litestar: routes, plugins, lifespan."""
+"""create_app(settings) -> Litestar: the composition root that wires the packages.
+
+Every route handler declares its access rule; the one app-wide guard applies it before
+the request body is read. Domain errors become HTTP answers in ``web.py``.
+"""
 
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -6,9 +10,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, MediaType, Router, get
 from litestar.config.app import AppConfig
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -16,24 +20,29 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.engine import make_url
 
-from opcoord import __version__
-from opcoord.admin_pages import ADMIN_PAGES
-from opcoord.auth import ensure_admin
+from opcoord import __version__, web
+from opcoord.accounts import pages as account_pages
+from opcoord.accounts import routes as account_routes
+from opcoord.accounts.access import Rule, needs
+from opcoord.accounts.guard import make_guard, provide_caller
+from opcoord.accounts.tokens import ensure_admin
 from opcoord.clock import Clock
 from opcoord.config import Settings, get_settings
 from opcoord.db import Database, make_engine
-from opcoord.errors import http_handler, internal_handler, validation_handler
 from opcoord.live.hub import Hub
-from opcoord.live.map_routes import MAP_ROUTES
+from opcoord.live.pages import DASHBOARD_PAGES
 from opcoord.live.pump import LivePump
-from opcoord.live.routes import live
-from opcoord.operations.import_routes import ROUTES as IMPORT_ROUTES
-from opcoord.operations.report_routes import ROUTES as REPORT_ROUTES
-from opcoord.operations.routes import DEPENDENCIES, ROUTES
-from opcoord.pages import PAGES
-from opcoord.portal_pages import PORTAL_PAGES
-from opcoord.return_pages import RETURN_PAGES
-from opcoord.scheduler import scheduler_lifespan
+from opcoord.live.routes import LIVE_ROUTES
+from opcoord.maps.routes import MAP_ROUTES
+from opcoord.operations import routes as operation_routes
+from opcoord.operations.imports.routes import ROUTES as IMPORT_ROUTES
+from opcoord.operations.operations import load_facts
+from opcoord.operations.pages import RETURN_PAGES
+from opcoord.operations.scheduler import scheduler_lifespan
+from opcoord.operations.setup_pages import SETUP_PAGES
+from opcoord.report import editions
+from opcoord.report.pages import PORTAL_PAGES
+from opcoord.report.routes import ROUTES as REPORT_ROUTES
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +64,25 @@ def listen_dsn(database_url: str) -> str | None:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@get("/health", include_in_schema=False, media_type=MediaType.JSON)
+@get("/health", include_in_schema=False, media_type=MediaType.JSON, opt=needs(Rule.public))
 async def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+HANDLERS: list[Any] = [
+    health,
+    *account_pages.PAGES,
+    *account_routes.ROUTES,
+    *SETUP_PAGES,
+    *RETURN_PAGES,
+    *operation_routes.ROUTES,
+    *IMPORT_ROUTES,
+    *DASHBOARD_PAGES,
+    *LIVE_ROUTES,
+    *MAP_ROUTES,
+    *PORTAL_PAGES,
+    *REPORT_ROUTES,
+]
 
 
 def create_app(
@@ -93,40 +118,34 @@ def create_app(
         path="/swagger",
         favicon="<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>",
     )
-    handlers: list[Any] = [
-        health,
-        live,
-        *PAGES,
-        *ADMIN_PAGES,
-        *PORTAL_PAGES,
-        *RETURN_PAGES,
-        *MAP_ROUTES,
-        *ROUTES,
-        *REPORT_ROUTES,
-        *IMPORT_ROUTES,
-    ]
+    handlers = list(HANDLERS)
     if static.is_dir():
         handlers.append(
             create_static_files_router(
-                path="/static", directories=[static], include_in_schema=False
+                path="/static",
+                directories=[static],
+                include_in_schema=False,
+                opt=needs(Rule.public),
             )
         )
     app = Litestar(
         route_handlers=handlers,
-        dependencies=DEPENDENCIES,
-        # The scheduler's lifespan runs inside the first one: it needs app.state.db.
-        lifespan=[lifespan, scheduler_lifespan, *extra_lifespans],
-        exception_handlers={
-            ValidationException: validation_handler,
-            HTTPException: http_handler,
-            Exception: internal_handler,
+        guards=[make_guard(load_facts)],
+        dependencies={
+            "db": Provide(web.provide_db),
+            "now": Provide(web.provide_now),
+            "caller": Provide(provide_caller),
         },
+        # The scheduler's lifespan runs inside the first one: it needs app.state.db.
+        lifespan=[lifespan, scheduler_lifespan(editions.build_pending), *extra_lifespans],
+        exception_handlers=web.EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="opcoord",
             version=__version__,
             description="Coordination of joint operations against trafficking in cultural objects.",
             path="/schema",
             render_plugins=[swagger],
+            openapi_router=Router(path="/schema", route_handlers=[], opt=needs(Rule.public)),
         ),
         request_max_body_size=settings.max_body_bytes,
         template_config=TemplateConfig(directory=static / "templates", engine=JinjaTemplateEngine),

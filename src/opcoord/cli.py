@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
+from opcoord.accounts.identity import Role
 from opcoord.config import Settings, get_settings
-from opcoord.operations.enums import Role
+from opcoord.errors import DomainError
 
 
 def _run(coro: Any) -> Any:
@@ -93,7 +94,7 @@ def users_create(name: str, role: str, country: str | None) -> None:
     """Create an account and print its API token (last line of output)."""
     from pydantic import ValidationError
 
-    from opcoord.operations.schemas import UserCreate
+    from opcoord.accounts.schemas import UserCreate
 
     try:
         data = UserCreate(username=name, role=Role(role), country=country)
@@ -115,15 +116,16 @@ def users_create(name: str, role: str, country: str | None) -> None:
 @click.password_option(help="The new password (prompted, twice, if not given).")
 def users_set_password(name: str, password: str) -> None:
     """Set or reset an account's password for browser sign-in."""
-    from opcoord import sessions
+    from opcoord.accounts import sessions
+    from opcoord.errors import NotFound
 
     try:
         _run(_with_db(lambda db: sessions.set_password(db, name, password)))
-    except sessions.UnknownUserError:
-        click.echo(f"error: no account {name!r}", err=True)
+    except NotFound as exc:
+        click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
-    except ValueError as exc:
-        click.echo(f"error: password: {exc}", err=True)
+    except DomainError as exc:
+        click.echo(f"error: {exc.field}: {exc.message}", err=True)
         sys.exit(2)
     click.echo(f"password set for {name}; their browsers were signed out")
 
@@ -141,19 +143,19 @@ async def _with_db(action: Any) -> Any:
 
 
 async def _bootstrap(settings: Settings) -> str | None:
-    from opcoord import auth
+    from opcoord.accounts import tokens
     from opcoord.clock import Clock
     from opcoord.db import Database, make_engine
 
     db = Database(make_engine(settings.database_url))
     try:
-        return await auth.bootstrap_admin(db, Clock().now())
+        return await tokens.bootstrap_admin(db, Clock().now())
     finally:
         await db.dispose()
 
 
 async def _create_user(settings: Settings, data: Any) -> str:
-    from opcoord import auth
+    from opcoord.accounts import tokens
     from opcoord.clock import Clock
     from opcoord.db import Database, make_engine, migrate
 
@@ -162,15 +164,15 @@ async def _create_user(settings: Settings, data: Any) -> str:
         await migrate(engine)
         db = Database(engine)
         try:
-            _, token = await auth.create_user(
+            _, token = await tokens.create_user(
                 db,
                 username=data.username,
                 role=data.role,
                 country=data.country,
                 now=Clock().now(),
             )
-        except auth.UsernameTakenError:
-            click.echo(f"error: username {data.username!r} is taken", err=True)
+        except DomainError as exc:
+            click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)
         return token
     finally:
@@ -178,7 +180,7 @@ async def _create_user(settings: Settings, data: Any) -> str:
 
 
 def _register_report_command() -> None:
-    from opcoord.operations.scheduled import report_command
+    from opcoord.report.command import report_command
 
     main.add_command(report_command)
 

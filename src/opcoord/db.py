@@ -1,7 +1,8 @@
 """Engine, sessions, metadata naming convention and the migrations runner."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,12 @@ SQLModel.metadata.naming_convention = {
 # JSON that is JSONB on PostgreSQL.
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# session.info key: the event streams a transaction wrote to (see opcoord.outbox).
+STREAMS_TOUCHED = "opcoord.streams"
+CommitHook = Callable[[set[int]], None]
 # Any fixed number: the key of the advisory lock that serialises concurrent migrators.
 _MIGRATION_LOCK_KEY = 7_340_211
 
@@ -63,6 +69,10 @@ class Database:
     SQLite has one writer at a time and opcoord runs it in one process, so writes are
     serialised by an in-process lock, which keeps a deferred transaction from failing
     when it upgrades to a write lock. PostgreSQL relies on row locks taken by the actions.
+
+    ``commit_hooks`` run after a write transaction commits, with the event streams it
+    wrote to: that is how the live channel of this process hears of a change at once
+    (other processes hear of it through PostgreSQL's NOTIFY, or their poll).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -70,6 +80,7 @@ class Database:
         self.dialect = engine.dialect.name
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.commit_hooks: list[CommitHook] = []
 
     @property
     def is_postgres(self) -> bool:
@@ -84,11 +95,25 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction that commits on exit and rolls back on error."""
         if self._write_lock is None:
-            async with self.sessionmaker() as session, session.begin():
-                yield session
+            async with self.sessionmaker() as session:
+                async with session.begin():
+                    yield session
+                self._committed(session)
             return
-        async with self._write_lock, self.sessionmaker() as session, session.begin():
-            yield session
+        async with self._write_lock, self.sessionmaker() as session:
+            async with session.begin():
+                yield session
+            self._committed(session)
+
+    def _committed(self, session: AsyncSession) -> None:
+        streams: set[int] = session.info.pop(STREAMS_TOUCHED, set())
+        if not streams:
+            return
+        for hook in self.commit_hooks:
+            try:
+                hook(streams)
+            except Exception:  # a hook must never turn a committed write into an error
+                log.exception("commit hook failed")
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[AsyncSession]:

@@ -1,129 +1,114 @@
-"""Client errors with one body shape.
+"""The domain's errors. Actions raise these; the HTTP edge (``web.py``) maps them to
+status codes, the command line to one-line messages. Nothing here knows about HTTP.
 
-``{"status_code", "detail", "errors": [{"field", "message"}]}``.
-
-Every 4xx names the offending field where there is one, so a contact point's tool can
-show the message next to what is wrong.
+Every error names the field it is about where there is one, and carries a stable
+``kind`` that pages translate (``errors[].type`` in the API), so a contact point's tool
+can show the message next to what is wrong.
 """
 
-import logging
-import re
-from typing import Any
-
-from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-
-log = logging.getLogger(__name__)
-
-# Model-level validators name their field as "field: message".
-_FIELD_PREFIX = re.compile(r"^(?:Value error, )?(?P<field>[a-z_/\[\]0-9.]+): (?P<msg>.+)$", re.S)
+from dataclasses import dataclass, field
 
 
-_INDEX = re.compile(r"\.(\d+)(?=\.|$|/)")
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing wrong with the input: where, what, and a stable code for translations."""
+
+    field: str
+    message: str
+    kind: str | None = None
+    context: dict[str, str] = field(default_factory=dict)
+    row: int | None = None  # a spreadsheet row (the header is row 1), for file imports
+    in_file: bool = False  # about an uploaded file: ``row`` is always given, null for the file
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"field": self.field, "message": self.message}
+        if self.in_file:
+            out["row"] = self.row
+        if self.kind:
+            out["type"] = self.kind
+        out.update(self.context)
+        return out
 
 
-class ClientError(HTTPException):
-    """A 4xx raised by an action, naming the field it is about."""
+class DomainError(Exception):
+    """Base of every error an action raises on purpose."""
 
     def __init__(
         self,
-        status_code: int,
-        detail: str,
+        message: str,
         field: str | None = None,
         kind: str | None = None,
+        *,
+        problems: list[FieldProblem] | None = None,
         **context: str,
     ) -> None:
-        # ``type`` is a stable code pages translate; ``context`` holds values it mentions.
-        error: dict[str, str] = {"field": field or "", "message": detail}
-        if kind:
-            error["type"] = kind
-        error.update(context)
-        super().__init__(detail=detail, status_code=status_code, extra={"errors": [error]})
+        super().__init__(message)
+        self.message = message
+        if problems is None:
+            problems = [FieldProblem(field or "", message, kind, dict(context))]
+        self.problems = problems
+
+    @property
+    def field(self) -> str:
+        return self.problems[0].field if self.problems else ""
 
 
-def invalid(field: str, message: str, kind: str | None = None, **context: str) -> ClientError:
-    return ClientError(422, message, field, kind, **context)
+class Invalid(DomainError):
+    """The content is refused (422): a value out of range, a rule of the domain broken."""
 
 
-def not_found(field: str, message: str) -> ClientError:
-    return ClientError(404, message, field)
+class Malformed(DomainError):
+    """The request cannot be read at all (400)."""
 
 
-def conflict(message: str, field: str | None = None) -> ClientError:
-    return ClientError(409, message, field)
+class NotFound(DomainError):
+    """What was asked for does not exist (404)."""
 
 
-def precondition_failed(message: str) -> ClientError:
-    return ClientError(412, message, "If-Match")
+class Conflict(DomainError):
+    """The state does not allow it (409): a closed operation, a locked day."""
 
 
-def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    extra: Any = exc.extra
-    # The validator's own error kinds (e.g. "greater_than_equal"), which pages translate.
-    cause: Any = getattr(exc.__cause__, "errors", None)
-    kinds = [str(e.get("type", "")) for e in cause] if isinstance(cause, list) else []
-    if len(kinds) != len(extra if isinstance(extra, list) else []):
-        kinds = []
-    for n, item in enumerate(extra if isinstance(extra, list) else []):
-        if not isinstance(item, dict):
-            continue
-        field = str(item.get("key") or "")
-        message = str(item.get("message") or "")
-        match = _FIELD_PREFIX.match(message)
-        if match:
-            inner = match["field"]
-            field = f"{field}.{inner}" if field and not field.endswith(inner) else inner
-            message = match["msg"]
-        field = _INDEX.sub(r"[\1]", field).replace(".[", "[")
-        message = message.removeprefix("Value error, ")
-        if not field:  # the error is about the body as a whole
-            field = "body"
-        entry = {"field": field, "message": message}
-        if kinds and kinds[n]:
-            entry["type"] = kinds[n]
-        out.append(entry)
-    return out
+class StaleVersion(DomainError):
+    """``If-Match`` names a version that is no longer current (412)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "If-Match", "stale_version")
 
 
-def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    errors = _field_errors(exc)
-    # Litestar reports an unparsable body as a 400 without a key.
-    if not errors:
-        errors = [{"field": "body", "message": str(exc.detail)}]
-    status = (
-        400
-        if "malformed" in str(exc.detail).lower() or "decode" in str(exc.detail).lower()
-        else 422
-    )
-    detail = "; ".join(
-        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
-    )
-    return Response(
-        {"status_code": status, "detail": detail, "errors": errors},
-        status_code=status,
-        media_type=MediaType.JSON,
-    )
+class TooLarge(DomainError):
+    """The upload is larger than allowed (413)."""
 
 
-def http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    extra: Any = exc.extra
-    errors = extra.get("errors") if isinstance(extra, dict) else None
-    body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
-    if errors is None:
-        # Litestar's own 400s (an unparsable body) carry no field: the body is at fault.
-        errors = [{"field": "body", "message": exc.detail}] if exc.status_code in (400, 413) else []
-    body["errors"] = errors
-    return Response(
-        body, status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers
-    )
+class Unauthenticated(DomainError):
+    """No valid credentials (401)."""
+
+    def __init__(self, message: str = "sign in, or send a valid API token") -> None:
+        super().__init__(message, "Authorization", "unauthenticated")
 
 
-def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return Response(
-        {"status_code": 500, "detail": "internal server error", "errors": []},
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.JSON,
-    )
+class Forbidden(DomainError):
+    """The caller's role, country or state does not allow this (403)."""
+
+    def __init__(self, message: str, kind: str = "forbidden") -> None:
+        super().__init__(message, "", kind)
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts (429); ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, "", "too_many_requests")
+        self.retry_after = retry_after
+
+
+def invalid(field: str, message: str, kind: str | None = None, **context: str) -> Invalid:
+    return Invalid(message, field, kind, **context)
+
+
+def not_found(field: str, message: str) -> NotFound:
+    return NotFound(message, field, "not_found")
+
+
+def conflict(message: str, field: str | None = None, kind: str = "conflict") -> Conflict:
+    return Conflict(message, field, kind)

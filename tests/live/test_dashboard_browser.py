@@ -171,8 +171,14 @@ def test_coordinator_watches_a_return_arrive_without_reload(server: Server, brow
         _fmt(before["countries_reported"])
     )
     expect(page.locator("#values")).to_contain_text("512,000.50")
-    es_today = page.locator("#compl-body tr[data-country=ES] td[data-col=today] .lbl")
-    expect(es_today).to_have_text("Not due")
+    # The cut-off is 23:59 the next day: yesterday is the day being collected, and ES has
+    # not sent it yet; the day before yesterday is the last one due (sent late).
+    yesterday = server.today - timedelta(days=1)
+    es_collecting = page.locator("#compl-body tr[data-country=ES] td[data-col=collecting] .lbl")
+    expect(es_collecting).to_have_text("Being collected")
+    expect(page.locator("#today-head")).to_contain_text("Being collected")
+    es_last = page.locator("#compl-body tr[data-country=ES] td[data-col=last_due] .lbl")
+    expect(es_last).to_have_text("Late")  # seeded today, after its cut-off
 
     map_frame = page.frame_locator("#mapframe")
     expect(map_frame.locator(".leaflet-container")).to_be_visible(timeout=WAIT_MS)
@@ -185,7 +191,7 @@ def test_coordinator_watches_a_return_arrive_without_reload(server: Server, brow
     page.screenshot(path=str(SHOTS / "dashboard-coordinator-1366.png"))
 
     # A contact point's return arrives through the API, not through this page.
-    server.put_return("ES", server.today, {
+    server.put_return("ES", yesterday, {
         "counters": {"arrests": 1},
         "seizures": [
             _seizure("ES-0100", 9, "coins", lat=36.68, lon=-4.5, place_name="Málaga",
@@ -200,7 +206,7 @@ def test_coordinator_watches_a_return_arrive_without_reload(server: Server, brow
     expect(newest).to_contain_text("ES submitted its return for")
     expect(newest).to_contain_text("2 seizures, 14 objects")
     expect(newest).to_contain_text("ref ES-0100")
-    expect(es_today).to_have_text("Submitted")
+    expect(es_collecting).to_have_text("Submitted")
     frame.wait_for_function(
         f"window.opcoordMap.markers.getLayers().length === {markers_before + 2}", timeout=WAIT_MS
     )

@@ -3,8 +3,8 @@
 import asyncio
 from datetime import UTC, datetime
 
-from opcoord.live.events import EventType, RecordedEvent
 from opcoord.live.hub import Hub
+from opcoord.outbox.events import EventType, RecordedEvent
 
 
 def event(seq: int) -> RecordedEvent:
@@ -39,12 +39,3 @@ async def test_slow_subscriber_is_dropped_and_others_get_every_event() -> None:
     assert slow.dropped and hub.subscribers(1) == 1
     assert await slow.get() is None  # its sender wakes up and closes the socket
     assert other_stream.queue.empty() and not other_stream.dropped
-
-
-async def test_publish_nudges_the_pump_instead_of_delivering() -> None:
-    hub = Hub()
-    nudged: list[int] = []
-    hub.on_publish = nudged.append
-    sub = hub.subscribe(1)
-    await hub.publish([event(1), event(2)])
-    assert nudged == [1, 1] and sub.queue.empty()

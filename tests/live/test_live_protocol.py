@@ -10,9 +10,10 @@ from litestar.testing import TestClient
 from litestar.testing.websocket_test_session import WebSocketTestSession
 
 from opcoord.clock import FrozenClock
-from opcoord.live.snapshot import apply_event
+from opcoord.operations.scheduled import Context, run_due_jobs
 
 from conftest import ADMIN, ADMIN_TOKEN, NOW, Api, seizure
+from reducers import check_both
 
 URL = "/api/operations/PANDORA-X/live"
 WAIT = 10.0
@@ -154,13 +155,16 @@ def _fresh(client: TestClient[Any], token: str) -> dict[str, Any]:
     return snap
 
 
-def _comparable(snap: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in snap.items() if k not in ("at", "recent", "type")}
+def _events_until(session: WebSocketTestSession, seq: int) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    while not events or events[-1]["seq"] < seq:
+        events.append(receive(session))
+    return events
 
 
 @pytest.mark.parametrize("viewer", ["coordinator", "ES"])
 def test_snapshot_with_events_applied_equals_fresh_snapshot(
-    api: Api, setup: dict[str, dict[str, str]], clock: FrozenClock, viewer: str
+    api: Api, setup: dict[str, dict[str, str]], clock: FrozenClock, viewer: str, tmp_path: Any
 ) -> None:
     token = ADMIN_TOKEN if viewer == "coordinator" else token_of(setup[viewer])
     ws, session = connect(api.client, token)
@@ -196,10 +200,9 @@ def test_snapshot_with_events_applied_equals_fresh_snapshot(
     api.put_return("IT", "2026-06-05", {"seizures": [seizure("IT-1", 1)]}, ADMIN)
     clock.set(NOW + timedelta(hours=1))
     fresh = _fresh(api.client, token)
-    while state["seq"] < fresh["seq"]:
-        state = apply_event(state, receive(session))
+    events = _events_until(session, fresh["seq"])
     ws.__exit__(None, None, None)
-    assert _comparable(state) == _comparable(fresh)
+    state = check_both(f"returns-{viewer}", state, events, fresh, tmp_path)
     assert json.dumps(state["totals"], sort_keys=True) == json.dumps(
         fresh["totals"], sort_keys=True
     )
@@ -207,10 +210,8 @@ def test_snapshot_with_events_applied_equals_fresh_snapshot(
 
 @pytest.mark.parametrize("viewer", ["coordinator", "ES"])
 def test_day_close_and_reminder_events_keep_snapshots_equal(
-    api: Api, setup: dict[str, dict[str, str]], clock: FrozenClock, viewer: str
+    api: Api, setup: dict[str, dict[str, str]], clock: FrozenClock, viewer: str, tmp_path: Any
 ) -> None:
-    from opcoord.operations.scheduled import Context, run_due_jobs
-
     token = ADMIN_TOKEN if viewer == "coordinator" else token_of(setup[viewer])
     api.put_return("FR", "2026-06-10", {"nil_return": True}, setup["FR"])
     ws, session = connect(api.client, token)
@@ -220,31 +221,70 @@ def test_day_close_and_reminder_events_keep_snapshots_equal(
     for at in (NOW + timedelta(hours=19, minutes=30), NOW + timedelta(hours=20, seconds=1)):
         clock.set(at)
         api.client.blocking_portal.call(run_due_jobs, ctx, at)
-    kinds = []
     fresh = _fresh(api.client, token)
-    while state["seq"] < fresh["seq"]:
-        event = receive(session)
-        kinds.append(event["type"])
+    events = _events_until(session, fresh["seq"])
+    ws.__exit__(None, None, None)
+    kinds = [e["type"] for e in events]
+    for event in events:
         if viewer != "coordinator" and event["type"] in ("reminder", "day_closed"):
             assert set(event.get("missing", [])) | set(event.get("countries", [])) <= {"ES"}
-        state = apply_event(state, event)
-    ws.__exit__(None, None, None)
+            assert set(event.get("completeness", {})) <= {"ES"}
     assert "reminder" in kinds and "day_closed" in kinds
-    assert state["completeness"]["countries"]["ES"]["2026-06-10"] == "missing"
-    assert _comparable(state) == _comparable(fresh)
+    state = check_both(f"day-close-{viewer}", state, events, fresh, tmp_path)
+    cells = state["completeness"]["countries"]["ES"]
+    assert cells["2026-06-10"] == "missing" and cells["2026-06-11"] == "collecting"
+    assert state["completeness"]["collecting"] == "2026-06-11"
+    assert state["completeness"]["last_due"] == "2026-06-10"
 
 
-def test_closing_events_keep_snapshots_equal(api: Api, setup: dict[str, dict[str, str]]) -> None:
+@pytest.mark.parametrize("viewer", ["coordinator", "ES"])
+def test_early_closing_keeps_snapshots_equal(
+    api: Api, setup: dict[str, dict[str, str]], viewer: str, tmp_path: Any
+) -> None:
+    token = ADMIN_TOKEN if viewer == "coordinator" else token_of(setup[viewer])
     api.put_return("ES", "2026-06-09", {"seizures": [seizure("ES-1", 3)]}, setup["ES"])
-    ws, session = connect(api.client, ADMIN_TOKEN)
+    ws, session = connect(api.client, token)
     state = receive(session)
+    assert state["completeness"]["collecting"] == "2026-06-10"
     assert api.client.post("/api/operations/PANDORA-X/close", headers=ADMIN).status_code == 202
-    kinds = []
-    while "report_ready" not in kinds:  # the build runs in the background
-        event = receive(session)
-        kinds.append(event["type"])
-        state = apply_event(state, event)
-    fresh = _fresh(api.client, ADMIN_TOKEN)
+    events = []
+    while not any(e["type"] == "report_ready" for e in events):  # built in the background
+        events.append(receive(session))
+    fresh = _fresh(api.client, token)
     ws.__exit__(None, None, None)
-    assert kinds[0] == "operation_status_changed" and state["operation"]["status"] == "closed"
-    assert _comparable(state) == _comparable(fresh)
+    assert events[0]["type"] == "operation_status_changed"
+    state = check_both(f"early-close-{viewer}", state, events, fresh, tmp_path)
+    assert state["operation"]["status"] == "closed" and state["operation"]["closed_early"]
+    completeness = state["completeness"]
+    # Closed on 10 June at 14:00: the 10th was never due, nothing is being collected, and
+    # the timeline stops at the closing day.
+    assert completeness["collecting"] is None and completeness["last_due"] == "2026-06-09"
+    assert completeness["countries"]["ES"]["2026-06-10"] == "not_expected"
+    assert completeness["countries"]["ES"]["2026-06-30"] == "not_expected"
+    assert completeness["days"][-1] == "2026-06-10"
+
+
+def test_opening_keeps_snapshots_equal(
+    api: Api, setup: dict[str, dict[str, str]], clock: FrozenClock, tmp_path: Any
+) -> None:
+    clock.set(NOW - timedelta(days=30))
+    api.operation(code="ATHENA-NEXT", starts_on="2026-06-20", ends_on="2026-06-25")
+    api.participant("ES", code="ATHENA-NEXT")
+    url = "/api/operations/ATHENA-NEXT/live"
+    ws, session = connect(api.client, ADMIN_TOKEN, url)
+    state = receive(session)
+    assert state["operation"]["status"] == "planned" and state["completeness"]["collecting"] is None
+    # Midnight of 20 June in Madrid: the window opens and its first day is being collected.
+    at = NOW + timedelta(days=9, hours=10)
+    clock.set(at)
+    ran = api.client.blocking_portal.call(run_due_jobs, Context.of(api.client.app.state), at)
+    assert "ATHENA-NEXT:open" in ran
+    ws2, s2 = connect(api.client, ADMIN_TOKEN, url)
+    fresh = receive(s2)
+    ws2.__exit__(None, None, None)
+    events = _events_until(session, fresh["seq"])
+    ws.__exit__(None, None, None)
+    state = check_both("opening", state, events, fresh, tmp_path)
+    assert state["operation"]["status"] == "active"
+    assert state["completeness"]["collecting"] == "2026-06-20"
+    assert state["completeness"]["countries"]["ES"]["2026-06-20"] == "collecting"

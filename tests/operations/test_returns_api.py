@@ -194,7 +194,12 @@ def test_day_outside_window_in_future_or_before_joining(api: Api) -> None:
 def test_non_participant_and_unknown_operation(api: Api) -> None:
     setup(api)
     de = api.user("de-ncp", "ncp", "DE")
+    # A contact point whose country does not take part is refused, whatever it sends.
     r = api.put_return("DE", DAY, full_return(), de)
+    assert r.status_code == 403 and "does not take part" in r.json()["detail"]
+    assert api.put_return("DE", DAY, {"nil_return": "maybe"}, de).status_code == 403
+    # A coordinator may write any participating country's return: DE is not one.
+    r = api.put_return("DE", DAY, full_return(), ADMIN)
     assert r.status_code == 404 and r.json()["errors"][0]["field"] == "country"
     r = api.put_return("ES", DAY, full_return(), ADMIN, code="NOPE-1")
     assert r.status_code == 404 and r.json()["errors"][0]["field"] == "code"

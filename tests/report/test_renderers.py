@@ -15,12 +15,12 @@ from typing import Any
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 
-from opcoord.report.charts import categories_svg, timeline_svg
-from opcoord.report.press import press_figure
-from opcoord.report.render_csv import iter_seizures_csv
-from opcoord.report.render_html import external_references, render_html
-from opcoord.report.render_pdf import OfflineFetcher, render_pdf
-from opcoord.report.render_xlsx import render_xlsx
+from opcoord.report.render.charts import categories_svg, timeline_svg
+from opcoord.report.render.csv import iter_seizures_csv
+from opcoord.report.render.html import external_references, render_html
+from opcoord.report.render.pdf import OfflineFetcher, render_pdf
+from opcoord.report.render.press import press_figure
+from opcoord.report.render.xlsx import render_xlsx
 
 SECRET_REF = "ES-GC-0042"
 SECRET_TEXT = "Roman gold aurei from the Calle Mayor dealer"

@@ -2,15 +2,14 @@
 
 Each subscriber has a bounded queue: one that falls behind is dropped rather than
 slowing the others (``deliver`` never waits), and resumes from the event log with
-``since``. Actions call ``publish`` after their commit; with a pump attached that only
-nudges the pump, which reads the log and delivers in sequence order.
+``since``. The pump (``pump.py``) is the only caller of ``deliver``: it reads the log and
+delivers in sequence order.
 """
 
 import asyncio
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
 
-from opcoord.live.events import RecordedEvent
+from opcoord.outbox.events import RecordedEvent
 
 
 class Subscription:
@@ -44,8 +43,7 @@ class Subscription:
 class Hub:
     def __init__(self, backlog: int = 256) -> None:
         self.backlog = backlog
-        self.on_publish: Callable[[int], None] | None = None
-        # Encoded messages shared by the sockets of this process (see live_feed).
+        # Encoded messages shared by the sockets of this process (see feed.message_text).
         self.encoded: OrderedDict[tuple[int, int, str], str] = OrderedDict()
         self._subscribers: dict[int, set[Subscription]] = defaultdict(set)
 
@@ -63,13 +61,6 @@ class Hub:
 
     def subscribers(self, stream_id: int) -> int:
         return len(self._subscribers.get(stream_id, ()))
-
-    async def publish(self, events: Iterable[RecordedEvent]) -> None:
-        for event in events:
-            if self.on_publish is not None:
-                self.on_publish(event.stream_id)
-            else:
-                self.deliver(event)
 
     def deliver(self, event: RecordedEvent) -> None:
         for sub in list(self._subscribers.get(event.stream_id, ())):

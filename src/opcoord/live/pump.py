@@ -3,7 +3,7 @@
 Every instance runs one pump. It reads the log (not the notification) so delivery is
 in sequence order with no gap, whichever instance wrote the event:
 
-- a local write nudges it directly (``Hub.publish``);
+- a local write nudges it directly (a commit hook of ``Database.write``);
 - on PostgreSQL, a write on any instance sends ``NOTIFY opcoord_live, '<stream>'`` on
   commit, and the pump's LISTEN connection nudges it;
 - a slow poll catches anything a lost connection missed.
@@ -17,13 +17,10 @@ import logging
 from typing import Any
 
 import asyncpg
-import sqlalchemy as sa
 
 from opcoord.db import Database
-from opcoord.live.events import EventType, RecordedEvent
 from opcoord.live.hub import Hub
-from opcoord.live.models import LiveEvent
-from opcoord.live.outbox import CHANNEL, last_seq
+from opcoord.outbox.record import CHANNEL, last_seq, read_after
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -43,7 +40,7 @@ class LivePump:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        hub.on_publish = self.nudge
+        db.commit_hooks.append(self.nudge_streams)
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._run(), name="live-pump"))
@@ -71,6 +68,10 @@ class LivePump:
 
     def nudge(self, stream_id: int) -> None:
         self._pending.add(stream_id)
+        self._wake.set()
+
+    def nudge_streams(self, streams: set[int]) -> None:
+        self._pending |= streams
         self._wake.set()
 
     async def _run(self) -> None:
@@ -101,21 +102,11 @@ class LivePump:
     async def _drain(self, stream_id: int) -> None:
         while True:
             async with self.db.read() as session:
-                rows = (
-                    await session.scalars(
-                        sa.select(LiveEvent)
-                        .where(
-                            LiveEvent.stream_id == stream_id,
-                            LiveEvent.seq > self.cursors[stream_id],
-                        )
-                        .order_by(LiveEvent.seq)
-                        .limit(BATCH)
-                    )
-                ).all()
-            for row in rows:
-                self.hub.deliver(to_recorded(row))
-                self.cursors[stream_id] = row.seq
-            if len(rows) < BATCH:
+                events = await read_after(session, stream_id, self.cursors[stream_id], BATCH)
+            for event in events:
+                self.hub.deliver(event)
+                self.cursors[stream_id] = event.seq
+            if len(events) < BATCH:
                 return
 
     async def _listen(self) -> None:
@@ -142,14 +133,3 @@ class LivePump:
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         with contextlib.suppress(ValueError):
             self.nudge(int(payload))
-
-
-def to_recorded(row: LiveEvent) -> RecordedEvent:
-    return RecordedEvent(
-        type=EventType(row.type),
-        stream_id=row.stream_id,
-        seq=row.seq,
-        payload=row.payload,
-        created_at=row.created_at,
-        country=row.country,
-    )

@@ -1,8 +1,10 @@
-"""The live channel: ``WS /api/operations/{code}/live``, and the dashboard page.
+"""The live channel: ``WS /api/operations/{code}/live``.
 
 Protocol (see docs/live.md): authenticate (session cookie, or a first message
 ``{"type": "auth", "token": ...}``), then a ``snapshot`` or, with ``?since=N``, the
-events after N; then one message per change, each with a greater ``seq``.
+events after N; then one message per change, each with a greater ``seq``. Who may watch
+is the access policy's ``watch`` rule, the same as for the dashboard page and the
+summary; a socket refused is closed with 1008 before it receives any data.
 """
 
 import asyncio
@@ -13,18 +15,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import WebSocket, websocket
-from litestar.exceptions import HTTPException, WebSocketDisconnect
+from litestar.exceptions import WebSocketDisconnect
 from litestar.params import PathParameter, QueryParameter
 
-from opcoord import auth, sessions
-from opcoord.auth import Caller
+from opcoord.accounts import access, sessions, tokens
+from opcoord.accounts.access import Rule, needs
+from opcoord.accounts.guard import same_origin
+from opcoord.accounts.identity import Caller
 from opcoord.db import Database
-from opcoord.live.hub import Hub
+from opcoord.errors import DomainError
+from opcoord.live import feed
+from opcoord.live.hub import Hub, Subscription
 from opcoord.live.pump import LivePump
-from opcoord.operations import access, live_feed
-from opcoord.operations.enums import Role
-from opcoord.operations.operations import load
-from opcoord.operations.participants import is_participant
+from opcoord.operations.operations import load, load_facts
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +35,13 @@ POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 AUTH_TIMEOUT_SECONDS = 10
 REPLAY_LIMIT = 5000
+Socket = WebSocket[Any, Any, Any]
 
 
-async def _caller(socket: WebSocket[Any, Any, Any], db: Database, now: datetime) -> Caller | None:
+async def _caller(socket: Socket, db: Database, now: datetime) -> Caller | None:
     cookie = socket.cookies.get(sessions.COOKIE)
     if cookie:
-        if not sessions.same_origin(socket):
+        if not same_origin(socket):
             return None
         found = await sessions.session_caller(db, cookie, now)
         return found[0] if found else None
@@ -49,14 +53,25 @@ async def _caller(socket: WebSocket[Any, Any, Any], db: Database, now: datetime)
     if not isinstance(message, dict) or message.get("type") != "auth":
         return None
     token = message.get("token")
-    return await auth.caller_for_token(db, token) if isinstance(token, str) else None
+    return await tokens.caller_for_token(db, token) if isinstance(token, str) else None
 
 
-@websocket("/api/operations/{code:str}/live", name="live")
+async def _refusal(db: Database, caller: Caller | None, code: str) -> str | None:
+    """Why ``caller`` may not watch ``code`` (None: it may)."""
+    if caller is None:
+        return "authentication required"
+    try:
+        access.check(Rule.watch, caller, await load_facts(db, code), code=code)
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
+@websocket("/api/operations/{code:str}/live", name="live", opt=needs(Rule.socket))
 async def live(
-    socket: WebSocket[Any, Any, Any],
+    socket: Socket,
     code: Annotated[str, PathParameter()],
-    since: Annotated[int | None, QueryParameter(ge=0, required=False)] = None,
+    since: Annotated[int | None, QueryParameter(ge=0, le=2**62, required=False)] = None,
 ) -> None:
     state = socket.app.state
     db: Database = state.db
@@ -66,7 +81,7 @@ async def live(
     caller = await _caller(socket, db, state.clock.now())
     reason = await _refusal(db, caller, code)
     if reason is not None or caller is None:
-        await socket.close(code=POLICY_VIOLATION, reason=reason or "not allowed")
+        await socket.close(code=POLICY_VIOLATION, reason=(reason or "not allowed")[:120])
         return
     async with db.read() as session:
         op = await load(session, code)
@@ -82,25 +97,8 @@ async def live(
         sub.close()
 
 
-async def _refusal(db: Database, caller: Caller | None, code: str) -> str | None:
-    if caller is None:
-        return "authentication required"
-    try:
-        access.require_live_watcher(caller)
-    except HTTPException as exc:
-        return str(exc.detail)
-    async with db.read() as session:
-        try:
-            op = await load(session, code)
-        except HTTPException:
-            return f"no operation {code}"
-        if caller.role is Role.ncp and not await is_participant(session, op, caller.country):
-            return f"{caller.country} does not take part in {code}"
-    return None
-
-
 async def _start(
-    socket: WebSocket[Any, Any, Any],
+    socket: Socket,
     db: Database,
     caller: Caller,
     code: str,
@@ -113,24 +111,24 @@ async def _start(
         op = await load(session, code)
         events = None
         if since is not None:
-            events = await live_feed.replay(session, stream_id, since, REPLAY_LIMIT)
-            if events is not None and since > await live_feed.last_seq(session, stream_id):
+            events = await feed.replay(session, stream_id, since, REPLAY_LIMIT)
+            if events is not None and since > await feed.last_seq(session, stream_id):
                 events = None  # a cursor from another database: start afresh
         snapshot = (
-            None if events is not None else await live_feed.build_snapshot(session, op, caller, now)
+            None if events is not None else await feed.build_snapshot(session, op, caller, now)
         )
     if snapshot is not None:
         await socket.send_text(json.dumps(snapshot))
         return int(snapshot["seq"])
     cursor = since or 0
     for event in events or []:
-        await socket.send_text(json.dumps(live_feed.message_for(caller, event)))
+        await socket.send_text(json.dumps(feed.message_for(caller, event)))
         cursor = event.seq
     return cursor
 
 
 async def _forward(
-    socket: WebSocket[Any, Any, Any], sub: Any, caller: Caller, cursor: int, hub: Hub
+    socket: Socket, sub: Subscription, caller: Caller, cursor: int, hub: Hub
 ) -> None:
     """Send events until the client goes away or falls behind (two tasks per socket)."""
     sender = asyncio.create_task(_send(socket, sub, caller, cursor, hub))
@@ -138,10 +136,9 @@ async def _forward(
     try:
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if not task.cancelled() and isinstance(task.exception(), Exception):
-                exc = task.exception()
-                if not isinstance(exc, WebSocketDisconnect):
-                    raise exc  # type: ignore[misc]
+            exc = None if task.cancelled() else task.exception()
+            if isinstance(exc, Exception) and not isinstance(exc, WebSocketDisconnect):
+                raise exc
     finally:
         for task in (sender, receiver):
             task.cancel()
@@ -149,9 +146,7 @@ async def _forward(
                 await task
 
 
-async def _send(
-    socket: WebSocket[Any, Any, Any], sub: Any, caller: Caller, cursor: int, hub: Hub
-) -> None:
+async def _send(socket: Socket, sub: Subscription, caller: Caller, cursor: int, hub: Hub) -> None:
     while True:
         event = await sub.get()
         if event is None:  # dropped for falling behind
@@ -161,17 +156,20 @@ async def _send(
             return
         if event.seq <= cursor:
             continue  # already covered by the snapshot or the replay
-        await socket.send_text(live_feed.message_text(caller, event, hub.encoded))
+        await socket.send_text(feed.message_text(caller, event, hub.encoded))
         cursor = event.seq
 
 
-async def _receive(socket: WebSocket[Any, Any, Any]) -> None:
+async def _receive(socket: Socket) -> None:
     """Read what the client sends (pings) until it goes away."""
     while True:
         try:
             text = await socket.receive_text()
         except WebSocketDisconnect:
             return
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, AttributeError):
             if json.loads(text).get("type") == "ping":
                 await socket.send_text('{"type":"pong"}')
+
+
+LIVE_ROUTES = [live]

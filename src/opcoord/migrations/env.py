@@ -7,8 +7,11 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import opcoord.live.models
-import opcoord.operations.models  # noqa: F401  (registers the tables)
+# Every package's tables, so that autogenerate and the schema test see them all.
+import opcoord.accounts.models
+import opcoord.operations.models
+import opcoord.outbox.models
+import opcoord.report.models  # noqa: F401
 from opcoord.config import get_settings
 from opcoord.db import make_engine
 

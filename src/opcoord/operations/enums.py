@@ -3,12 +3,6 @@
 from enum import StrEnum
 
 
-class Role(StrEnum):
-    coordinator = "coordinator"
-    ncp = "ncp"
-    partner = "partner"
-
-
 class Agency(StrEnum):
     customs = "customs"
     police = "police"
@@ -83,7 +77,8 @@ class OperationStatus(StrEnum):
 
 
 class DayStatus(StrEnum):
-    """The state of one country's return for one day, as the completeness grid shows it."""
+    """The API's completeness vocabulary for one country's day (see ``ledger.DayState``,
+    of which it is the coarse view)."""
 
     submitted = "submitted"
     nil = "nil"

@@ -1,10 +1,10 @@
-"""Running figures: totals and completeness, computed with SQL aggregates.
+"""Running figures: totals with SQL aggregates, and every day's state from the ledger.
 
 Everything here reads only current versions (``is_current``), so an amendment replaces
 what it amends and a resubmission changes nothing.
 """
 
-from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,13 +12,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opcoord.live.snapshot import money
-from opcoord.operations import calendar
+from opcoord.operations import ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING, DayStatus
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 
 SUMMED = COUNTERS + FACILITATING
-_ONLINE = sa.or_(Seizure.online.is_(True), Seizure.place_type == "online")
+ONLINE = sa.or_(Seizure.online.is_(True), Seizure.place_type == "online")
+
+
+def money(value: Decimal | int | float | str | None) -> int | float:
+    """A sum of values for JSON: an integer when whole, else a two-decimal number."""
+    dec = Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    return int(dec) if dec == dec.to_integral_value() else float(dec)
 
 
 async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
@@ -32,7 +37,7 @@ async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
     seizures = sa.select(
         sa.func.count(),
         sa.func.coalesce(sa.func.sum(Seizure.quantity), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((_ONLINE, Seizure.quantity), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((ONLINE, Seizure.quantity), else_=0)), 0),
     ).where(current)
     returns, reported, *sums = (await session.execute(versions)).one()
     n_seizures, objects, online = (await session.execute(seizures)).one()
@@ -80,7 +85,7 @@ async def version_contribution(session: AsyncSession, version: ReturnVersion) ->
             sa.select(
                 sa.func.count(),
                 sa.func.coalesce(sa.func.sum(Seizure.quantity), 0),
-                sa.func.coalesce(sa.func.sum(sa.case((_ONLINE, Seizure.quantity), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((ONLINE, Seizure.quantity), else_=0)), 0),
             ).where(this)
         )
     ).one()
@@ -115,26 +120,20 @@ def delta(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def day_status(
-    *, returned: bool, first_late: bool, nil: bool, due: datetime, now: datetime
-) -> DayStatus:
-    if returned:
-        if first_late:
-            return DayStatus.late
-        return DayStatus.nil if nil else DayStatus.submitted
-    return DayStatus.missing if now >= due else DayStatus.not_due
+async def participants_of(session: AsyncSession, op: Operation) -> list[Participant]:
+    rows = await session.scalars(
+        sa.select(Participant)
+        .where(Participant.operation_id == op.id)
+        .order_by(Participant.country)
+    )
+    return list(rows)
 
 
-async def completeness(session: AsyncSession, op: Operation, now: datetime) -> dict[str, Any]:
-    """Per country per day, for the days each country takes part."""
-    participants = (
-        await session.scalars(
-            sa.select(Participant)
-            .where(Participant.operation_id == op.id)
-            .order_by(Participant.country)
-        )
-    ).all()
-    rows = await session.execute(
+async def returned(
+    session: AsyncSession, op: Operation, *, day_in: Iterable[date] | None = None
+) -> dict[tuple[str, date], ledger.Returned]:
+    """What the ledger needs of each day's return: first lateness, current nil."""
+    stmt = (
         sa.select(
             DailyReturn.country, DailyReturn.day, DailyReturn.first_late, ReturnVersion.nil_return
         )
@@ -144,33 +143,62 @@ async def completeness(session: AsyncSession, op: Operation, now: datetime) -> d
         )
         .where(DailyReturn.operation_id == op.id)
     )
-    returned = {(c, d): (late, nil) for c, d, late, nil in rows.all()}
-    window = list(calendar.days(op.starts_on, op.ends_on))
-    due = {d: calendar.due_at(op, d) for d in window}
+    if day_in is not None:
+        stmt = stmt.where(DailyReturn.day.in_(list(day_in)))
+    rows = (await session.execute(stmt)).all()
+    return {(c, d): ledger.Returned(first_late=late, nil=nil) for c, d, late, nil in rows}
+
+
+async def day_grid(
+    session: AsyncSession,
+    op: Operation,
+    now: datetime,
+    *,
+    only_days: Iterable[date] | None = None,
+    participants: list[Participant] | None = None,
+) -> ledger.Grid:
+    """Every participant's day states at ``now`` (or those of ``only_days``)."""
+    wanted = list(only_days) if only_days is not None else None
+    people = participants if participants is not None else await participants_of(session, op)
+    found = await returned(session, op, day_in=wanted)
+    return ledger.grid(op, people, found, now, only_days=wanted)
+
+
+def cells_json(cells: dict[str, dict[date, ledger.DayState]]) -> dict[str, dict[str, str]]:
+    return {c: {d.isoformat(): str(s) for d, s in row.items()} for c, row in cells.items()}
+
+
+def collection_json(op: Operation, grid: ledger.Grid) -> dict[str, str | None]:
+    """The day being collected (and when it is due) and the last day due, as events and
+    snapshots carry them."""
+    due = ledger.due_at(op, grid.collecting) if grid.collecting else None
+    return {
+        "collecting": grid.collecting.isoformat() if grid.collecting else None,
+        "collecting_due_at": due.isoformat() if due else None,
+        "last_due": grid.last_due.isoformat() if grid.last_due else None,
+    }
+
+
+async def completeness(session: AsyncSession, op: Operation, now: datetime) -> dict[str, Any]:
+    """The API's completeness: per country per day, in the API's words and the ledger's."""
+    grid = await day_grid(session, op, now)
     grand: dict[DayStatus, int] = dict.fromkeys(DayStatus, 0)
     countries = []
-    for p in participants:
-        last = p.leaves_on or op.ends_on
-        cells: dict[date, DayStatus] = {}
-        counts: dict[DayStatus, int] = defaultdict(int)
-        for d in window:
-            if not p.joins_on <= d <= last:
-                continue
-            late, nil = returned.get((p.country, d), (False, False))
-            status = day_status(
-                returned=(p.country, d) in returned, first_late=late, nil=nil, due=due[d], now=now
-            )
-            cells[d] = status
+    for country, row in grid.cells.items():
+        coarse = {d: ledger.COARSE[s] for d, s in row.items()}
+        counts = dict.fromkeys(DayStatus, 0)
+        for status in coarse.values():
             counts[status] += 1
             grand[status] += 1
-        countries.append(
-            {"country": p.country, "days": cells, "counts": {s: counts[s] for s in DayStatus}}
-        )
+        countries.append({"country": country, "days": coarse, "states": row, "counts": counts})
     return {
         "operation": op.code,
         "as_of": now,
-        "today": calendar.today(op, now),
-        "days": window,
+        "today": ledger.today(op, now),
+        "collecting": grid.collecting,
+        "last_due": grid.last_due,
+        "closed_at": op.closed_at,
+        "days": grid.days,
         "countries": countries,
         "counts": grand,
     }

@@ -14,20 +14,6 @@ from sqlmodel import Field, SQLModel
 from opcoord.db import JSONType
 
 
-class User(SQLModel, table=True):
-    __tablename__ = "users"
-
-    id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=64, unique=True)
-    role: str = Field(max_length=16)
-    country: str | None = Field(default=None, max_length=2)
-    # SHA-256 of the API token: tokens are 256-bit random, so a fast hash is enough,
-    # and it keeps the per-request lookup a single indexed equality.
-    token_hash: str = Field(max_length=64, unique=True)
-    password_hash: str | None = Field(default=None, max_length=255)
-    created_at: datetime
-
-
 class Operation(SQLModel, table=True):
     __tablename__ = "operations"
 
@@ -172,20 +158,6 @@ class Seizure(SQLModel, table=True):
     object_details: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
 
 
-class BrowserSession(SQLModel, table=True):
-    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept."""
-
-    __tablename__ = "browser_sessions"
-
-    id: int | None = Field(default=None, primary_key=True)
-    token_hash: str = Field(max_length=64, unique=True)
-    user_id: int = Field(foreign_key="users.id", index=True)
-    # Sent back by the page with every write (X-CSRF-Token): a cross-site form cannot know it.
-    csrf_token: str = Field(max_length=64)
-    created_at: datetime
-    expires_at: datetime
-
-
 class JobRun(SQLModel, table=True):
     """A claimed run of a scheduled job: its unique ``job_id`` makes every run happen once.
 
@@ -203,62 +175,3 @@ class JobRun(SQLModel, table=True):
     day: date | None = None
     claimed_at: datetime
     result: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
-
-
-class ReportEdition(SQLModel, table=True):
-    """One numbered edition of an operation's consolidated report: frozen once built.
-
-    Edition 1 is created in the transaction that closes the operation (so exactly one
-    exists whichever instance closes it); its ``report`` is filled by the builder, after
-    which the row is never changed except for ``published_at``.
-    """
-
-    __tablename__ = "report_editions"
-    __table_args__ = (sa.UniqueConstraint("operation_id", "edition"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operations.id", index=True)
-    edition: int
-    status: str = Field(max_length=16)  # pending | ready | failed
-    changes: str | None = Field(default=None, sa_type=sa.Text)
-    data_cutoff: datetime
-    requested_at: datetime
-    requested_by: int | None = Field(default=None, foreign_key="users.id")
-    # The builder holding the work: another instance may take over after a lease expires.
-    build_started_at: datetime | None = None
-    generated_at: datetime | None = None
-    report: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
-    error: str | None = Field(default=None, sa_type=sa.Text)
-    published_at: datetime | None = None
-
-
-class ReportArtefact(SQLModel, table=True):
-    """A rendered file of one edition for one audience in one language, kept so it never
-    changes."""
-
-    __tablename__ = "report_artefacts"
-    __table_args__ = (sa.UniqueConstraint("edition_id", "audience", "format", "lang"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    edition_id: int = Field(foreign_key="report_editions.id", index=True)
-    audience: str = Field(max_length=16)
-    format: str = Field(max_length=8)
-    lang: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
-    content_type: str = Field(max_length=100)
-    size: int = Field(sa_type=sa.BigInteger)
-    data: bytes = Field(sa_type=sa.LargeBinary)
-    created_at: datetime
-
-
-class SignInFailure(SQLModel, table=True):
-    """A failed browser sign-in, kept for a while: too many in a row lock the name out.
-
-    In the database, not in a process, so the limit holds across every instance.
-    """
-
-    __tablename__ = "signin_failures"
-    __table_args__ = (sa.Index("ix_signin_failures_username_at", "username", "at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=64)
-    at: datetime

@@ -1,13 +1,14 @@
-"""Actions on operations: create, read, list."""
+"""Actions on operations: create, read, list, and the facts access decisions need."""
 
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opcoord.accounts.access import OperationFacts
 from opcoord.db import Database
 from opcoord.errors import conflict, not_found
-from opcoord.operations import calendar
+from opcoord.operations import ledger
 from opcoord.operations.models import Operation, Participant
 from opcoord.operations.schemas import OperationCreate, OperationPublic
 
@@ -22,6 +23,22 @@ async def load(session: AsyncSession, code: str, *, for_update: bool = False) ->
     if op is None:
         raise not_found("code", f"no operation with code {code!r}")
     return op
+
+
+async def load_facts(db: Database, code: str) -> OperationFacts | None:
+    """The operation's facts for the access policy, in one query; None if it does not
+    exist."""
+    stmt = (
+        sa.select(Operation.id, Operation.code, Participant.country)
+        .outerjoin(Participant, Participant.operation_id == Operation.id)
+        .where(Operation.code == code)
+    )
+    async with db.read() as session:
+        rows = (await session.execute(stmt)).all()
+    if not rows:
+        return None
+    countries = frozenset(country for _, _, country in rows if country is not None)
+    return OperationFacts(code=rows[0][1], id=rows[0][0], participants=countries)
 
 
 async def participant_count(session: AsyncSession, operation_id: int) -> int:
@@ -39,8 +56,9 @@ def to_public(op: Operation, now: datetime, participants: int) -> OperationPubli
         ends_on=op.ends_on,
         timezone=op.timezone,
         daily_cutoff=op.daily_cutoff,
-        status=calendar.status(op, now),
+        status=ledger.status(op, now),
         closed_at=op.closed_at,
+        closed_early=ledger.closed_early(op),
         participants=participants,
     )
 

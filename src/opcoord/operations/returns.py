@@ -15,24 +15,17 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opcoord.auth import Caller
+from opcoord.accounts.identity import Caller
+from opcoord.accounts.models import User
 from opcoord.db import Database
-from opcoord.errors import conflict, invalid, not_found, precondition_failed
-from opcoord.live.events import ChangeEvent, EventType, RecordedEvent
-from opcoord.live.hub import Hub
-from opcoord.live.outbox import record
-from opcoord.operations import calendar, figures
-from opcoord.operations.enums import COUNTERS, FACILITATING, OperationStatus
-from opcoord.operations.models import (
-    DailyReturn,
-    Operation,
-    Participant,
-    ReturnVersion,
-    Seizure,
-    User,
-)
+from opcoord.errors import StaleVersion, conflict, invalid, not_found
+from opcoord.operations import figures, ledger
+from opcoord.operations.enums import COUNTERS, FACILITATING
+from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 from opcoord.operations.operations import load
 from opcoord.operations.schemas import ReturnIn, ReturnPublic, SeizurePublic
+from opcoord.outbox.events import ChangeEvent, EventType
+from opcoord.outbox.record import record
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +61,7 @@ def parse_if_match(value: str | None, if_none_match: str | None = None) -> int |
     return int(tag)
 
 
-async def _participant(session: AsyncSession, op: Operation, country: str) -> Participant:
+async def participant(session: AsyncSession, op: Operation, country: str) -> Participant:
     p = await session.scalar(
         sa.select(Participant).where(
             Participant.operation_id == op.id, Participant.country == country
@@ -77,15 +70,6 @@ async def _participant(session: AsyncSession, op: Operation, country: str) -> Pa
     if p is None:
         raise not_found("country", f"{country} does not take part in operation {op.code}")
     return p
-
-
-def check_day(op: Operation, p: Participant, day: date, now: datetime) -> None:
-    if not op.starts_on <= day <= op.ends_on:
-        raise invalid("day", f"{day} is outside the window {op.starts_on}..{op.ends_on}")
-    if day > calendar.today(op, now):
-        raise invalid("day", f"{day} is in the future in {op.timezone}")
-    if day < p.joins_on or (p.leaves_on is not None and day > p.leaves_on):
-        raise invalid("day", f"{p.country} does not take part in {op.code} on {day}")
 
 
 async def _check_refs(session: AsyncSession, op: Operation, country: str, data: ReturnIn) -> None:
@@ -136,7 +120,6 @@ def _seizure_rows(data: ReturnIn, version: ReturnVersion) -> list[dict[str, Any]
 
 async def submit_return(
     db: Database,
-    hub: Hub,
     caller: Caller,
     code: str,
     country: str,
@@ -148,13 +131,9 @@ async def submit_return(
     digest = content_hash(data)
     try:
         async with db.write() as session:
-            result, events = await _submit(
-                session, caller, code, country, day, data, if_match, digest, now
-            )
+            return await _submit(session, caller, code, country, day, data, if_match, digest, now)
     except IntegrityError as exc:  # the database's own guards, should a check be raced
         raise conflict("the return changed while it was being saved; fetch it and retry") from exc
-    await hub.publish(events)
-    return result
 
 
 async def _submit(
@@ -167,13 +146,10 @@ async def _submit(
     if_match: int | None,
     digest: str,
     now: datetime,
-) -> tuple[Submitted, list[RecordedEvent]]:
+) -> Submitted:
     op = await load(session, code, for_update=True)
-    if calendar.status(op, now) is OperationStatus.closed:
-        raise conflict(f"operation {code} is closed: its figures are final")
-    participant = await _participant(session, op, country)
-    check_day(op, participant, day, now)
-    due = calendar.due_at(op, day)
+    taking_part = await participant(session, op, country)
+    ledger.check_writable(op, taking_part, country, day, now)
     ret = await session.scalar(
         sa.select(DailyReturn).where(
             DailyReturn.operation_id == op.id,
@@ -191,19 +167,20 @@ async def _submit(
         )
         assert old is not None
         if old.content_hash == digest:
-            return Submitted(await _public(session, op, old), created=False, changed=False), []
+            return Submitted(await _public(session, op, old), created=False, changed=False)
         if if_match == 0:
-            raise precondition_failed(
+            raise StaleVersion(
                 f"a return already exists (version {old.version}): reload it before changing it"
             )
         if if_match is not None and if_match != old.version:
-            raise precondition_failed(
+            raise StaleVersion(
                 f"If-Match {if_match} is stale: the current version is {old.version}"
             )
-        if now > due and data.amendment_reason is None:
+        if ledger.needs_reason(op, day, now) and data.amendment_reason is None:
             raise invalid(
                 "amendment_reason",
-                f"the return was due at {due.isoformat()}: an amendment needs a reason",
+                f"the return was due at {ledger.due_at(op, day).isoformat()}: "
+                "an amendment needs a reason",
                 "amendment_reason_required",
             )
         old.is_current = False
@@ -213,7 +190,7 @@ async def _submit(
         await session.flush()
     else:
         if if_match:  # 0 means "only if none exists yet", which holds here
-            raise precondition_failed(f"If-Match {if_match} given but no return exists yet")
+            raise StaleVersion(f"If-Match {if_match} given but no return exists yet")
         first_country_report = None is await session.scalar(
             sa.select(DailyReturn.id)
             .where(DailyReturn.operation_id == op.id, DailyReturn.country == country)
@@ -225,7 +202,7 @@ async def _submit(
             day=day,
             current_version=0,
             first_submitted_at=now,
-            first_late=now > due,
+            first_late=ledger.is_late(op, day, now),
             updated_at=now,
         )
         session.add(ret)
@@ -243,7 +220,7 @@ async def _submit(
         **data.facilitating_items.model_dump(),
         notes=data.notes,
         amendment_reason=data.amendment_reason,
-        late=now > due,
+        late=ledger.is_late(op, day, now),
         submitted_at=now,
         submitted_by=caller.id,
         content_hash=digest,
@@ -254,31 +231,24 @@ async def _submit(
         await session.execute(sa.insert(Seizure), _seizure_rows(data, version))
     ret.current_version = version.version
     ret.updated_at = now
-    events = await _record_events(
-        session,
-        op,
-        ret,
-        version,
-        old,
-        now,
-        due,
-        first_country_report=first_country_report,
+    await _record_events(
+        session, op, taking_part, ret, version, old, now, first_country_report=first_country_report
     )
     public = await _public(session, op, version)
-    return Submitted(public, created=old is None, changed=True), events
+    return Submitted(public, created=old is None, changed=True)
 
 
 async def _record_events(
     session: AsyncSession,
     op: Operation,
+    taking_part: Participant,
     ret: DailyReturn,
     new: ReturnVersion,
     old: ReturnVersion | None,
     now: datetime,
-    due: datetime,
     *,
     first_country_report: bool,
-) -> list[RecordedEvent]:
+) -> None:
     assert op.id is not None
     change = figures.delta(
         await figures.version_contribution(session, new),
@@ -288,9 +258,8 @@ async def _record_events(
         change["returns"] = 1
         if first_country_report:
             change["countries_reported"] = 1
-    status = figures.day_status(
-        returned=True, first_late=ret.first_late, nil=new.nil_return, due=due, now=now
-    )
+    returned = ledger.Returned(first_late=ret.first_late, nil=new.nil_return)
+    status = ledger.state(op, taking_part, new.day, now, returned)
     if old is not None:
         kind = EventType.return_amended
     else:
@@ -304,9 +273,9 @@ async def _record_events(
         "nil_return": new.nil_return,
         "day_status": str(status),
         "delta": change,
-        "amended": old is not None and now > due,
+        "amended": old is not None and ledger.needs_reason(op, new.day, now),
     }
-    events = [await record(session, ChangeEvent(kind, op.id, payload, new.country), now)]
+    await record(session, ChangeEvent(kind, op.id, payload, new.country), now)
     old_refs = set()
     if old is not None:
         old_refs = set(
@@ -319,24 +288,15 @@ async def _record_events(
     ).all()
     points = [_point(s) for s in fresh if s.ref not in old_refs]
     if points:
-        events.append(
-            await record(
-                session,
-                ChangeEvent(
-                    EventType.seizure_recorded,
-                    op.id,
-                    {
-                        "operation": op.code,
-                        "country": new.country,
-                        "day": new.day.isoformat(),
-                        "seizures": points,
-                    },
-                    new.country,
-                ),
-                now,
-            )
+        payload = {
+            "operation": op.code,
+            "country": new.country,
+            "day": new.day.isoformat(),
+            "seizures": points,
+        }
+        await record(
+            session, ChangeEvent(EventType.seizure_recorded, op.id, payload, new.country), now
         )
-    return events
 
 
 def _point(s: Seizure) -> dict[str, Any]:
@@ -382,7 +342,7 @@ async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) 
         late=version.late,
         submitted_at=version.submitted_at,
         submitted_by=username or "",
-        due_at=calendar.due_at(op, version.day),
+        due_at=ledger.due_at(op, version.day),
     )
 
 

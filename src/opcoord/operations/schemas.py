@@ -1,13 +1,10 @@
 """Request and response models. Never ``table=True``: table models do not validate."""
 
-import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-import pycountry
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,6 +15,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from opcoord.codes import CountryCode, CurrencyCode, TimeZone
 from opcoord.operations.enums import (
     Agency,
     Category,
@@ -27,30 +25,8 @@ from opcoord.operations.enums import (
     Offence,
     OperationStatus,
     PlaceType,
-    Role,
 )
-
-
-def _country(value: str) -> str:
-    code = value.upper()
-    if pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
-    return code
-
-
-def _currency(value: str) -> str:
-    code = value.upper()
-    if pycountry.currencies.get(alpha_3=code) is None:
-        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
-    return code
-
-
-def _timezone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Madrid") from None
-    return value
+from opcoord.operations.ledger import DayState
 
 
 def _whole_number(value: Any) -> Any:
@@ -61,12 +37,6 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-CountryCode = Annotated[
-    str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country)
-]
-CurrencyCode = Annotated[
-    str, StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)
-]
 Count = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1_000_000_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
@@ -91,7 +61,7 @@ class OperationCreate(Strict):
     ] = Field(default_factory=list, max_length=50)
     starts_on: date
     ends_on: date
-    timezone: Annotated[str, AfterValidator(_timezone)] = Field(
+    timezone: TimeZone = Field(
         description="IANA time zone in which the operation's days are counted."
     )
     daily_cutoff: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = Field(
@@ -118,6 +88,7 @@ class OperationPublic(BaseModel):
     daily_cutoff: str
     status: OperationStatus
     closed_at: datetime | None
+    closed_early: bool = Field(description="Closed by a coordinator before its last cut-off.")
     participants: int
 
 
@@ -146,40 +117,6 @@ class ParticipantPublic(BaseModel):
     agencies: list[Agency]
     joins_on: date
     leaves_on: date | None
-
-
-# --- accounts ---------------------------------------------------------------------
-
-
-class UserCreate(Strict):
-    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")]
-    role: Role
-    country: CountryCode | None = None
-
-    @model_validator(mode="after")
-    def _country_for_ncp(self) -> "UserCreate":
-        if self.role is Role.ncp and self.country is None:
-            raise ValueError("country: a national contact point needs a country")
-        if self.role is not Role.ncp and self.country is not None:
-            raise ValueError("country: only a national contact point has a country")
-        return self
-
-
-class PasswordSet(Strict):
-    password: Annotated[str, StringConstraints(min_length=10, max_length=200)] = Field(
-        description="At least 10 characters."
-    )
-
-
-class UserPublic(BaseModel):
-    username: str
-    role: Role
-    country: str | None
-    created_at: datetime
-
-
-class UserCreated(UserPublic):
-    token: str = Field(description="The API token. Shown once; only its hash is stored.")
 
 
 # --- daily returns ----------------------------------------------------------------
@@ -351,7 +288,11 @@ class Summary(BaseModel):
 
 class CountryCompleteness(BaseModel):
     country: str
-    days: dict[date, DayStatus]
+    days: dict[date, DayStatus] = Field(description="Each day the country takes part.")
+    states: dict[date, DayState] = Field(
+        description="The same days in the day ledger's finer states: upcoming, collecting, "
+        "submitted, nil, late, missing, not_expected."
+    )
     counts: dict[DayStatus, int]
 
 
@@ -359,15 +300,11 @@ class Completeness(BaseModel):
     operation: str
     as_of: datetime
     today: date = Field(description="The operation's current day in its time zone.")
+    collecting: date | None = Field(
+        description="The day being collected: its cut-off is the next one (null when none)."
+    )
+    last_due: date | None = Field(description="The last day whose cut-off has passed.")
+    closed_at: datetime | None
     days: list[date]
     countries: list[CountryCompleteness]
     counts: dict[DayStatus, int]
-
-
-def error_detail(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Pydantic errors as ``{"field", "message"}`` pairs."""
-    out = []
-    for err in errors:
-        loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
-        out.append({"field": loc.replace(".[", "["), "message": err["msg"]})
-    return out

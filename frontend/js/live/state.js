@@ -1,0 +1,96 @@
+// The dashboard's state: the server's snapshot, with each live event applied to it.
+//
+// A line-for-line mirror of src/opcoord/live/state.py; tests run both on the same event
+// sequences (tests/live/test_reducers.py), so the two cannot drift. Neither decides
+// anything: events carry the day ledger's states, the day being collected and the last
+// day due; this only puts them in place and counts them.
+
+export const DAY_STATES = ["upcoming", "collecting", "submitted", "nil", "late", "missing",
+  "not_expected"];
+export const RETURN_EVENTS = new Set(["return_submitted", "return_amended", "nil_return"]);
+// Keys of an event that replace the same keys of the snapshot's completeness.
+export const COMPLETENESS_KEYS = ["collecting", "collecting_due_at", "last_due", "days"];
+// Keys of an operation_status_changed event that replace the operation's.
+export const OPERATION_KEYS = ["status", "closed_at", "closed_early"];
+
+// Like figures.money: a sum of values, two decimals, an integer when whole.
+export function money(value) {
+  return Math.round(Number(value || 0) * 100) / 100;
+}
+
+function sortedKeys(object) {
+  const out = {};
+  Object.keys(object).sort().forEach((k) => { out[k] = object[k]; });
+  return out;
+}
+
+export function applyDelta(totals, change) {
+  const out = {};
+  for (const [k, v] of Object.entries(totals)) {
+    out[k] = v && typeof v === "object" ? { ...v } : v;
+  }
+  for (const [key, value] of Object.entries(change)) {
+    if (value && typeof value === "object") {
+      const target = out[key] || {};
+      for (const [k, v] of Object.entries(value)) {
+        target[k] = key === "estimated_value" ? money((target[k] || 0) + v) : (target[k] || 0) + v;
+        if (!target[k]) { delete target[k]; }
+      }
+      out[key] = sortedKeys(target);
+    } else {
+      out[key] = (out[key] || 0) + value;
+    }
+  }
+  return out;
+}
+
+export function countCells(countries) {
+  const counts = {};
+  DAY_STATES.forEach((s) => { counts[s] = 0; });
+  for (const cells of Object.values(countries)) {
+    for (const s of Object.values(cells)) { counts[s] = (counts[s] || 0) + 1; }
+  }
+  return counts;
+}
+
+export function applyEvent(snapshot, event) {
+  const snap = structuredClone(snapshot);
+  const kind = event.type;
+  snap.seq = Math.max(snap.seq, event.seq);
+  if ("delta" in event) { snap.totals = applyDelta(snap.totals, event.delta); }
+  const completeness = snap.completeness;
+  const grid = completeness.countries;
+  if (RETURN_EVENTS.has(kind)) {
+    const objects = (event.delta && event.delta.objects_seized) || 0;
+    if (objects && "day" in event) {
+      const byDay = snap.objects_by_day;
+      byDay[event.day] = (byDay[event.day] || 0) + objects;
+      if (!byDay[event.day]) { delete byDay[event.day]; }
+    }
+    if (event.country in grid && "day_status" in event) {
+      grid[event.country][event.day] = event.day_status;
+    }
+  }
+  if (kind === "participant_added") {
+    const p = event.participant;
+    snap.participants = [...snap.participants, p].sort(
+      (a, b) => (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
+    snap.operation.participants = snap.participants.length;
+    for (const country of Object.keys(event.completeness || {})) {
+      if (!(country in grid)) { grid[country] = {}; }
+    }
+  }
+  for (const [country, cells] of Object.entries(event.completeness || {})) {
+    if (country in grid) { Object.assign(grid[country], cells); }
+  }
+  for (const key of COMPLETENESS_KEYS) {
+    if (key in event) { completeness[key] = event[key]; }
+  }
+  if (kind === "operation_status_changed") {
+    for (const key of OPERATION_KEYS) {
+      if (key in event) { snap.operation[key] = event[key]; }
+    }
+  }
+  completeness.counts = countCells(grid);
+  return snap;
+}

@@ -1,0 +1,56 @@
+"""ISO codes the domain speaks in: countries (3166-1 alpha-2), currencies (4217) and
+IANA time zones, checked against pycountry and the system's zone database."""
+
+import zoneinfo
+from functools import cache
+from typing import Annotated
+
+import pycountry
+from pydantic import AfterValidator, StringConstraints
+
+from opcoord.errors import invalid
+
+
+def country(value: str) -> str:
+    """``value`` as an ISO 3166-1 alpha-2 code; ValueError when it is none."""
+    code = value.upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def country_field(value: str, field: str = "country") -> str:
+    """``country`` for a value from a path or query: a 422 naming ``field``."""
+    try:
+        return country(value)
+    except ValueError as exc:
+        raise invalid(field, str(exc), "country_code") from None
+
+
+def currency(value: str) -> str:
+    code = value.upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
+    return code
+
+
+def timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Madrid") from None
+    return value
+
+
+@cache
+def country_name(code: str) -> str:
+    """The English short name ("Türkiye", "Bolivia"), or the code itself."""
+    found = pycountry.countries.get(alpha_2=code)
+    return getattr(found, "common_name", None) or (found.name if found else code)
+
+
+CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(country)]
+CurrencyCode = Annotated[
+    str, StringConstraints(min_length=3, max_length=3), AfterValidator(currency)
+]
+TimeZone = Annotated[str, AfterValidator(timezone)]

@@ -1,0 +1,85 @@
+"""What a dashboard does with each event: apply it to the snapshot it started from.
+
+Pure functions, mirrored line for line by the dashboard's reducer
+(``frontend/js/live/state.js``); both are tested on the same event sequences (a snapshot
+with every later event applied equals a fresh snapshot). Neither decides anything: the
+events carry the day ledger's states, the day being collected and the last day due, and
+the reducers only put them in place and count them.
+"""
+
+import copy
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from opcoord.operations.figures import money
+from opcoord.operations.ledger import DayState
+
+DAY_STATES = tuple(str(s) for s in DayState)
+RETURN_EVENTS = frozenset({"return_submitted", "return_amended", "nil_return"})
+#: Keys of an event that replace the same keys of the snapshot's completeness.
+COMPLETENESS_KEYS = ("collecting", "collecting_due_at", "last_due", "days")
+#: Keys of an ``operation_status_changed`` event that replace the operation's.
+OPERATION_KEYS = ("status", "closed_at", "closed_early")
+
+
+def apply_delta(totals: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """Totals with a delta applied (both shaped like the API's ``totals``)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in totals.items()}
+    for key, value in change.items():
+        if isinstance(value, dict):
+            target = out.setdefault(key, {})
+            for k, v in value.items():
+                if key == "estimated_value":
+                    target[k] = money(Decimal(str(target.get(k, 0))) + Decimal(str(v)))
+                else:
+                    target[k] = target.get(k, 0) + v
+                if not target[k]:
+                    del target[k]
+            out[key] = dict(sorted(target.items()))
+        else:
+            out[key] = out.get(key, 0) + value
+    return out
+
+
+def count_cells(countries: dict[str, dict[str, str]]) -> dict[str, int]:
+    counts = Counter(s for cells in countries.values() for s in cells.values())
+    return {s: counts.get(s, 0) for s in DAY_STATES}
+
+
+def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot after ``event`` (a websocket message)."""
+    snap = copy.deepcopy(snapshot)
+    kind = event["type"]
+    snap["seq"] = max(snap["seq"], event["seq"])
+    if "delta" in event:
+        snap["totals"] = apply_delta(snap["totals"], event["delta"])
+    completeness = snap["completeness"]
+    grid = completeness["countries"]
+    if kind in RETURN_EVENTS:
+        objects = event.get("delta", {}).get("objects_seized", 0)
+        if objects and "day" in event:
+            by_day = snap["objects_by_day"]
+            by_day[event["day"]] = by_day.get(event["day"], 0) + objects
+            if not by_day[event["day"]]:
+                del by_day[event["day"]]
+        if event.get("country") in grid and "day_status" in event:
+            grid[event["country"]][event["day"]] = event["day_status"]
+    if kind == "participant_added":
+        p = event["participant"]
+        snap["participants"] = sorted([*snap["participants"], p], key=lambda x: x["country"])
+        snap["operation"]["participants"] = len(snap["participants"])
+        for country in event.get("completeness", {}):
+            grid.setdefault(country, {})
+    for country, cells in event.get("completeness", {}).items():
+        if country in grid:
+            grid[country].update(cells)
+    for key in COMPLETENESS_KEYS:
+        if key in event:
+            completeness[key] = event[key]
+    if kind == "operation_status_changed":
+        for key in OPERATION_KEYS:
+            if key in event:
+                snap["operation"][key] = event[key]
+    completeness["counts"] = count_cells(grid)
+    return snap

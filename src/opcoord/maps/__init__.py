@@ -1,0 +1,1 @@
+"""The map of seizures: points and filters, an offline Leaflet builder, its routes."""

@@ -1,0 +1,65 @@
+"""The start page, and the coordinator's pages to create an operation and set up its
+countries and accounts, close it and publish its report. The forms post to the JSON API
+(frontend/js/forms.js), so the pages and the API share every rule and every error."""
+
+from typing import Annotated, Any
+
+import pycountry
+import sqlalchemy as sa
+from litestar import Request, Response, get
+from litestar.params import PathParameter
+from litestar.response import Template
+
+from opcoord.accounts.access import Rule, needs
+from opcoord.accounts.identity import Role
+from opcoord.accounts.models import User
+from opcoord.codes import country_name
+from opcoord.db import Database
+from opcoord.operations import operations, participants
+from opcoord.operations.enums import Agency
+from opcoord.web import page_context
+
+Code = Annotated[str, PathParameter()]
+
+
+def countries() -> list[tuple[str, str]]:
+    return sorted(
+        ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries),
+        key=lambda pair: pair[1],
+    )
+
+
+@get("/", include_in_schema=False, opt=needs(Rule.signed_in, page=True))
+async def home(request: Request[Any, Any, Any]) -> Response[Any]:
+    ops = await operations.list_operations(request.app.state.db, request.app.state.clock.now())
+    return Template("home.html", context=page_context(request, operations=ops))
+
+
+@get("/operations/new", include_in_schema=False, opt=needs(Rule.coordinate, page=True))
+async def new_operation(request: Request[Any, Any, Any]) -> Response[Any]:
+    return Template("operation_new.html", context=page_context(request))
+
+
+@get("/operations/{code:str}/setup", include_in_schema=False, opt=needs(Rule.coordinate, page=True))
+async def setup(request: Request[Any, Any, Any], code: Code) -> Response[Any]:
+    db: Database = request.app.state.db
+    op = await operations.get_operation(db, code, request.app.state.clock.now())
+    people = await participants.list_participants(db, code)
+    async with db.read() as session:
+        users = (await session.scalars(sa.select(User).order_by(User.role, User.username))).all()
+    taking_part = {p.country for p in people}
+    return Template(
+        "operation_setup.html",
+        context=page_context(
+            request,
+            op=op,
+            participants=people,
+            countries=countries(),
+            agencies=[a.value for a in Agency],
+            roles=[r.value for r in Role],
+            users=[u for u in users if u.role != Role.ncp or u.country in taking_part],
+        ),
+    )
+
+
+SETUP_PAGES = [home, new_operation, setup]

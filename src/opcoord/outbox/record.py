@@ -1,0 +1,109 @@
+"""Writes events to the log inside the caller's transaction, and reads them back.
+
+Numbering takes the stream's row lock until commit, so on PostgreSQL events commit in
+the order of their numbers and a reader resuming after N misses none. On PostgreSQL the
+same transaction sends ``NOTIFY opcoord_live, '<stream>'``, which the server delivers
+on commit and never on rollback: every instance's pump learns of the event then. In the
+writing process, ``Database.write`` calls its commit hooks with the streams that the
+transaction touched (``session.info[STREAMS]``), so the local pump needs no round trip.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opcoord.db import STREAMS_TOUCHED
+from opcoord.outbox.events import ChangeEvent, EventType, RecordedEvent
+from opcoord.outbox.models import LiveEvent, LiveStream
+
+# Carries only the stream id: NOTIFY payloads are limited to 8000 bytes, and every
+# instance reads the events themselves from the log.
+CHANNEL = "opcoord_live"
+
+
+async def next_seq(session: AsyncSession, stream_id: int) -> int:
+    """Hand out the stream's next number, holding its row lock until commit."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(LiveStream)
+        .values(stream_id=stream_id, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=["stream_id"], set_={"last_seq": LiveStream.last_seq + 1}
+        )
+        .returning(LiveStream.last_seq)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def record(session: AsyncSession, event: ChangeEvent, now: datetime) -> RecordedEvent:
+    """Add ``event`` to its stream in the session's transaction."""
+    seq = await next_seq(session, event.stream_id)
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(sa.select(sa.func.pg_notify(CHANNEL, str(event.stream_id))))
+    session.add(
+        LiveEvent(
+            stream_id=event.stream_id,
+            seq=seq,
+            type=str(event.type),
+            country=event.country,
+            payload=event.payload,
+            created_at=now,
+        )
+    )
+    session.info.setdefault(STREAMS_TOUCHED, set()).add(event.stream_id)
+    return RecordedEvent(
+        type=event.type,
+        stream_id=event.stream_id,
+        seq=seq,
+        payload=event.payload,
+        created_at=now,
+        country=event.country,
+    )
+
+
+async def last_seq(session: AsyncSession, stream_id: int) -> int:
+    value = await session.scalar(
+        sa.select(LiveStream.last_seq).where(LiveStream.stream_id == stream_id)
+    )
+    return int(value or 0)
+
+
+def to_recorded(row: LiveEvent) -> RecordedEvent:
+    return RecordedEvent(
+        type=EventType(row.type),
+        stream_id=row.stream_id,
+        seq=row.seq,
+        payload=row.payload,
+        created_at=row.created_at,
+        country=row.country,
+    )
+
+
+async def read_after(
+    session: AsyncSession, stream_id: int, since: int, limit: int
+) -> list[RecordedEvent]:
+    """Up to ``limit`` events of the stream after ``since``, in order."""
+    rows = (
+        await session.scalars(
+            sa.select(LiveEvent)
+            .where(LiveEvent.stream_id == stream_id, LiveEvent.seq > since)
+            .order_by(LiveEvent.seq)
+            .limit(limit)
+        )
+    ).all()
+    return [to_recorded(r) for r in rows]
+
+
+async def latest(session: AsyncSession, stream_id: int, limit: int) -> list[RecordedEvent]:
+    """The stream's last ``limit`` events, oldest first."""
+    rows = (
+        await session.scalars(
+            sa.select(LiveEvent)
+            .where(LiveEvent.stream_id == stream_id)
+            .order_by(LiveEvent.seq.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [to_recorded(r) for r in reversed(rows)]

@@ -1,0 +1,488 @@
+"""The consolidated report's data: figures from SQL aggregates, completeness from the
+day ledger.
+
+Reads only current versions (``is_current``). The report is built after the operation
+is closed, and a closed operation refuses every write (409), so the current versions at
+build time are the current versions at the data cut-off: the snapshot is frozen by the
+closing itself. The dict has the shape the renderers in ``opcoord.report.render`` take.
+
+Completeness counts each country's days in the ledger's states at the cut-off, so its
+figures hold by construction: a day is expected, and then exactly one of on time, late
+or missing; a return counts only for a day that was expected; an operation closed early
+expects no day that fell due after its closing.
+"""
+
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opcoord.codes import country_name
+from opcoord.maps.builder import SeizurePoint
+from opcoord.operations import figures, ledger
+from opcoord.operations.enums import COUNTERS, FACILITATING
+from opcoord.operations.figures import ONLINE, money
+from opcoord.operations.models import Operation, ReturnVersion, Seizure
+
+SUMMED = COUNTERS + FACILITATING
+HIGHLIGHTS = 10
+TOP_ROUTES = 20
+#: Keys of a highlight that may identify a case or a person: blanked for partners.
+PARTNER_BLANKED = ("ref", "description", "notes")
+
+
+def _current(op: Operation) -> Any:
+    return sa.and_(Seizure.operation_id == op.id, Seizure.is_current)
+
+
+def _versions(op: Operation) -> Any:
+    return sa.and_(ReturnVersion.operation_id == op.id, ReturnVersion.is_current)
+
+
+def _sum(col: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(col), 0)
+
+
+def _online_sum() -> Any:
+    return _sum(sa.case((ONLINE, Seizure.quantity), else_=0))
+
+
+async def _country_sums(session: AsyncSession, op: Operation) -> dict[str, dict[str, int]]:
+    """Per country: the counters summed over the current version of every return."""
+    stmt = (
+        sa.select(ReturnVersion.country, *(_sum(getattr(ReturnVersion, c)) for c in SUMMED))
+        .where(_versions(op))
+        .group_by(ReturnVersion.country)
+    )
+    return {
+        country: {k: int(v) for k, v in zip(SUMMED, sums, strict=True)}
+        for country, *sums in (await session.execute(stmt)).all()
+    }
+
+
+async def _country_seizures(session: AsyncSession, op: Operation) -> dict[str, dict[str, Any]]:
+    stmt = (
+        sa.select(Seizure.country, sa.func.count(), _sum(Seizure.quantity), _online_sum())
+        .where(_current(op))
+        .group_by(Seizure.country)
+    )
+    return {
+        c: {"seizures": int(n), "objects_seized": int(q), "objects_seized_online": int(o)}
+        for c, n, q, o in (await session.execute(stmt)).all()
+    }
+
+
+async def _country_values(session: AsyncSession, op: Operation) -> dict[str, dict[str, Any]]:
+    stmt = (
+        sa.select(Seizure.country, Seizure.currency, sa.func.sum(Seizure.estimated_value))
+        .where(_current(op), Seizure.estimated_value.is_not(None))
+        .group_by(Seizure.country, Seizure.currency)
+        .order_by(Seizure.country, Seizure.currency)
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for country, currency, amount in (await session.execute(stmt)).all():
+        out.setdefault(country, {})[currency or "?"] = money(amount)
+    return out
+
+
+def _reporting(tally: ledger.Tally) -> dict[str, int]:
+    return {
+        "returns_expected": tally.expected,
+        "returns": tally.received,
+        "returns_on_time": tally.on_time,
+        "returns_late": tally.late,
+        "nil_returns": tally.nil,
+        "returns_missing": tally.missing,
+    }
+
+
+async def countries(
+    session: AsyncSession, op: Operation, cutoff: datetime
+) -> tuple[list[dict[str, Any]], ledger.Tally]:
+    """The per-country table sorted by country code, and the operation's whole tally.
+
+    A return sent early for a day that never fell due (an early close) counts in the
+    figures but not towards completeness.
+    """
+    grid = await figures.day_grid(session, op, cutoff)
+    people = {p.country: p for p in await figures.participants_of(session, op)}
+    sums = await _country_sums(session, op)
+    seizures = await _country_seizures(session, op)
+    values = await _country_values(session, op)
+    rows = []
+    whole = ledger.Tally()
+    for country, p in people.items():
+        tally = grid.tally(country)
+        whole = whole + tally
+        s = seizures.get(country, {})
+        row: dict[str, Any] = {
+            "country": country,
+            "name": country_name(country),
+            "agencies": list(p.agencies),
+            **_reporting(tally),
+            "seizures": s.get("seizures", 0),
+            "objects_seized": s.get("objects_seized", 0),
+            "objects_seized_online": s.get("objects_seized_online", 0),
+            "estimated_value": values.get(country, {}),
+        }
+        row.update({k: sums.get(country, {}).get(k, 0) for k in SUMMED})
+        rows.append(row)
+    return rows, whole
+
+
+async def totals(
+    session: AsyncSession, op: Operation, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The API's ``totals`` object, from its own aggregate queries (not from ``rows``)."""
+    versions = sa.select(
+        sa.func.count(),
+        sa.func.count(sa.distinct(ReturnVersion.country)),
+        *(_sum(getattr(ReturnVersion, c)) for c in SUMMED),
+    ).where(_versions(op))
+    seizures = sa.select(sa.func.count(), _sum(Seizure.quantity), _online_sum()).where(_current(op))
+    returns, reported, *sums = (await session.execute(versions)).one()
+    n, objects, online = (await session.execute(seizures)).one()
+    out: dict[str, Any] = {
+        "countries_participating": len(rows),
+        "countries_reported": int(reported),
+        "returns": int(returns),
+        "seizures": int(n),
+        "objects_seized": int(objects),
+        "objects_seized_online": int(online),
+    }
+    out.update({k: int(v) for k, v in zip(SUMMED, sums, strict=True)})
+    value = (
+        sa.select(Seizure.currency, sa.func.sum(Seizure.estimated_value))
+        .where(_current(op), Seizure.estimated_value.is_not(None))
+        .group_by(Seizure.currency)
+        .order_by(Seizure.currency)
+    )
+    out["estimated_value"] = {c or "?": money(v) for c, v in (await session.execute(value)).all()}
+    by_category = (
+        sa.select(Seizure.category, sa.func.sum(Seizure.quantity))
+        .where(_current(op))
+        .group_by(Seizure.category)
+        .order_by(Seizure.category)
+    )
+    out["objects_by_category"] = {c: int(q) for c, q in (await session.execute(by_category)).all()}
+    out["objects_by_country"] = {
+        r["country"]: r["objects_seized"] for r in rows if r["objects_seized"]
+    }
+    return out
+
+
+async def categories(session: AsyncSession, op: Operation) -> list[dict[str, Any]]:
+    objects = _sum(Seizure.quantity)
+    stmt = (
+        sa.select(Seizure.category, sa.func.count(), objects)
+        .where(_current(op))
+        .group_by(Seizure.category)
+        .order_by(objects.desc(), Seizure.category)
+    )
+    return [
+        {"category": c, "seizures": int(n), "objects": int(q)}
+        for c, n, q in (await session.execute(stmt)).all()
+    ]
+
+
+async def online(session: AsyncSession, op: Operation, checks: int) -> dict[str, Any]:
+    stmt = sa.select(sa.func.count(), _sum(Seizure.quantity)).where(_current(op), ONLINE)
+    n, q = (await session.execute(stmt)).one()
+    by_category = (
+        sa.select(Seizure.category, _sum(Seizure.quantity))
+        .where(_current(op), ONLINE)
+        .group_by(Seizure.category)
+        .order_by(Seizure.category)
+    )
+    return {
+        "online_checks": checks,
+        "seizures": int(n),
+        "objects": int(q),
+        "objects_by_category": {c: int(v) for c, v in (await session.execute(by_category)).all()},
+    }
+
+
+async def routes(
+    session: AsyncSession, op: Operation, top: int = TOP_ROUTES
+) -> list[dict[str, Any]]:
+    """Top flows origin -> destination by objects, where both ends are known."""
+    objects = _sum(Seizure.quantity)
+    stmt = (
+        sa.select(Seizure.origin_country, Seizure.destination_country, sa.func.count(), objects)
+        .where(
+            _current(op),
+            Seizure.origin_country.is_not(None),
+            Seizure.destination_country.is_not(None),
+        )
+        .group_by(Seizure.origin_country, Seizure.destination_country)
+        .order_by(
+            objects.desc(),
+            sa.func.count().desc(),
+            Seizure.origin_country,
+            Seizure.destination_country,
+        )
+        .limit(top)
+    )
+    return [
+        {"origin": o, "destination": d, "seizures": int(n), "objects": int(q)}
+        for o, d, n, q in (await session.execute(stmt)).all()
+    ]
+
+
+async def highlights(
+    session: AsyncSession, op: Operation, top: int = HIGHLIGHTS
+) -> list[dict[str, Any]]:
+    """The largest seizures: operational highlights, with place and description."""
+    stmt = (
+        sa.select(
+            Seizure.ref,
+            Seizure.country,
+            Seizure.day,
+            Seizure.category,
+            Seizure.quantity,
+            Seizure.place_type,
+            Seizure.place_name,
+            Seizure.description,
+            Seizure.estimated_value,
+            Seizure.currency,
+        )
+        .where(_current(op))
+        .order_by(Seizure.quantity.desc(), Seizure.day, Seizure.country, Seizure.ref)
+        .limit(top)
+    )
+    out = []
+    for row in (await session.execute(stmt)).mappings().all():
+        item = dict(row)
+        item["day"] = item["day"].isoformat()
+        value = item["estimated_value"]
+        item["estimated_value"] = money(value) if value is not None else None
+        out.append(item)
+    return out
+
+
+async def timeline(session: AsyncSession, op: Operation) -> list[dict[str, Any]]:
+    """Every day the operation ran (cut at an early close), zero-filled: returns,
+    seizures and objects."""
+    returns = dict(
+        (
+            await session.execute(
+                sa.select(ReturnVersion.day, sa.func.count())
+                .where(_versions(op))
+                .group_by(ReturnVersion.day)
+            )
+        ).all()
+    )
+    seized = {
+        d: (n, q)
+        for d, n, q in (
+            await session.execute(
+                sa.select(Seizure.day, sa.func.count(), _sum(Seizure.quantity))
+                .where(_current(op))
+                .group_by(Seizure.day)
+            )
+        ).all()
+    }
+    out = []
+    for day in ledger.days_run(op):
+        n, q = seized.get(day, (0, 0))
+        out.append(
+            {
+                "day": day.isoformat(),
+                "returns": int(returns.get(day, 0)),
+                "seizures": int(n),
+                "objects": int(q),
+            }
+        )
+    return out
+
+
+def completeness(whole: ledger.Tally) -> dict[str, Any]:
+    """The operation's completeness: ``received <= expected``, ``on_time + late ==
+    received``, ``missing == expected - received`` and ``0 <= rate <= 1`` hold because
+    every figure counts the same day states. With nothing expected nothing is missing:
+    the rate is then 1."""
+    return {
+        "expected": whole.expected,
+        "received": whole.received,
+        "on_time": whole.on_time,
+        "late": whole.late,
+        "nil": whole.nil,
+        "missing": whole.missing,
+        "rate": round(whole.received / whole.expected, 4) if whole.expected else 1.0,
+    }
+
+
+def operation_block(op: Operation) -> dict[str, Any]:
+    return {
+        "code": op.code,
+        "name": op.name,
+        "lead": op.lead,
+        "partners": list(op.partners),
+        "starts_on": op.starts_on.isoformat(),
+        "ends_on": op.ends_on.isoformat(),
+        "timezone": op.timezone,
+        "daily_cutoff": op.daily_cutoff,
+        "closed_at": op.closed_at.isoformat() if op.closed_at else None,
+        "closed_early": ledger.closed_early(op),
+    }
+
+
+def period(op: Operation) -> dict[str, Any]:
+    """The days the operation ran: its window, or up to its early closing."""
+    ran = ledger.days_run(op)
+    return {
+        "starts_on": op.starts_on.isoformat(),
+        "ends_on": ran[-1].isoformat(),
+        "days": len(ran),
+        "planned_ends_on": op.ends_on.isoformat(),
+        "planned_days": (op.ends_on - op.starts_on).days + 1,
+        "closed_early": ledger.closed_early(op),
+        "closed_at": op.closed_at.isoformat() if op.closed_at else None,
+    }
+
+
+def provisional_statement(op: Operation, cutoff: datetime) -> str:
+    local = cutoff.astimezone(ledger.zone(op.timezone))
+    text = (
+        f"Figures are provisional: they are the returns received by {local:%d %B %Y %H:%M} "
+        f"({op.timezone}), {cutoff.astimezone(ledger.zone('UTC')):%H:%M} UTC, and may change "
+        "as investigations continue."
+    )
+    if ledger.closed_early(op) and op.closed_at is not None:
+        closed = op.closed_at.astimezone(ledger.zone(op.timezone))
+        text += (
+            f" The operation was closed early, on {closed:%d %B %Y %H:%M}; it had been planned "
+            f"until {op.ends_on:%d %B %Y}. Returns were expected only for the days due by then."
+        )
+    return text
+
+
+async def assemble(
+    session: AsyncSession,
+    op: Operation,
+    *,
+    edition: int,
+    generated_at: datetime,
+    data_cutoff: datetime,
+    changes: str | None = None,
+    differences: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The full (coordinators') edition of the report as a JSON-ready dict."""
+    rows, whole = await countries(session, op, data_cutoff)
+    tot = await totals(session, op, rows)
+    report: dict[str, Any] = {
+        "operation": operation_block(op),
+        "period": period(op),
+        "edition": edition,
+        "changes": changes,
+        "differences": dict(differences or {}),
+        "audience": "full",
+        "generated_at": generated_at.isoformat(),
+        "data_cutoff": data_cutoff.isoformat(),
+        "provisional": provisional_statement(op, data_cutoff),
+        "totals": tot,
+        "countries": rows,
+        "categories": await categories(session, op),
+        "online": await online(session, op, tot["online_checks"]),
+        "facilitating_items": {k: tot[k] for k in FACILITATING},
+        "routes": await routes(session, op),
+        "highlights": await highlights(session, op),
+        "investigations": {
+            "criminal": tot["investigations_criminal"],
+            "administrative": tot["investigations_administrative"],
+            "arrests": tot["arrests"],
+        },
+        "timeline": await timeline(session, op),
+        "completeness": completeness(whole),
+    }
+    return report
+
+
+def partner_edition(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The partners' edition: no case references, descriptions or free-text notes."""
+    out = dict(report)
+    out["audience"] = "partner"
+    out["highlights"] = [
+        {k: (None if k in PARTNER_BLANKED else v) for k, v in h.items()}
+        for h in report.get("highlights", [])
+    ]
+    return out
+
+
+def total_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Headline totals that differ between two editions: ``{key: [old, new]}``."""
+    out = {}
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            out[key] = [old.get(key), new.get(key)]
+    return out
+
+
+# ---- seizure rows, for the CSV/XLSX exports and the map -------------------------------
+
+_ROW_COLUMNS = (
+    Seizure.country,
+    Seizure.day,
+    Seizure.ref,
+    Seizure.category,
+    Seizure.hs_code,
+    Seizure.quantity,
+    Seizure.description,
+    Seizure.place_type,
+    Seizure.place_name,
+    Seizure.lat,
+    Seizure.lon,
+    Seizure.conveyance,
+    Seizure.online,
+    Seizure.origin_country,
+    Seizure.departure_country,
+    Seizure.destination_country,
+    Seizure.estimated_value,
+    Seizure.currency,
+)
+_ROW_KEYS = tuple(c.key for c in _ROW_COLUMNS)
+
+
+async def seizure_tuples(session: AsyncSession, op: Operation) -> list[tuple[Any, ...]]:
+    """Every current seizure as a plain tuple (compact: 100,000 rows stay small)."""
+    stmt = (
+        sa.select(*_ROW_COLUMNS)
+        .where(_current(op))
+        .order_by(Seizure.day, Seizure.country, Seizure.ref)
+    )
+    result = await session.execute(stmt)
+    return [tuple(r) for r in result.all()]
+
+
+def seizure_dicts(rows: list[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
+    """Row dicts for the renderers, made one at a time; money as numbers, not text."""
+    for r in rows:
+        row = dict(zip(_ROW_KEYS, r, strict=True))
+        value = row["estimated_value"]
+        if isinstance(value, Decimal):
+            row["estimated_value"] = money(value)
+        yield row
+
+
+def seizure_points(rows: list[tuple[Any, ...]], *, partner: bool) -> Iterator[SeizurePoint]:
+    index = {k: i for i, k in enumerate(_ROW_KEYS)}
+    for r in rows:
+        day = r[index["day"]]
+        yield SeizurePoint(
+            ref=None if partner else r[index["ref"]],
+            category=r[index["category"]],
+            quantity=int(r[index["quantity"]]),
+            place_type=r[index["place_type"]],
+            place_name=r[index["place_name"]] or None,
+            day=day if isinstance(day, date) else date.fromisoformat(str(day)),
+            country=r[index["country"]],
+            conveyance=r[index["conveyance"]],
+            origin_country=r[index["origin_country"]],
+            destination_country=r[index["destination_country"]],
+            lat=r[index["lat"]],
+            lon=r[index["lon"]],
+            description=None if partner else (r[index["description"]] or None),
+        )

@@ -1,0 +1,291 @@
+"""Closing and the consolidated report over HTTP: thin handlers over ``editions``.
+
+Who reads which edition is the access policy's: coordinators the full edition (or the
+partner one with ``?edition=partner``), partners the partner edition once it is
+published (403 before: the operation itself is no secret to them, its report is).
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, QueryParameter
+from litestar.response import Stream
+from pydantic import BaseModel, Field, field_validator
+
+from opcoord import i18n
+from opcoord.accounts import access
+from opcoord.accounts.access import Rule, needs
+from opcoord.operations import closing, operations
+from opcoord.operations.routes import CallerDep, DbDep, NowDep
+from opcoord.report import data as report_data
+from opcoord.report import editions as report_editions
+from opcoord.report.models import ReportEdition
+from opcoord.web import COMMON, WRITE, Code, err
+
+_background: set[asyncio.Task[Any]] = set()
+_CHUNK = 64 * 1024
+
+Audience = Annotated[
+    Literal["full", "partner"] | None,
+    QueryParameter(
+        description="Coordinators: `partner` to read what partners read. Partners always "
+        "get the partner edition.",
+        required=False,
+    ),
+]
+Language = Annotated[
+    Literal["en", "fr", "es", "ru"] | None,
+    QueryParameter(
+        description="Language of the HTML, PDF and XLSX files; default the reader's "
+        "(cookie `opcoord_lang`, else Accept-Language, else English). The JSON and the CSV "
+        "are the same in every language.",
+        required=False,
+    ),
+]
+Number = Annotated[
+    int | None,
+    QueryParameter(
+        ge=1, le=2**31 - 1, required=False, description="Edition number; default the latest"
+    ),
+]
+READ = {
+    **COMMON,
+    404: err("No such operation or edition"),
+    409: err("The operation is not closed, or the edition is still being produced"),
+    422: err("Invalid parameter"),
+}
+
+
+class EditionPublic(BaseModel):
+    edition: int
+    status: str = Field(description="pending (being produced) | ready")
+    changes: str | None
+    data_cutoff: datetime
+    requested_at: datetime
+    generated_at: datetime | None
+    published_at: datetime | None
+    error: str | None = Field(description="Why the last build attempt failed (it is retried)")
+
+
+class ReportStatus(BaseModel):
+    operation: str
+    closed_at: datetime | None
+    status_url: str
+    report_url: str
+    latest: EditionPublic | None
+    editions: list[EditionPublic]
+
+
+class EditionCreate(BaseModel):
+    changes: str = Field(
+        min_length=1,
+        max_length=5000,
+        description="What changed since the previous edition, in words; printed in the report.",
+    )
+
+    @field_validator("changes")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("changes: say what changed since the previous edition")
+        return value.strip()
+
+
+def _public(e: ReportEdition) -> EditionPublic:
+    return EditionPublic(
+        edition=e.edition,
+        status=e.status,
+        changes=e.changes,
+        data_cutoff=e.data_cutoff,
+        requested_at=e.requested_at,
+        generated_at=e.generated_at,
+        published_at=e.published_at,
+        error=e.error,
+    )
+
+
+def _status_url(code: str) -> str:
+    return f"/api/operations/{code}/report/status"
+
+
+def _spawn(request: Request[Any, Any, Any], coro: Coroutine[Any, Any, Any]) -> None:
+    runner = getattr(request.app.state, "runner", None)
+    if runner is not None:
+        runner.spawn(coro)
+        return
+    task = asyncio.get_running_loop().create_task(coro)  # no scheduler lifespan: keep a ref
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _build(request: Request[Any, Any, Any], edition_id: int) -> Coroutine[Any, Any, Any]:
+    state = request.app.state
+    lease = timedelta(seconds=state.settings.report_build_lease_seconds)
+    return report_editions.build_edition(state.db, edition_id, state.clock.now, lease=lease)
+
+
+async def _status(db: Any, code: str, now: datetime, *, partner: bool) -> ReportStatus:
+    editions = await report_editions.list_editions(db, code)
+    if partner:
+        editions = [e for e in editions if e.published_at is not None]
+    public = [_public(e) for e in editions]
+    op = await operations.get_operation(db, code, now)
+    return ReportStatus(
+        operation=code,
+        closed_at=op.closed_at,
+        status_url=_status_url(code),
+        report_url=report_editions.report_path(code),
+        latest=public[-1] if public else None,
+        editions=public,
+    )
+
+
+def reader_lang(request: Request[Any, Any, Any], asked: str | None) -> str:
+    """The language a report file is served in: ``?lang=``, else the reader's choice."""
+    if asked in i18n.LANGUAGES:
+        return str(asked)
+    return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+
+class ReportController(Controller):
+    path = "/api/operations"
+    tags = ["report"]
+    opt = needs(Rule.report)
+
+    @post(
+        "/{code:str}/close",
+        status_code=202,
+        summary="Close the operation now and produce its report in the background",
+        description="202 with the status URL to poll (also in `Location`); the live channel "
+        "gets `report_ready` when the files exist. Closing an operation that is already "
+        "closed answers 200 with the same body. The scheduler closes operations by "
+        "itself at the last day's cut-off through the same path.",
+        responses={**WRITE, 200: ResponseSpec(ReportStatus, description="Already closed")},
+        opt=needs(Rule.coordinate),
+    )
+    async def close(
+        self, request: Request[Any, Any, Any], db: DbDep, now: NowDep, code: Code
+    ) -> Response[ReportStatus]:
+        closed = await closing.close_operation(db, code, now)
+        await report_editions.ensure_first_editions(db, now)
+        if closed.created:
+            _, first = await report_editions.find_edition(db, code, 1, published_only=False)
+            assert first.id is not None
+            _spawn(request, _build(request, first.id))
+        status = await _status(db, code, now, partner=False)
+        return Response(
+            status,
+            status_code=202 if closed.created else 200,
+            headers={"Location": _status_url(code)},
+        )
+
+    @get(
+        "/{code:str}/report/status",
+        summary="The report's editions and whether each is ready",
+        responses={**COMMON, 404: err("No such operation")},
+    )
+    async def status(self, caller: CallerDep, db: DbDep, now: NowDep, code: Code) -> ReportStatus:
+        partner = access.report_audience(caller) == "partner"
+        return await _status(db, code, now, partner=partner)
+
+    @get("/{code:str}/report", summary="The consolidated report as JSON", responses=READ)
+    async def report(
+        self, caller: CallerDep, db: DbDep, code: Code, edition: Audience = None,
+        number: Number = None,
+    ) -> Response[dict[str, Any]]:  # fmt: skip
+        _, found, shown = await report_editions.readable(caller, db, code, edition, number)
+        assert found.report is not None
+        body = found.report if shown == "full" else report_data.partner_edition(found.report)
+        return Response(body, headers={"X-Report-Edition": str(found.edition)})
+
+    @get(
+        [
+            "/{code:str}/report.html",
+            "/{code:str}/report.pdf",
+            "/{code:str}/report.xlsx",
+            "/{code:str}/report.csv",
+        ],
+        summary="The consolidated report as HTML (self-contained), PDF, XLSX or CSV of seizures",
+        responses=READ,
+    )
+    async def report_file(
+        self, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep, now: NowDep,
+        code: Code, edition: Audience = None, number: Number = None, lang: Language = None,
+    ) -> Stream:  # fmt: skip
+        fmt = request.url.path.rsplit(".", 1)[-1]
+        _, found, shown = await report_editions.readable(caller, db, code, edition, number)
+        language = report_editions.file_lang(fmt, reader_lang(request, lang))
+        stored = await report_editions.artefact(db, found, shown, fmt, now, language)
+        name = report_editions.file_name(code, found.edition, shown, fmt, language)
+        disposition = "inline" if fmt in ("html", "pdf") else "attachment"
+        headers = {
+            "Content-Disposition": f'{disposition}; filename="{name}"',
+            "Content-Length": str(stored.size),
+            "X-Report-Edition": str(found.edition),
+        }
+        if fmt not in report_editions.NEUTRAL_FORMATS:
+            headers["Content-Language"] = language
+            if lang is None:  # chosen from the request's cookie or Accept-Language
+                headers["Vary"] = "Cookie, Accept-Language"
+        return Stream(_chunks(stored.data), media_type=stored.content_type, headers=headers)
+
+    @post(
+        "/{code:str}/report/publish",
+        status_code=200,
+        summary="Publish the latest edition to partners",
+        responses=WRITE,
+        opt=needs(Rule.coordinate),
+    )
+    async def publish(
+        self, request: Request[Any, Any, Any], db: DbDep, now: NowDep, code: Code
+    ) -> EditionPublic:
+        edition = await report_editions.publish(db, code, now)
+        _spawn(request, _render_partner(db, edition, now))
+        return _public(edition)
+
+    @get(
+        "/{code:str}/report/editions",
+        summary="Every edition of the report",
+        responses={**COMMON, 404: err("No such operation")},
+        opt=needs(Rule.coordinate),
+    )
+    async def editions(self, db: DbDep, code: Code) -> list[EditionPublic]:
+        return [_public(e) for e in await report_editions.list_editions(db, code)]
+
+    @post(
+        "/{code:str}/report/editions",
+        status_code=202,
+        summary="Issue a new numbered edition that says what changed",
+        description="Rebuilt from the frozen data with `changes` printed in it and the "
+        "totals that differ from the previous edition listed under `differences`. "
+        "The previous editions stay as they were. 409 while the operation is open or the "
+        "latest edition is still being produced.",
+        responses=WRITE,
+        opt=needs(Rule.coordinate),
+    )
+    async def new_edition(
+        self, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep, now: NowDep,
+        code: Code, data: JSONBody[EditionCreate],
+    ) -> Response[EditionPublic]:  # fmt: skip
+        edition = await report_editions.issue_edition(db, code, data.changes, now, by=caller.id)
+        assert edition.id is not None
+        _spawn(request, _build(request, edition.id))
+        return Response(_public(edition), status_code=202, headers={"Location": _status_url(code)})
+
+
+async def _render_partner(db: Any, edition: ReportEdition, now: datetime) -> None:
+    for fmt in report_editions.FORMATS:
+        await report_editions.artefact(db, edition, "partner", fmt, now)
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(view), _CHUNK):
+        yield bytes(view[start : start + _CHUNK])
+
+
+ROUTES = [ReportController]

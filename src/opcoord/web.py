@@ -1,0 +1,291 @@
+"""The HTTP edge: domain errors to status codes, one error body, pages' shared context.
+
+Actions raise ``opcoord.errors``; this module is the one place that says which status
+each gets, and whether the answer is JSON (the API) or a page in the reader's language
+(a route whose ``opt`` has ``page=True``, or a browser asking for a path that does not
+exist). Every 4xx body is ``{"status_code", "detail", "errors": [{"field", "message",
+"type"?}]}``.
+
+A foundation: it imports no package of ours. The caller is whatever the access guard
+put in ``scope["user"]`` (None when nobody is signed in).
+"""
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import PathParameter
+from litestar.response import Redirect, Template
+from pydantic import BaseModel
+
+from opcoord import i18n
+from opcoord.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    Malformed,
+    NotFound,
+    StaleVersion,
+    TooLarge,
+    TooManyRequests,
+    Unauthenticated,
+    invalid,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: Mapping[type[DomainError], int] = {
+    Malformed: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    StaleVersion: 412,
+    TooLarge: 413,
+    Invalid: 422,
+    TooManyRequests: 429,
+}
+
+
+def status_of(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+# --- OpenAPI: the error body and the statuses each kind of route can answer -------------
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str | None = None
+    row: int | None = None
+
+
+class ErrorBody(BaseModel):
+    status_code: int
+    detail: str
+    errors: list[FieldError]
+
+
+def err(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorBody, description=description)
+
+
+COMMON = {
+    401: err("No valid credentials (API token or session)"),
+    403: err("The caller's role or country does not allow this"),
+    413: err("Request body too large"),
+    429: err("Too many requests; see Retry-After"),
+}
+READ = {**COMMON, 404: err("No such operation (or object)"), 422: err("Invalid parameter")}
+WRITE = {
+    **READ,
+    400: err("Malformed request"),
+    409: err("State conflict, e.g. the operation is closed"),
+    422: err("Invalid content; `errors` names each offending field"),
+}
+
+# Path parameters, typed as text so that a bad value is a 422 naming it after the
+# access check, never a bare 404 before it.
+Code = Annotated[str, PathParameter(description="Operation code, e.g. PANDORA-X")]
+CountryPath = Annotated[str, PathParameter(description="ISO 3166-1 alpha-2 country code")]
+DayPath = Annotated[str, PathParameter(description="The operation day (local date), YYYY-MM-DD")]
+
+
+def parse_day(value: str, field: str = "day") -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid(field, f"'{value}' is not a date (YYYY-MM-DD)", "date_parsing") from None
+
+
+# --- dependencies every handler may ask for ---------------------------------------------
+
+
+async def provide_db(request: Request[Any, Any, Any]) -> Any:
+    return request.app.state.db
+
+
+async def provide_now(request: Request[Any, Any, Any]) -> datetime:
+    now: datetime = request.app.state.clock.now()
+    return now
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def is_page(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    handler = connection.scope.get("route_handler")
+    if handler is not None and getattr(handler, "opt", {}).get("page"):
+        return True
+    if handler is not None:
+        return False
+    path = connection.url.path
+    wants_html = "text/html" in connection.headers.get("accept", "")
+    return wants_html and not path.startswith(("/api/", "/schema", "/static/"))
+
+
+def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> Any:
+    return connection.scope.get("user")
+
+
+def page_lang(connection: ASGIConnection[Any, Any, Any, Any]) -> i18n.Lang:
+    return i18n.Lang(
+        i18n.choose(connection.cookies.get(i18n.COOKIE), connection.headers.get("accept-language"))
+    )
+
+
+def page_context(request: ASGIConnection[Any, Any, Any, Any], **extra: Any) -> dict[str, Any]:
+    """What every page template gets: the caller, the CSRF token, the language."""
+    query = request.url.query
+    return {
+        "caller": current_user(request),
+        "csrf": request.scope.get("state", {}).get("csrf", ""),
+        "path": request.url.path + (f"?{query}" if query else ""),
+        **page_lang(request).context(),
+        **extra,
+    }
+
+
+def to_signin(connection: ASGIConnection[Any, Any, Any, Any]) -> Redirect:
+    query = connection.url.query
+    target = connection.url.path + (f"?{query}" if query else "")
+    return Redirect(f"/signin?next={quote(target)}", status_code=303)
+
+
+def _error_page(
+    request: Request[Any, Any, Any], status: int, message: str, headers: Mapping[str, str]
+) -> Response[Any]:
+    if status == 401:
+        return to_signin(request)
+    lang = page_lang(request)
+    titles = {
+        403: lang.gettext("You may not open this page"),
+        404: lang.gettext("Not found"),
+        409: lang.gettext("Not possible now"),
+        429: lang.gettext("Too many attempts"),
+    }
+    title = titles.get(status) or (
+        lang.gettext("Something went wrong") if status >= 500 else lang.gettext("Not possible")
+    )
+    return Template(
+        "error.html",
+        context=page_context(request, status=status, title=title, message=message),
+        status_code=status,
+        headers=dict(headers),
+    )
+
+
+# --- exception handlers -------------------------------------------------------------------
+
+# Model-level validators name their field as "field: message".
+_FIELD_PREFIX = re.compile(r"^(?:Value error, )?(?P<field>[a-z_/\[\]0-9.]+): (?P<msg>.+)$", re.S)
+_INDEX = re.compile(r"\.(\d+)(?=\.|$|/)")
+
+
+def _answer(
+    request: Request[Any, Any, Any],
+    status: int,
+    errors: list[dict[str, Any]],
+    detail: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[Any]:
+    detail = detail or "; ".join(
+        f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"]) for e in errors
+    )
+    if is_page(request):
+        return _error_page(request, status, detail, headers or {})
+    return Response(
+        {"status_code": status, "detail": detail, "errors": errors},
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=dict(headers or {}),
+    )
+
+
+def domain_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = status_of(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="opcoord"'
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    errors = [p.as_dict() for p in exc.problems]
+    return _answer(request, status, errors, exc.message, headers)
+
+
+def _field_errors(exc: ValidationException) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    extra: Any = exc.extra
+    items = extra if isinstance(extra, list) else []
+    # The validator's own error kinds (e.g. "greater_than_equal"), which pages translate.
+    cause: Any = getattr(exc.__cause__, "errors", None)
+    kinds = [str(e.get("type", "")) for e in cause] if isinstance(cause, list) else []
+    if len(kinds) != len(items):
+        kinds = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        field = str(item.get("key") or "")
+        message = str(item.get("message") or "")
+        match = _FIELD_PREFIX.match(message)
+        if match:
+            inner = match["field"]
+            field = f"{field}.{inner}" if field and not field.endswith(inner) else inner
+            message = match["msg"]
+        field = _INDEX.sub(r"[\1]", field).replace(".[", "[")
+        entry: dict[str, Any] = {
+            "field": field or "body",  # no key: the body as a whole
+            "message": message.removeprefix("Value error, "),
+        }
+        if kinds and kinds[n]:
+            entry["type"] = kinds[n]
+        out.append(entry)
+    return out
+
+
+def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = _field_errors(exc) or [{"field": "body", "message": str(exc.detail)}]
+    text = str(exc.detail).lower()
+    status = 400 if "malformed" in text or "decode" in text else 422
+    return _answer(request, status, errors)
+
+
+def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """The framework's own refusals: no such route, a method not allowed, a body too
+    large or unreadable."""
+    extra: Any = exc.extra
+    errors = extra.get("errors") if isinstance(extra, dict) else None
+    if errors is None:
+        errors = [{"field": "body", "message": exc.detail}] if exc.status_code in (400, 413) else []
+    return _answer(request, exc.status_code, errors, exc.detail, exc.headers or {})
+
+
+def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if is_page(request):
+        return _error_page(request, 500, page_lang(request).gettext("Please try again."), {})
+    return Response(
+        {"status_code": 500, "detail": "internal server error", "errors": []},
+        status_code=500,
+        media_type=MediaType.JSON,
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    DomainError: domain_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_handler,
+    Exception: internal_handler,
+}

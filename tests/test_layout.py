@@ -1,0 +1,93 @@
+"""The layout's rules, checked on the source: imports run one way, down the list of
+packages, and nothing at the top level but app.py and cli.py imports a package.
+
+Every import counts, including those inside functions (a lazy import is still a
+dependency). docs/design.md draws the same picture.
+"""
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "opcoord"
+
+#: Top-level modules that import no package of ours.
+FOUNDATIONS = {"__init__", "config", "db", "clock", "errors", "i18n", "web", "codes", "vocabulary"}
+#: Each package, and the packages it may import (besides the foundations).
+PACKAGES: dict[str, set[str]] = {
+    "outbox": set(),
+    "accounts": set(),
+    "operations": {"accounts", "outbox"},
+    "maps": {"accounts", "operations"},
+    "live": {"accounts", "operations", "outbox"},
+    "report": {"accounts", "operations", "outbox", "maps"},
+    "demo": {"accounts", "operations", "outbox", "live", "maps", "report"},
+    # The migrations register every package's tables.
+    "migrations": {"accounts", "operations", "outbox", "report"},
+}
+#: The composition root and the command line: they wire everything.
+ROOTS = {"app", "cli"}
+
+
+def _imports(path: Path) -> set[str]:
+    """The first component under ``opcoord`` of everything ``path`` imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "opcoord" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+def _owner(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+def test_every_module_belongs_to_a_known_place() -> None:
+    owners = {_owner(p) for p in SRC.rglob("*.py")}
+    assert owners <= FOUNDATIONS | set(PACKAGES) | ROOTS, owners - FOUNDATIONS - set(PACKAGES)
+
+
+def test_imports_run_one_way() -> None:
+    wrong = []
+    for path in sorted(SRC.rglob("*.py")):
+        owner = _owner(path)
+        if owner in ROOTS:
+            continue
+        allowed = FOUNDATIONS | {owner}
+        if owner in PACKAGES:
+            allowed |= PACKAGES[owner]
+        elif owner in FOUNDATIONS:
+            allowed = FOUNDATIONS  # a foundation imports no package of ours
+        for imported in _imports(path) - allowed:
+            wrong.append(f"{path.relative_to(SRC)} imports opcoord.{imported}")
+    assert wrong == []
+
+
+def test_no_circle_between_packages() -> None:
+    """The allowed graph itself has no cycle (so neither can the real one)."""
+    seen: dict[str, str] = {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, " -> ".join((*trail, name))
+        if seen.get(name) == "done":
+            return
+        for dep in sorted(PACKAGES.get(name, set())):
+            visit(dep, (*trail, name))
+        seen[name] = "done"
+
+    for name in PACKAGES:
+        visit(name, ())
+
+
+def test_the_rule_that_is_checked_is_the_real_one() -> None:
+    """A module that broke the rule would be caught: the checker sees real imports."""
+    assert "operations" in _imports(SRC / "live" / "feed.py")
+    assert "accounts" in _imports(SRC / "operations" / "returns.py")
+    assert _imports(SRC / "outbox" / "record.py") <= FOUNDATIONS | {"outbox"}
