@@ -8,12 +8,12 @@ import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 from litestar.testing.websocket_test_session import WebSocketTestSession
+from reducers import check_both
 
 from opcoord.clock import FrozenClock
 from opcoord.operations.scheduled import Context, run_due_jobs
 
 from conftest import ADMIN, ADMIN_TOKEN, NOW, Api, seizure
-from reducers import check_both
 
 URL = "/api/operations/PANDORA-X/live"
 WAIT = 10.0
