@@ -65,8 +65,8 @@ def test_imports_run_one_way() -> None:
             allowed |= PACKAGES[owner]
         elif owner in FOUNDATIONS:
             allowed = FOUNDATIONS  # a foundation imports no package of ours
-        for imported in _imports(path) - allowed:
-            wrong.append(f"{path.relative_to(SRC)} imports opcoord.{imported}")
+        rel = path.relative_to(SRC)
+        wrong.extend(f"{rel} imports opcoord.{name}" for name in _imports(path) - allowed)
     assert wrong == []
 
 
