@@ -1,0 +1,52 @@
+"""What a run measures and at which sizes: the full run's defaults, ``--quick`` for CI."""
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Config:
+    seconds: float = 15.0  # each wrk run
+    seq_seconds: float = 10.0  # the one-at-a-time PUT runs
+    connections: int = 100  # GET and the ceiling
+    put_countries: int = 100  # PUT load: one connection per country
+    seizures_per_put: int = 5
+    burst_dashboards: int = 500
+    burst_countries: int = 100
+    burst_window: float = 10.0
+    fanout_clients: tuple[int, ...] = (500, 2000)
+    fanout_puts: int = 20
+    client_procs: int | None = None  # websocket client processes (default: by size)
+    countries: int = 100  # the report's operation
+    days: int = 120
+    seizures: int = 100_000
+    sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)  # growth
+    api_ingest_max: int = 10_000  # growth sizes up to this are ingested through the API
+    ingest_procs: int = 4
+    delivery_timeout: float = 120.0
+    pg: str | None = None
+    sqlite: bool = False
+    out: Path = field(default_factory=lambda: Path("bench/results.json"))
+
+
+QUICK = Config(
+    seconds=3,
+    seq_seconds=2,
+    put_countries=20,
+    burst_dashboards=60,
+    burst_countries=20,
+    burst_window=2,
+    fanout_clients=(50, 200),
+    fanout_puts=5,
+    countries=8,
+    days=10,
+    seizures=2_000,
+    sizes=(500, 2_000, 8_000),
+    api_ingest_max=2_000,
+    ingest_procs=2,
+    delivery_timeout=60,
+)
+
+
+def preset(quick: bool) -> Config:
+    return replace(QUICK) if quick else Config()
