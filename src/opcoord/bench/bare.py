@@ -97,8 +97,9 @@ async def broadcaster(port: int) -> None:
                 _, size, key = str(message).split()
                 text = json.dumps({"type": "bare", "key": key, "pad": ""})
                 text = text[:-2] + "x" * max(0, int(size) - len(text)) + '"}'
-                broadcast(clients, text)
+                # Answer first, as opcoord answers the PUT and then delivers the event.
                 await ws.send("ok")
+                broadcast(clients, text)
             return
         clients.add(ws)
         try:

@@ -107,7 +107,7 @@ def _sections(
 @click.option("--sqlite", "use_sqlite", is_flag=True, help="Run on SQLite instead of PostgreSQL.")
 @click.option("--out", type=click.Path(path_type=Path), help="Results file [bench/results.json].")
 @click.option("--sections", help="Comma-separated subset of 1-7 (default: all).")
-@click.option("--seconds", type=float, help="Duration of each wrk run.")
+@click.option("--seconds", type=int, help="Duration of each wrk run.")
 @click.option("--put-countries", type=int, help="PUT load: countries, one connection each.")
 @click.option("--burst-dashboards", type=int)
 @click.option("--burst-countries", type=int)

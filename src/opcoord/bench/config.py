@@ -6,8 +6,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Config:
-    seconds: float = 15.0  # each wrk run
-    seq_seconds: float = 10.0  # the one-at-a-time PUT runs
+    seconds: int = 15  # each wrk run (whole seconds: wrk's unit)
+    seq_seconds: int = 10  # the one-at-a-time PUT runs
     connections: int = 100  # GET and the ceiling
     put_countries: int = 100  # PUT load: one connection per country
     seizures_per_put: int = 5
@@ -30,19 +30,19 @@ class Config:
 
 
 QUICK = Config(
-    seconds=3,
-    seq_seconds=2,
+    seconds=2,
+    seq_seconds=1,
     put_countries=20,
     burst_dashboards=60,
     burst_countries=20,
     burst_window=2,
-    fanout_clients=(50, 200),
-    fanout_puts=5,
-    countries=8,
-    days=10,
+    fanout_clients=(50, 150),
+    fanout_puts=4,
+    countries=6,
+    days=8,
     seizures=2_000,
     sizes=(500, 2_000, 8_000),
-    api_ingest_max=2_000,
+    api_ingest_max=500,
     ingest_procs=2,
     delivery_timeout=60,
 )

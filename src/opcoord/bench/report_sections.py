@@ -16,9 +16,12 @@ from opcoord.bench.target import Opcoord, Operation
 FORMATS = ("html", "pdf", "xlsx", "csv")
 
 
-def worker(db: Scratch, code: str) -> dict[str, Any]:
-    """Run ``report_worker`` on one operation (its own process: its own memory peak)."""
-    args = procs.python_module("opcoord.bench.report_worker", db.kind, db.url, db.dsn, code)
+def worker(db: Scratch, codes: list[str], *, each: bool = True) -> list[dict[str, Any]]:
+    """Run ``report_worker`` on operations, in a process of its own (its own memory)."""
+    args = procs.python_module(
+        "opcoord.bench.report_worker", db.kind, db.url, db.dsn, ",".join(codes)
+    )
+    args += [] if each else ["all"]
     proc = procs.spawn(
         args, "report worker", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -29,7 +32,7 @@ def worker(db: Scratch, code: str) -> dict[str, Any]:
     line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
         raise procs.ChildFailedError(f"report worker failed ({proc.returncode}): {err[-3000:]}")
-    result: dict[str, Any] = json.loads(line[7:])
+    result: list[dict[str, Any]] = json.loads(line[7:])
     return result
 
 
@@ -69,10 +72,9 @@ def api_build(server: Opcoord, code: str, timeout: float = 3600) -> dict[str, An
 
 def report(res: Results, cfg: Config, server: Opcoord, db: Scratch) -> dict[str, Any]:
     op = target.create_operation(server, "REPORT", cfg.countries, cfg.days)
-    t = time.perf_counter()
     seeded = seed.seed_operation(db, op.code, cfg.seizures)
-    copy_seconds = time.perf_counter() - t
-    w = worker(db, op.code)
+    copy_seconds = seeded.seconds
+    w = worker(db, [op.code])[0]
     api = api_build(server, op.code)
     s6 = f"6 report {cfg.countries}x{cfg.days}, {cfg.seizures:,} seizures"
     sec, peak, base = w["seconds"], w["peak_mb"], "bare SQL aggregates"
@@ -91,9 +93,15 @@ def report(res: Results, cfg: Config, server: Opcoord, db: Scratch) -> dict[str,
         "in-process JSON+rows+all formats",
         inside,
     )
-    idle = w["idle_mb"]
     for step in ("json", *FORMATS, "all formats"):
-        res.add(s6, f"peak RSS {step}", peak[step], "MB", "worker RSS before", idle)
+        res.add(
+            s6,
+            f"peak RSS {step}",
+            peak[step],
+            "MB",
+            "worker RSS at step start",
+            w["start_mb"][step],
+        )
     res.add(
         s6,
         "server peak RSS during build",
@@ -119,16 +127,20 @@ def growth(res: Results, cfg: Config, server: Opcoord, db: Scratch, known: dict[
             runs.append(known)  # section 6 measured exactly this already
             continue
         op_copy = target.create_operation(server, "GROWC", cfg.countries, cfg.days)
-        t = time.perf_counter()
-        seed.seed_operation(db, op_copy.code, size)
-        run: dict[str, Any] = {"size": size, "copy": time.perf_counter() - t, "ingest": None}
+        copied = seed.seed_operation(db, op_copy.code, size)
+        run: dict[str, Any] = {"size": size, "copy": copied.seconds, "ingest": None}
         measured = op_copy
         if size <= cfg.api_ingest_max:
             measured = _ingest(res, cfg, server, db, size, run)
-        run["worker"] = worker(db, measured.code)
+        run["code"] = measured.code
         runs.append(run)
+    todo = [r for r in runs if "worker" not in r]
+    for run, measured_run in zip(
+        todo, worker(db, [r["code"] for r in todo], each=False), strict=True
+    ):
+        run["worker"] = measured_run
     s7 = "7 growth"
-    first = runs[0]
+    previous: dict[str, Any] | None = None
     for run in runs:
         n, w = run["size"], run["worker"]
         if run["ingest"]:
@@ -147,9 +159,10 @@ def growth(res: Results, cfg: Config, server: Opcoord, db: Scratch, known: dict[
                 f"{n:,}: ingest via COPY",
                 run["copy"],
                 "s",
-                "smallest COPY, scaled linearly",
-                first["copy"] * n / first["size"],
+                "previous size's COPY, scaled linearly",
+                previous["copy"] * n / previous["size"] if previous else float("nan"),
             )
+        previous = run
         res.add(
             s7,
             f"{n:,}: report JSON + all formats",
@@ -163,8 +176,8 @@ def growth(res: Results, cfg: Config, server: Opcoord, db: Scratch, known: dict[
             f"{n:,}: peak RSS all formats",
             w["peak_mb"]["all formats"],
             "MB",
-            "worker RSS before",
-            w["idle_mb"],
+            "worker RSS at step start",
+            w["start_mb"]["all formats"],
         )
     sizes = [float(r["size"]) for r in runs]
 
@@ -173,7 +186,9 @@ def growth(res: Results, cfg: Config, server: Opcoord, db: Scratch, known: dict[
 
     total = [r["worker"]["seconds"]["json"] + r["worker"]["seconds"]["all formats"] for r in runs]
     agg = [r["worker"]["seconds"]["bare aggregates"] for r in runs]
-    mem = [r["worker"]["peak_mb"]["all formats"] - r["worker"]["idle_mb"] for r in runs]
+    mem = [
+        r["worker"]["peak_mb"]["all formats"] - r["worker"]["start_mb"]["all formats"] for r in runs
+    ]
     res.add(
         s7, "growth exponent: report time", exp(total), "", "exponent: bare aggregates", exp(agg)
     )

@@ -21,8 +21,8 @@ class Figure:
 
     @property
     def ratio(self) -> float | None:
-        if not self.baseline or math.isnan(self.baseline) or math.isnan(self.value):
-            return None
+        if math.isnan(self.baseline) or math.isnan(self.value) or self.baseline <= 0:
+            return None  # a ratio to nothing, or to a negative latency, means nothing
         return self.value / self.baseline
 
 

@@ -11,6 +11,7 @@ import json
 import random
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,68 +22,32 @@ import asyncpg  # type: ignore[import-untyped]
 
 from opcoord.bench.scratch import Scratch
 
-COUNTERS = (
-    "persons_checked",
-    "vehicles_checked",
-    "vessels_checked",
-    "premises_checked",
-    "online_checks",
-    "arrests",
-    "investigations_criminal",
-    "investigations_administrative",
-    "metal_detectors",
-    "excavation_tools",
+
+def _cols(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
+
+
+COUNTERS = _cols(
+    "persons_checked vehicles_checked vessels_checked premises_checked online_checks arrests"
+    " investigations_criminal investigations_administrative metal_detectors excavation_tools"
 )
-RETURN_COLS = (
-    "id",
-    "operation_id",
-    "country",
-    "day",
-    "current_version",
-    "first_submitted_at",
-    "first_late",
-    "updated_at",
+RETURN_COLS = _cols(
+    "id operation_id country day current_version first_submitted_at first_late updated_at"
 )
 VERSION_COLS = (
-    "id",
-    "return_id",
-    "operation_id",
-    "country",
-    "day",
-    "version",
-    "is_current",
-    "nil_return",
+    *_cols("id return_id operation_id country day version is_current nil_return"),
     *COUNTERS,
-    "notes",
-    "late",
-    "submitted_at",
-    "submitted_by",
-    "content_hash",
+    *_cols("notes late submitted_at submitted_by content_hash"),
 )
-SEIZURE_COLS = (
-    "version_id",
-    "operation_id",
-    "country",
-    "day",
-    "is_current",
-    "position",
-    "ref",
-    "category",
-    "quantity",
-    "description",
-    "place_type",
-    "place_name",
-    "lat",
-    "lon",
-    "online",
-    "origin_country",
-    "destination_country",
-    "estimated_value",
-    "currency",
+SEIZURE_COLS = _cols(
+    "version_id operation_id country day is_current position ref category quantity description"
+    " place_type place_name lat lon online origin_country destination_country estimated_value"
+    " currency"
 )
-EVENT_COLS = ("stream_id", "seq", "type", "country", "payload", "created_at")
+EVENT_COLS = _cols("stream_id seq type country payload created_at")
 CATEGORIES = ("coins", "archaeological", "paintings", "sculptures", "religious", "manuscripts")
 PLACES = ("airport", "seaport", "land_border", "postal_centre", "inland", "online")
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -90,68 +55,52 @@ class Seeded:
     operation_id: int
     returns: int
     seizures: int
+    seconds: float  # the COPY (or inserts) and commit, without making the rows in Python
+
+
+def _row(cols: Sequence[str], values: dict[str, Any]) -> Row:
+    """A row in the column order of ``cols``, from values named like the columns."""
+    return tuple(values.get(c) for c in cols)
 
 
 # --- seeding ---------------------------------------------------------------------------
 
 
+# fmt: off
 def _rows(
     op_id: int, user: int, countries: Sequence[str], days: Sequence[date], n: int, first: int
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+) -> tuple[list[Row], list[Row], list[Row]]:
     rng = random.Random(n)  # noqa: S311 - made-up data, not secrets
     now = datetime.now(UTC)
     keys = [(c, d) for c in countries for d in days]
     returns, versions = [], []
     for i, (c, d) in enumerate(keys):
+        common = {"id": first + i, "operation_id": op_id, "country": c, "day": d}
         late = rng.random() < 0.1
-        returns.append((first + i, op_id, c, d, 1, now, late, now))
-        counts = [rng.randint(0, 900)] + [rng.randint(0, 3) for _ in COUNTERS[1:]]
-        versions.append(
-            (
-                first + i,
-                first + i,
-                op_id,
-                c,
-                d,
-                1,
-                True,
-                False,
-                *counts,
-                "seeded",
-                late,
-                now,
-                user,
-                "seeded",
-            )
-        )
+        returns.append(_row(RETURN_COLS, {**common, "current_version": 1, "first_late": late,
+                                          "first_submitted_at": now, "updated_at": now}))
+        counts = {k: rng.randint(0, 3) for k in COUNTERS} | {"persons_checked": rng.randint(0, 900)}
+        versions.append(_row(VERSION_COLS, {
+            **common, **counts, "return_id": first + i, "version": 1, "is_current": True,
+            "nil_return": False, "notes": "seeded", "late": late, "submitted_at": now,
+            "submitted_by": user, "content_hash": "seeded",
+        }))
     seizures = []
     for i in range(n):
         k = rng.randrange(len(keys))
         c, d = keys[k]
-        seizures.append(
-            (
-                first + k,
-                op_id,
-                c,
-                d,
-                True,
-                i,
-                f"S-{op_id}-{i}",
-                rng.choice(CATEGORIES),
-                rng.randint(1, 50),
-                "seeded object",
-                rng.choice(PLACES),
-                f"Checkpoint {i % 700}",
-                rng.uniform(-50, 60),
-                rng.uniform(-120, 140),
-                rng.random() < 0.1,
-                rng.choice(countries),
-                rng.choice(countries),
-                Decimal(rng.randint(10, 10_000)),
-                "EUR",
-            )
-        )
+        seizures.append(_row(SEIZURE_COLS, {
+            "version_id": first + k, "operation_id": op_id, "country": c, "day": d,
+            "is_current": True, "position": i, "ref": f"S-{op_id}-{i}",
+            "category": rng.choice(CATEGORIES), "quantity": rng.randint(1, 50),
+            "description": "seeded object", "place_type": rng.choice(PLACES),
+            "place_name": f"Checkpoint {i % 700}", "lat": rng.uniform(-50, 60),
+            "lon": rng.uniform(-120, 140), "online": rng.random() < 0.1,
+            "origin_country": rng.choice(countries), "destination_country": rng.choice(countries),
+            "estimated_value": Decimal(rng.randint(10, 10_000)), "currency": "EUR",
+        }))
     return returns, versions, seizures
+# fmt: on
 
 
 async def _seed_pg(dsn: str, code: str, n: int) -> Seeded:
@@ -174,6 +123,7 @@ async def _seed_pg(dsn: str, code: str, n: int) -> Seeded:
         )
         days = _days(op["starts_on"], op["ends_on"])
         returns, versions, seizures = _rows(op["id"], user, countries, days, n, first)
+        started = time.perf_counter()
         async with conn.transaction():
             await conn.copy_records_to_table("daily_returns", records=returns, columns=RETURN_COLS)
             await conn.copy_records_to_table(
@@ -185,8 +135,9 @@ async def _seed_pg(dsn: str, code: str, n: int) -> Seeded:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT max(id) FROM {table}))"
                 )
-        await conn.execute("ANALYZE")
-        return Seeded(op["id"], len(returns), len(seizures))
+        seconds = time.perf_counter() - started
+        await conn.execute("ANALYZE daily_returns, return_versions, seizures")
+        return Seeded(op["id"], len(returns), len(seizures), seconds)
     finally:
         await conn.close()
 
@@ -227,12 +178,14 @@ def _seed_sqlite(path: str, code: str, n: int) -> Seeded:
         )
         days = _days(date.fromisoformat(starts), date.fromisoformat(ends))
         returns, versions, seizures = _rows(op_id, user, countries, days, n, first)
+        started = time.perf_counter()
         with conn:
             _insert_sqlite(conn, "daily_returns", RETURN_COLS, returns)
             _insert_sqlite(conn, "return_versions", VERSION_COLS, versions)
             _insert_sqlite(conn, "seizures", SEIZURE_COLS, seizures)
+        seconds = time.perf_counter() - started
         conn.execute("ANALYZE")
-        return Seeded(op_id, len(returns), len(seizures))
+        return Seeded(op_id, len(returns), len(seizures), seconds)
     finally:
         conn.close()
 
@@ -298,32 +251,33 @@ _QUERIES = (
 AGGREGATES = tuple(q.replace("SUMS", _SUMS) for q in _QUERIES)
 
 
-async def _aggregates_pg(dsn: str, op_id: int, last_due: date) -> int:
+async def _aggregates_pg(dsn: str, op_id: int, last_due: date) -> tuple[int, float]:
     conn = await asyncpg.connect(dsn)
     try:
-        rows = 0
+        started, rows = time.perf_counter(), 0
         for sql in AGGREGATES:
             args = (op_id, last_due) if "$2" in sql else (op_id,)
             rows += len(await conn.fetch(sql, *args))
-        return rows
+        return rows, time.perf_counter() - started
     finally:
         await conn.close()
 
 
-def _aggregates_sqlite(path: str, op_id: int, last_due: date) -> int:
+def _aggregates_sqlite(path: str, op_id: int, last_due: date) -> tuple[int, float]:
     conn = sqlite3.connect(path, timeout=60)
     try:
-        rows = 0
+        started, rows = time.perf_counter(), 0
         for sql in AGGREGATES:
             params = {"1": op_id, "2": last_due.isoformat()}
             rows += len(conn.execute(re.sub(r"\$(\d)", r":\1", sql), params).fetchall())
-        return rows
+        return rows, time.perf_counter() - started
     finally:
         conn.close()
 
 
-def bare_aggregates(db: Scratch, op_id: int, last_due: date) -> int:
-    """Run every GROUP BY the report needs, on a fresh connection; the rows read."""
+def bare_aggregates(db: Scratch, op_id: int, last_due: date) -> tuple[int, float]:
+    """Every GROUP BY the report needs: the rows read and the seconds taken (once
+    connected, as the report's own session is)."""
     if db.is_postgres:
         return asyncio.run(_aggregates_pg(db.dsn, op_id, last_due))
     return _aggregates_sqlite(db.dsn, op_id, last_due)
@@ -422,69 +376,38 @@ _BARE = {
 }
 
 
+# fmt: off
 def bare_rows(
-    n: int, version_id: int | None, country: str, day: date, body: dict[str, Any]
-) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], tuple[Any, ...]]:
+    n: int, country: str, day: date, body: dict[str, Any]
+) -> tuple[Row, list[Row], Row]:
     """The version, seizure and event rows that one return PUT writes (the seizures'
-    first value is the version id, once known); request ``n`` of the run gives unique
-    return ids and sequence numbers."""
+    first value, the version id, is filled in once known); request ``n`` of the run
+    gives unique return ids and sequence numbers."""
     now = datetime.now(UTC)
     counters = {**body.get("counters", {}), **body.get("facilitating_items", {})}
-    version = (
-        n,
-        1,
-        country,
-        day,
-        1,
-        True,
-        bool(body.get("nil_return")),
-        *(int(counters.get(c, 0)) for c in COUNTERS),
-        body.get("notes", ""),
-        False,
-        now,
-        1,
-        "bare",
-    )
-    seizures = [
-        (
-            version_id,
-            1,
-            country,
-            day,
-            True,
-            i,
-            s["ref"],
-            s["category"],
-            s["quantity"],
-            s.get("description", ""),
-            s["place_type"],
-            s.get("place_name", ""),
-            s.get("lat"),
-            s.get("lon"),
-            bool(s.get("online")),
-            s.get("origin_country"),
-            s.get("destination_country"),
-            Decimal(s["estimated_value"]),
-            s.get("currency"),
-        )
-        for i, s in enumerate(body.get("seizures", []))
-    ]
-    payload = json.dumps(
-        {
-            "operation": "BARE",
-            "country": country,
-            "day": day.isoformat(),
-            "version": 1,
-            "delta": counters,
-        }
-    )
-    return version, seizures, (1, n, "return_submitted", country, payload, now)
+    common = {"operation_id": 1, "country": country, "day": day, "is_current": True}
+    version = _row(_V_COLS, {
+        **common, **{c: int(counters.get(c, 0)) for c in COUNTERS}, "return_id": n, "version": 1,
+        "nil_return": bool(body.get("nil_return")), "notes": body.get("notes", ""),
+        "late": False, "submitted_at": now, "submitted_by": 1, "content_hash": "bare",
+    })
+    seizures = [_row(SEIZURE_COLS, {
+        "description": "", "place_name": "", **common, **s, "position": i,
+        "online": bool(s.get("online")), "estimated_value": Decimal(s["estimated_value"]),
+    }) for i, s in enumerate(body.get("seizures", []))]
+    payload = {"operation": "BARE", "country": country, "day": day.isoformat(), "version": 1,
+               "delta": counters}
+    event = _row(EVENT_COLS, {"stream_id": 1, "seq": n, "type": "return_submitted",
+                              "country": country, "payload": json.dumps(payload),
+                              "created_at": now})
+    return version, seizures, event
+# fmt: on
 
 
 async def bare_put_pg(
     conn: asyncpg.Connection, n: int, country: str, day: date, body: dict[str, Any]
 ) -> None:
-    version, seizures, event = bare_rows(n, None, country, day, body)
+    version, seizures, event = bare_rows(n, country, day, body)
     insert_version, insert_seizure, insert_event = _BARE[True]
     async with conn.transaction():
         vid = await conn.fetchval(insert_version, *version)
@@ -494,7 +417,7 @@ async def bare_put_pg(
 
 async def bare_put_sqlite(conn: Any, n: int, country: str, day: date, body: dict[str, Any]) -> None:
     """The same on an aiosqlite connection (one writer: the caller holds a lock)."""
-    version, seizures, event = bare_rows(n, None, country, day, body)
+    version, seizures, event = bare_rows(n, country, day, body)
     insert_version, insert_seizure, insert_event = _BARE[False]
     cursor = await conn.execute(insert_version, [_sqlite_value(v) for v in version])
     vid = (await cursor.fetchall())[0][0]

@@ -146,7 +146,7 @@ def put_script(
     )
 
 
-def run(url: str, script: str, *, connections: int, threads: int, seconds: float) -> WrkResult:
+def run(url: str, script: str, *, connections: int, threads: int, seconds: int) -> WrkResult:
     exe = shutil.which("wrk")
     if exe is None:
         raise procs.ChildFailedError("wrk is not installed (Debian: apt-get install wrk)")
@@ -160,7 +160,7 @@ def run(url: str, script: str, *, connections: int, threads: int, seconds: float
             "-c",
             str(connections),
             "-d",
-            f"{seconds:g}s",
+            f"{max(1, seconds)}s",
             "--timeout",
             "30s",
             "-s",
