@@ -16,12 +16,12 @@ from opcoord.bench.target import Opcoord, Operation
 FORMATS = ("html", "pdf", "xlsx", "csv")
 
 
-def worker(db: Scratch, codes: list[str], *, each: bool = True) -> list[dict[str, Any]]:
+def worker(db: Scratch, codes: list[str], warm: bool, *, each: bool) -> list[dict[str, Any]]:
     """Run ``report_worker`` on operations, in a process of its own (its own memory)."""
     args = procs.python_module(
         "opcoord.bench.report_worker", db.kind, db.url, db.dsn, ",".join(codes)
     )
-    args += [] if each else ["all"]
+    args += ["EACH" if each else "ALL", "WARM" if warm else "COLD"]
     proc = procs.spawn(
         args, "report worker", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -74,7 +74,7 @@ def report(res: Results, cfg: Config, server: Opcoord, db: Scratch) -> dict[str,
     op = target.create_operation(server, "REPORT", cfg.countries, cfg.days)
     seeded = seed.seed_operation(db, op.code, cfg.seizures)
     copy_seconds = seeded.seconds
-    w = worker(db, [op.code])[0]
+    w = worker(db, [op.code], cfg.warm_renders, each=True)[0]
     api = api_build(server, op.code)
     s6 = f"6 report {cfg.countries}x{cfg.days}, {cfg.seizures:,} seizures"
     sec, peak, base = w["seconds"], w["peak_mb"], "bare SQL aggregates"
@@ -136,7 +136,7 @@ def growth(res: Results, cfg: Config, server: Opcoord, db: Scratch, known: dict[
         runs.append(run)
     todo = [r for r in runs if "worker" not in r]
     for run, measured_run in zip(
-        todo, worker(db, [r["code"] for r in todo], each=False), strict=True
+        todo, worker(db, [r["code"] for r in todo], cfg.warm_renders, each=False), strict=True
     ):
         run["worker"] = measured_run
     s7 = "7 growth"

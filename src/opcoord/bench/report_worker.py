@@ -1,11 +1,11 @@
 """Times the report of seeded operations, step by step, in a process of its own: each
 step's peak memory is the process's RSS high-water mark (VmHWM), reset before the step.
 
-    python -m opcoord.bench.report_worker KIND URL DSN CODE[,CODE...] [all]
+    python -m opcoord.bench.report_worker KIND URL DSN CODE[,CODE...] EACH|ALL WARM|COLD
 
 prints ``RESULT <json>``: one entry per operation, in order. Every renderer runs once on
 a few rows before anything is timed, so no step pays for the first import of WeasyPrint,
-matplotlib or folium. With ``all``, only every format at once (the growth runs).
+matplotlib or folium (unless COLD). With ALL, only every format at once (growth runs).
 """
 
 import asyncio
@@ -77,11 +77,11 @@ async def measure(db: Scratch, code: str, out: dict[str, Any], each: bool, warm:
 
 def main(argv: list[str]) -> list[dict[str, Any]]:
     kind, url, dsn, codes = argv[:4]
-    db, each = Scratch(kind, url, dsn), argv[4:] != ["all"]
+    db, each, warm = Scratch(kind, url, dsn), argv[4] == "EACH", argv[5] == "WARM"
     results = []
     for i, code in enumerate(codes.split(",")):
         out = baseline(db, code)
-        asyncio.run(measure(db, code, out, each, warm=i == 0))
+        asyncio.run(measure(db, code, out, each, warm=warm and i == 0))
         results.append(out)
     return results
 

@@ -106,8 +106,10 @@ def _num(value: float, unit: str) -> str:
         text = f"{value:,.0f}"
     elif abs(value) >= 10:
         text = f"{value:.1f}"
-    else:
+    elif abs(value) >= 0.1:
         text = f"{value:.2f}"
+    else:
+        text = f"{value:.2g}"  # small durations keep two significant digits
     return f"{text} {unit}"
 
 
