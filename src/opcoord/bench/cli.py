@@ -94,7 +94,8 @@ def _sections(
         say(f"6: report of {cfg.countries}x{cfg.days}, {cfg.seizures:,} seizures")
         known = report(res, cfg, server, db)
     if 7 in sections:
-        say(f"7: growth at {', '.join(f'{s:,}' for s in cfg.sizes)} seizures")
+        sizes = ", ".join(f"{s:,}" for s in cfg.sizes)
+        say(f"7: growth at {sizes} seizures, {cfg.countries}x{cfg.growth_days} returns")
         growth(res, cfg, server, db, known or {"size": -1})
     server.check_alive()
 
@@ -119,6 +120,7 @@ def _sections(
 @click.option("--days", type=int, help="Report: days.")
 @click.option("--seizures", type=int, help="Report: seizures.")
 @click.option("--sizes", help="Growth: comma-separated seizure counts.")
+@click.option("--growth-days", type=int, help="Growth: days of each operation's window.")
 @click.option("--api-ingest-max", type=int, help="Growth: ingest through the API up to this size.")
 @click.option("--ingest-procs", type=int, help="Growth: API ingest client processes.")
 def bench(quick: bool, use_sqlite: bool, sections: str | None, **given: Any) -> None:

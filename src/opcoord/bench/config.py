@@ -21,6 +21,9 @@ class Config:
     days: int = 120
     seizures: int = 100_000
     sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)  # growth
+    # Growth's window: every return of it goes through the API at the API sizes, and PUTs to
+    # one operation run one at a time, so 120 days would take 12,000 PUTs (~10 min) there.
+    growth_days: int = 30
     api_ingest_max: int = 10_000  # growth sizes up to this are ingested through the API
     ingest_procs: int = 4
     delivery_timeout: float = 120.0
@@ -43,6 +46,7 @@ QUICK = Config(
     days=8,
     seizures=2_000,
     sizes=(500, 2_000, 8_000),
+    growth_days=8,
     api_ingest_max=500,
     ingest_procs=2,
     delivery_timeout=60,

@@ -123,10 +123,11 @@ def report(res: Results, cfg: Config, server: Opcoord, db: Scratch) -> dict[str,
 def growth(res: Results, cfg: Config, server: Opcoord, db: Scratch, known: dict[str, Any]) -> None:
     runs = []
     for size in sorted(cfg.sizes):
-        if size == known["size"] and size > cfg.api_ingest_max:
+        same_grid = cfg.growth_days == cfg.days
+        if size == known["size"] and same_grid and size > cfg.api_ingest_max:
             runs.append(known)  # section 6 measured exactly this already
             continue
-        op_copy = target.create_operation(server, "GROWC", cfg.countries, cfg.days)
+        op_copy = target.create_operation(server, "GROWC", cfg.countries, cfg.growth_days)
         copied = seed.seed_operation(db, op_copy.code, size)
         run: dict[str, Any] = {"size": size, "copy": copied.seconds, "ingest": None}
         measured = op_copy
@@ -139,7 +140,7 @@ def growth(res: Results, cfg: Config, server: Opcoord, db: Scratch, known: dict[
         todo, worker(db, [r["code"] for r in todo], cfg.warm_renders, each=False), strict=True
     ):
         run["worker"] = measured_run
-    s7 = "7 growth"
+    s7 = f"7 growth {cfg.countries}x{cfg.growth_days}"
     previous: dict[str, Any] | None = None
     for run in runs:
         n, w = run["size"], run["worker"]
@@ -200,7 +201,7 @@ def growth(res: Results, cfg: Config, server: Opcoord, db: Scratch, known: dict[
 def _ingest(
     res: Results, cfg: Config, server: Opcoord, db: Scratch, size: int, run: dict[str, Any]
 ) -> Operation:
-    op = target.create_operation(server, "GROWA", cfg.countries, cfg.days)
+    op = target.create_operation(server, "GROWA", cfg.countries, cfg.growth_days)
     got = asyncio.run(ingest.through_api(server.base, op, size, cfg.ingest_procs))
     stored = seed.counts(db, op.code)
     res.count("errors", got["failed"], f"API ingest of {size:,}")
