@@ -3,6 +3,7 @@ each driven by wrk beside a bare server driven the same way."""
 
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,12 +104,26 @@ def _put(url: str, op: Operation, cfg: Config, *, sequential: bool) -> wrk.WrkRe
     )
 
 
+def settle(db: Scratch, code: str, timeout: float = 120) -> None:
+    """Wait until the server has finished the PUTs still queued when wrk stopped, so the
+    next run does not queue behind them (versions stop growing for a second)."""
+    last, deadline = -1, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = seed.counts(db, code)["versions"]
+        if now == last:
+            return
+        last = now
+        time.sleep(1)
+
+
 def puts(
     res: Results, cfg: Config, server: Opcoord, op: Operation, db: Scratch, logdir: Path
 ) -> None:
     before = seed.counts(db, op.code)["versions"]
     r_put = _put(server.base, op, cfg, sequential=False)
+    settle(db, op.code)
     r_seq = _put(server.base, op, cfg, sequential=True)
+    settle(db, op.code)
     stored = seed.counts(db, op.code)["versions"] - before
     acked = (r_put.requests - r_put.non2xx) + (r_seq.requests - r_seq.non2xx)
     # wrk stops counting at the deadline, so requests still in flight may be stored unseen.
@@ -116,6 +131,7 @@ def puts(
     seed.create_bare_tables(db)
     with bare_server("db", logdir, db.kind, db.dsn) as bare:
         b_put = _put(f"http://{bare}", op, cfg, sequential=False)
+        time.sleep(1)  # the bare server drains its queue in milliseconds
         b_seq = _put(f"http://{bare}", op, cfg, sequential=True)
     s3 = "3 PUT"
     name = f"bare Litestar+{'asyncpg' if db.is_postgres else 'aiosqlite'} insert"
