@@ -17,7 +17,7 @@ TINY = [
     "--seconds", "1", "--put-countries", "4", "--burst-dashboards", "12",
     "--burst-countries", "4", "--burst-window", "1", "--fanout-clients", "8,16",
     "--fanout-puts", "2", "--client-procs", "2", "--countries", "3", "--days", "3",
-    "--seizures", "120", "--sizes", "40,80,160", "--api-ingest-max", "80",
+    "--seizures", "120", "--sizes", "40,80,160", "--api-ingest-max", "80", "--growth-days", "3",
     "--ingest-procs", "2",
 ]  # fmt: skip
 SECTIONS = ("1 ceiling", "2 GET", "3 PUT", "4 burst", "5 fan-out", "6 report", "7 growth")

@@ -4,6 +4,7 @@ import asyncio
 import dataclasses
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,9 @@ def run(cfg: Config, sections: tuple[int, ...]) -> Results:
             res.options["database"] = db.kind
             with target.Opcoord(db, log) as server:
                 _sections(res, cfg, sections, server, db, logdir, lambda m: _log(m, started))
-    except (procs.ChildFailedError, OSError, TimeoutError) as exc:
+    except Exception as exc:  # recorded, so the results file says what broke
         res.problems.append(f"{type(exc).__name__}: {exc}")
+        res.details["traceback"] = traceback.format_exc()
     finally:
         procs.end_all()
     text = log.read_text(errors="replace") if log.exists() else ""

@@ -135,6 +135,8 @@ class Delivery:
             "missing": self.missing(),
             "gaps": self.merged.gaps,
             "closed_by_server": self.merged.closed,
+            "connect_retries": self.merged.retries,
+            "connect_failures": self.merged.failures,
             "complete": self.complete,
             "sizes": sorted(set(self.merged.sizes.values())),
         }
@@ -195,6 +197,9 @@ def _report(res: Results, section: str, label: str, ours: Delivery, bare: Delive
         ("last_p50", "last-client p50"),
     ):
         res.add(section, f"{label} delivery {what}", o[key], "ms", name, b[key])
+    # Not a loss (the dashboard retried and then got everything), but worth seeing.
+    res.add(section, f"{label} handshakes retried", o["connect_retries"], "count", name,
+            b["connect_retries"])  # fmt: skip
     lost = ours.missing() + bare.missing() + o["gaps"]
     res.count("missing_events", lost, f"{section} {label}")
     res.details.setdefault("live", {})[f"{section} {label}"] = {"opcoord": o, "bare": b}

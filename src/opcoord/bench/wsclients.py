@@ -22,7 +22,8 @@ from typing import Any
 from opcoord.bench import procs
 from opcoord.bench.target import event_key
 
-CONNECT_CONCURRENCY = 100
+CONNECT_CONCURRENCY = 50  # handshakes in flight per client process
+CONNECT_TRIES = 5  # a dashboard whose handshake fails tries again, as the page does
 
 
 async def _client_main(url: str, n: int, token: str) -> None:
@@ -30,17 +31,34 @@ async def _client_main(url: str, n: int, token: str) -> None:
 
     arrivals: dict[str, list[float]] = defaultdict(list)
     sizes: dict[str, int] = {}
-    stats = {"gaps": 0, "closed": 0}
+    stats = {"gaps": 0, "closed": 0, "retries": 0}
+    failures: list[str] = []
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
-    async def open_one() -> tuple[ClientConnection, int | None]:
-        async with gate:
-            ws = await connect(url, proxy=None, max_queue=None, open_timeout=120)
+    async def try_one() -> tuple[ClientConnection, int | None]:
+        ws = await connect(url, proxy=None, max_queue=None, open_timeout=120)
+        try:
             if token:
                 await ws.send(json.dumps({"type": "auth", "token": token}))
             first = str(await ws.recv())  # the snapshot, or the bare server's hello
-            seq = json.loads(first).get("seq") if first.startswith("{") else None
-            return ws, seq
+        except Exception:
+            await ws.close()
+            raise
+        return ws, json.loads(first).get("seq") if first.startswith("{") else None
+
+    async def open_one() -> tuple[ClientConnection, int | None]:
+        async with gate:
+            for attempt in range(CONNECT_TRIES):
+                try:
+                    return await try_one()
+                except Exception as exc:
+                    if attempt == CONNECT_TRIES - 1:
+                        raise
+                    stats["retries"] += 1
+                    if len(failures) < 3:
+                        failures.append(repr(exc)[:300])
+                    await asyncio.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     async def listen(ws: ClientConnection, seq: int | None) -> None:
         with contextlib.suppress(Exception):
@@ -72,7 +90,14 @@ async def _client_main(url: str, n: int, token: str) -> None:
     closed_before = stats["closed"]
     await asyncio.gather(*(ws.close() for ws, _ in opened), return_exceptions=True)
     await asyncio.gather(*tasks, return_exceptions=True)
-    body = {"arrivals": arrivals, "sizes": sizes, "gaps": stats["gaps"], "closed": closed_before}
+    body = {
+        "arrivals": arrivals,
+        "sizes": sizes,
+        "gaps": stats["gaps"],
+        "closed": closed_before,
+        "retries": stats["retries"],
+        "failures": failures,
+    }
     print("RESULT " + json.dumps(body), flush=True)
 
 
@@ -84,6 +109,8 @@ class Merged:
     sizes: dict[str, int] = field(default_factory=dict)
     gaps: int = 0
     closed: int = 0  # sockets the server closed before the end
+    retries: int = 0  # handshakes that failed and were tried again
+    failures: list[str] = field(default_factory=list)  # why, for the first few
 
 
 @dataclass
@@ -114,7 +141,11 @@ class ClientGroup:
             child = _Child(await procs.spawn_async(args, "websocket clients"), share)
             group.children.append(child)
             group._readers.append(asyncio.create_task(group._read(child)))
-        await group._until(lambda: all(c.ready for c in group.children), 300, "connecting")
+        try:
+            await group._until(lambda: all(c.ready for c in group.children), 300, "connecting")
+        except BaseException:
+            await group.close()  # on this loop, before it closes
+            raise
         return group
 
     @property
@@ -171,6 +202,8 @@ class ClientGroup:
             merged.sizes.update(child.result["sizes"])
             merged.gaps += child.result["gaps"]
             merged.closed += child.result["closed"]
+            merged.retries += child.result["retries"]
+            merged.failures += child.result["failures"]
         await self.close()
         return merged
 
