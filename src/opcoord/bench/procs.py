@@ -109,7 +109,7 @@ def end_all() -> None:
 
 
 def install_cleanup() -> None:
-    """End every child at exit, including after SIGTERM and SIGHUP (Ctrl-C raises already)."""
+    """End every child at exit, including after Ctrl-C, SIGTERM and SIGHUP."""
     atexit.register(end_all)
 
     def stop(signum: int, _frame: Any) -> None:
@@ -117,6 +117,8 @@ def install_cleanup() -> None:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, stop)
+    # Ctrl-C raises KeyboardInterrupt even where a parent shell left SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def free_port() -> int:
