@@ -1,0 +1,3 @@
+from opcoord.bench.cli import bench
+
+bench()

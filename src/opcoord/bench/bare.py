@@ -1,0 +1,156 @@
+"""The baselines' servers, each run as its own process:
+
+- ``raw``: an asyncio protocol (uvloop) that answers every request with canned bytes:
+  what wrk can drive on this machine, so the proof that it is not the bottleneck;
+- ``hello``: a bare Litestar endpoint under uvicorn with ``opcoord serve``'s options;
+- ``db``: the same plus one transaction per PUT that inserts a return's rows into
+  scratch tables of opcoord's shape (asyncpg, or aiosqlite on SQLite), no ORM;
+- ``ws``: a bare ``websockets`` server that broadcasts a message of a given size.
+
+    python -m opcoord.bench.bare raw PORT | hello PORT | db PORT KIND DSN | ws PORT
+"""
+
+import asyncio
+import itertools
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+from litestar import Litestar, Request, Response, get, put
+
+from opcoord.bench import seed
+
+# As `opcoord serve` runs uvicorn (see its cli): the access log and the sans-io websockets.
+UVICORN = {"log_level": "info", "ws": "websockets-sansio"}
+
+
+@get("/hello")
+async def hello() -> dict[str, str]:
+    return {"hello": "world"}
+
+
+def _serve(app: Litestar, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN)  # type: ignore[arg-type]
+
+
+def db_app(kind: str, dsn: str) -> Litestar:
+    numbers = itertools.count(1)
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        if kind == "postgresql":
+            import asyncpg  # type: ignore[import-untyped]
+
+            # opcoord's pool: 10 connections plus 10 of overflow.
+            state["pool"] = await asyncpg.create_pool(dsn, min_size=10, max_size=20)
+            yield
+            await state["pool"].close()
+            return
+        import aiosqlite
+
+        conn = await aiosqlite.connect(dsn, timeout=30)
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "synchronous=NORMAL"):
+            await conn.execute(f"PRAGMA {pragma}")
+        state["sqlite"], state["lock"] = conn, asyncio.Lock()
+        yield
+        await conn.close()
+
+    @put("/api/operations/{code:str}/returns/{country:str}/{day:str}")
+    async def put_return(request: Request[Any, Any, Any], country: str, day: str) -> Response[Any]:
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return Response({"detail": "no token"}, status_code=401)
+        body = json.loads(await request.body())
+        n = next(numbers)
+        if "pool" in state:
+            async with state["pool"].acquire() as conn:
+                await seed.bare_put_pg(conn, n, country, date.fromisoformat(day), body)
+        else:
+            async with state["lock"]:
+                await seed.bare_put_sqlite(
+                    state["sqlite"], n, country, date.fromisoformat(day), body
+                )
+        return Response({"version": 1}, status_code=201)
+
+    return Litestar([hello, put_return], lifespan=[lifespan])
+
+
+async def broadcaster(port: int) -> None:
+    """Clients get "hello"; each "go SIZE KEY" on /trigger is broadcast to them all."""
+    from websockets.asyncio.server import ServerConnection, broadcast, serve
+    from websockets.http11 import Request as WsRequest
+    from websockets.http11 import Response as WsResponse
+
+    clients: set[ServerConnection] = set()
+
+    def health(conn: ServerConnection, req: WsRequest) -> WsResponse | None:
+        return conn.respond(200, "ok\n") if req.path == "/health" else None
+
+    async def handler(ws: ServerConnection) -> None:
+        if ws.request is not None and ws.request.path == "/trigger":
+            async for message in ws:
+                _, size, key = str(message).split()
+                text = json.dumps({"type": "bare", "key": key, "pad": ""})
+                text = text[:-2] + "x" * max(0, int(size) - len(text)) + '"}'
+                # Answer first, as opcoord answers the PUT and then delivers the event.
+                await ws.send("ok")
+                broadcast(clients, text)
+            return
+        clients.add(ws)
+        try:
+            await ws.send("hello")
+            await ws.wait_closed()
+        finally:
+            clients.discard(ws)
+
+    async with serve(handler, "127.0.0.1", port, max_queue=None, process_request=health):
+        await asyncio.Future()
+
+
+_CANNED = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 17\r\n\r\n"
+    b'{"hello":"world"}'
+)
+
+
+class _Raw(asyncio.Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: Any = transport  # uvloop's transports are no asyncio.Transport
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:  # GETs only: no body
+            self.buffer = self.buffer[end + 4 :]
+            self.transport.write(_CANNED)
+
+
+async def raw(port: int) -> None:
+    server = await asyncio.get_running_loop().create_server(_Raw, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+def main(argv: list[str]) -> None:
+    kind, port = argv[0], int(argv[1])
+    if kind == "raw":
+        import uvloop
+
+        uvloop.run(raw(port))
+    elif kind == "hello":
+        _serve(Litestar([hello]), port)
+    elif kind == "db":
+        _serve(db_app(argv[2], argv[3]), port)
+    elif kind == "ws":
+        asyncio.run(broadcaster(port))
+    else:
+        raise SystemExit(f"unknown bare server {kind!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
