@@ -180,9 +180,11 @@ async def _create_user(settings: Settings, data: Any) -> str:
 
 
 def _register_report_command() -> None:
+    from opcoord.bench.cli import bench
     from opcoord.report.command import report_command
 
     main.add_command(report_command)
+    main.add_command(bench)
 
 
 _register_report_command()

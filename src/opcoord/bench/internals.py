@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opcoord.db import make_engine
-from opcoord.operations.closing import FORMATS, render_files
 from opcoord.operations.models import Operation
 from opcoord.operations.operations import load
-from opcoord.operations.report_data import assemble, seizure_tuples
+from opcoord.report.data import assemble, seizure_tuples
+from opcoord.report.editions import FORMATS, render_files
 
 __all__ = ["FORMATS", "assemble_report", "open_operation", "render", "seizure_rows"]
 
