@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Re-create frontend/vendor/ from the npm registry, and regenerate the country
-# outlines shipped with the map (src/opcoord/live/countries.geojson).
+# Re-create frontend/static/vendor/ from the npm registry, and regenerate the country
+# outlines shipped with the map (src/opcoord/maps/countries.geojson).
 #
 # Why: opcoord runs on isolated law-enforcement networks, so the browser may load
 # nothing from a CDN. folium's HTML and Litestar's Swagger page normally do; we serve
-# these copies instead (see src/opcoord/live/mapbuilder.py and frontend/vendor/README.md).
+# these copies instead (see src/opcoord/maps/builder.py and frontend/static/vendor/README.md).
 #
 # Usage:  scripts/vendor-assets.sh            (from the repository root; needs node + npm)
 # To upgrade a package, change its version below, run the script, run the map tests
-# (tests/live/test_mapbuilder.py) and update the table in frontend/vendor/README.md.
+# (tests/maps/test_mapbuilder.py) and update the table in frontend/static/vendor/README.md.
 set -euo pipefail
 
 LEAFLET=1.9.4
@@ -18,7 +18,7 @@ SWAGGER=5.35.0
 WORLD_ATLAS=2.0.2   # Natural Earth outlines as TopoJSON; build input only, not served
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-vendor="$root/frontend/vendor"
+vendor="$root/frontend/static/vendor"
 python="${PYTHON:-$root/.venv/bin/python}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -56,7 +56,7 @@ sed -i '/^\/\/# sourceMappingURL=/d' "$vendor"/*/*.js
 sed -i 's#/\*\# sourceMappingURL=[^*]*\*/##' "$vendor"/*/*.css
 
 # Country outlines: Natural Earth 1:50m, simplified and keyed by ISO alpha-2.
-"$python" -m opcoord.live.geo "$nm/world-atlas/countries-50m.json" \
+"$python" -m opcoord.maps.outlines "$nm/world-atlas/countries-50m.json" \
     "$nm/world-atlas/LICENSE"
 
 echo "vendored into $vendor; now check the versions in $vendor/README.md"

@@ -31,6 +31,7 @@ hypothesis_settings.register_profile("full", max_examples=400)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
+AUDIT_KEY = "test-audit-key-of-the-suite-0123456789"
 PG_URL = os.environ.get("OPCOORD_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 # Mid-window for the standard operation below: 10 June 2026, 14:00 in Madrid.
@@ -102,7 +103,11 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return Settings(
-        database_url=db_url, admin_token=ADMIN_TOKEN, environment="test", db_pool_size=5
+        database_url=db_url,
+        admin_token=ADMIN_TOKEN,
+        audit_key=AUDIT_KEY,
+        environment="test",
+        db_pool_size=5,
     )
 
 

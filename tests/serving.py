@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+AUDIT_KEY = "served-audit-key-of-the-tests-0123456789"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -25,7 +27,7 @@ def opcoord_server(env: dict[str, str], log: Path | None = None) -> Iterator[str
     out = log.open("wb") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "opcoord.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **env},
+        env={**os.environ, "OPCOORD_AUDIT_KEY": AUDIT_KEY, **env},
         stdout=out,
         stderr=subprocess.STDOUT,
     )

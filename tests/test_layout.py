@@ -29,10 +29,10 @@ PACKAGES: dict[str, set[str]] = {
     "audit": set(),
     "accounts": {"audit"},
     "operations": {"accounts", "audit", "outbox"},
-    "maps": {"accounts", "operations"},
+    "maps": {"accounts", "audit", "operations"},
     "live": {"accounts", "operations", "outbox"},
     "report": {"accounts", "audit", "operations", "outbox", "maps"},
-    "demo": {"accounts", "operations", "outbox", "live", "maps", "report"},
+    "demo": {"accounts", "audit", "operations", "outbox", "live", "maps", "report"},
     # The benchmark harness drives opcoord from outside; only its internals module
     # reaches in (to time the report's formats one by one).
     "bench": {"accounts", "operations", "report"},

@@ -21,14 +21,17 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.engine import make_url
 
 from opcoord import __version__, web
+from opcoord.accounts import limits
 from opcoord.accounts import pages as account_pages
 from opcoord.accounts import routes as account_routes
 from opcoord.accounts.access import Rule, needs
+from opcoord.accounts.audit_routes import AUDIT_ROUTES
 from opcoord.accounts.guard import make_guard, provide_caller
-from opcoord.accounts.tokens import ensure_admin
+from opcoord.accounts.users import ensure_admin
 from opcoord.clock import Clock
 from opcoord.config import Settings, get_settings
-from opcoord.db import Database, make_engine
+from opcoord.db import open_database
+from opcoord.headers import RequestIds, SecurityHeaders
 from opcoord.live.hub import Hub
 from opcoord.live.pages import DASHBOARD_PAGES
 from opcoord.live.pump import LivePump
@@ -73,6 +76,7 @@ HANDLERS: list[Any] = [
     health,
     *account_pages.PAGES,
     *account_routes.ROUTES,
+    *AUDIT_ROUTES,
     *SETUP_PAGES,
     *RETURN_PAGES,
     *operation_routes.ROUTES,
@@ -97,7 +101,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # Engines belong to the loop that runs the app: create them here, not at import.
-        db = Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
+        db = open_database(settings)
         app.state.db = db
         pump = LivePump(db, app.state.hub, listen_dsn=listen_dsn(settings.database_url))
         app.state.pump = pump
@@ -110,7 +114,9 @@ def create_app(
             await pump.stop()
             await db.dispose()
 
-    static = frontend_dir(settings)
+    frontend = frontend_dir(settings)
+    # Only the assets are served: the templates are next to them, not under /static.
+    static = frontend / "static"
     swagger = SwaggerRenderPlugin(
         js_url="/static/vendor/swagger-ui-dist/swagger-ui-bundle.js",
         css_url="/static/vendor/swagger-ui-dist/swagger-ui.css",
@@ -137,7 +143,13 @@ def create_app(
             "caller": Provide(provide_caller),
         },
         # The scheduler's lifespan runs inside the first one: it needs app.state.db.
-        lifespan=[lifespan, scheduler_lifespan(editions.build_pending), *extra_lifespans],
+        lifespan=[
+            lifespan,
+            scheduler_lifespan(editions.build_pending, _purge_limits),
+            *extra_lifespans,
+        ],
+        # Outermost first: every response gets its request id and security headers.
+        middleware=[RequestIds, SecurityHeaders],
         exception_handlers=web.EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="opcoord",
@@ -148,13 +160,20 @@ def create_app(
             openapi_router=Router(path="/schema", route_handlers=[], opt=needs(Rule.public)),
         ),
         request_max_body_size=settings.max_body_bytes,
-        template_config=TemplateConfig(directory=static / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=frontend / "templates", engine=JinjaTemplateEngine
+        ),
         on_app_init=[_keep_settings(settings, clock)],
     )
     app.state.settings = settings
     app.state.clock = clock
     app.state.hub = Hub()
     return app
+
+
+async def _purge_limits(ctx: Any, now: Any) -> list[str]:
+    await limits.purge(ctx.db, now)
+    return []
 
 
 def _keep_settings(settings: Settings, clock: Clock) -> Any:

@@ -1,84 +1,180 @@
-"""The opcoord command line: serve, users, migrate. Calls the same actions as the API."""
+"""The opcoord command line. It calls the same actions as the API, records them in the
+audit log as the command line's user, and says what went wrong in one line."""
 
 import asyncio
+import functools
+import getpass
+import os
 import sys
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
+from opcoord import __version__
 from opcoord.accounts.identity import Role
 from opcoord.config import Settings, get_settings
-from opcoord.errors import DomainError
+
+T = TypeVar("T")
 
 
-def _run(coro: Any) -> Any:
-    return asyncio.run(coro)
+def _run(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Everyday mistakes (a wrong database, a refused value) as one line, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from opcoord.errors import DomainError
+        from opcoord.problems import explain
+
+        try:
+            return command(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except DomainError as exc:
+            where = f"{exc.field}: " if exc.field and exc.field not in exc.message else ""
+            raise click.ClickException(where + exc.message) from None
+        except Exception as exc:
+            message = explain(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
+
+    return wrapper
 
 
 @click.group()
+@click.version_option(__version__, prog_name="opcoord")
 def main() -> None:
     """opcoord: coordination of joint operations against trafficking in cultural objects."""
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[Any]:
+    """The migrated database of ``settings``, for one command; its actions are recorded
+    in the audit log as done by ``cli:<user>``."""
+    from opcoord.audit.log import Actor, current_actor
+    from opcoord.db import migrate, open_database
+
+    prepare_sqlite(settings)
+    db = open_database(settings, pool_size=2)
+    current_actor.set(Actor(f"cli:{getpass.getuser()}"[:64], "cli"))
+    try:
+        await migrate(db.engine)
+        yield db
+    finally:
+        await db.dispose()
+
+
+def prepare_sqlite(settings: Settings) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite does, and
+    refuse a folder that does not exist rather than failing deep inside the driver."""
+    path = settings.sqlite_path
+    if path is None:
+        return
+    if not path.parent.is_dir():
+        raise click.ClickException(f"no folder {path.parent} for the database {path}")
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@one_line_errors
 def serve(host: str, port: int) -> None:
     """Apply migrations, then run the server (database from OPCOORD_DATABASE_URL)."""
     import uvicorn
 
     from opcoord.app import create_app
-    from opcoord.db import migrate_url
 
     settings = get_settings()
-    _run(migrate_url(settings.database_url))
-    if not settings.admin_token:
-        token = _run(_bootstrap(settings))
-        if token:
-            click.echo("First start: created the coordinator account 'admin'. Its API token,")
-            click.echo("shown only now (use it as 'Authorization: Bearer <token>'):")
-            click.echo(token)
+    check_production(settings)
+    check_port_free(host, port)
+    token = _run(_bootstrap(settings))
+    if token is not None:
+        path = write_secret(Path("opcoord-admin.token"), token)
+        click.echo(f"First start: created the coordinator 'admin'; its API token is in {path}")
+        click.echo("(readable only by you; use it as 'Authorization: Bearer <token>').")
+    click.echo(f"opcoord {__version__} on http://{host}:{port}/ with {describe(settings)}")
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        ws="websockets-sansio",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
+def check_production(settings: Settings) -> None:
+    if settings.environment != "production":
+        return
+    problems = settings.production_problems()
+    if problems:
+        raise click.ClickException("refusing to start in production: " + "; ".join(problems))
+
+
+def check_port_free(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def describe(settings: Settings) -> str:
+    """Which database a command opened, so a command run from the wrong folder says so."""
+    path = settings.sqlite_path
+    if path is not None:
+        return f"the SQLite database {path.resolve()}"
+    from sqlalchemy.engine import make_url
+
+    return f"the PostgreSQL database {make_url(settings.database_url).render_as_string()}"
+
+
+def write_secret(path: Path, text: str) -> Path:
+    """Write ``text`` to a file only its owner can read (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+    return path.resolve()
+
+
+async def _bootstrap(settings: Settings) -> str | None:
+    from opcoord.accounts import users
+    from opcoord.clock import Clock
+
+    async with database(settings) as db:
+        if settings.admin_token:
+            return None  # the server itself makes sure that admin has this token
+        return await users.bootstrap_admin(db, Clock().now(), settings.token_days)
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option(
-    "--db",
-    "db_file",
-    default="opcoord-demo.db",
-    show_default=True,
-    help="SQLite file for the demo; recreated at every start.",
-)
-def demo(host: str, port: int, db_file: str) -> None:
-    """Run the server with a seeded demo operation and simulated contact points."""
-    from pathlib import Path
-
-    import uvicorn
-
-    from opcoord.app import create_app
-    from opcoord.db import migrate_url
-    from opcoord.demo import demo_lifespan
-
-    for suffix in ("", "-wal", "-shm"):
-        Path(db_file + suffix).unlink(missing_ok=True)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db_file}")
-    _run(migrate_url(settings.database_url))
-    app = create_app(settings, extra_lifespans=[demo_lifespan])
-    app.state.demo_host = f"{host}:{port}"
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
-
-
-@main.command()
+@one_line_errors
 def migrate() -> None:
     """Apply database migrations and exit."""
-    from opcoord.db import migrate_url
 
-    _run(migrate_url(get_settings().database_url))
-    click.echo("database is at the latest schema")
+    async def run() -> None:
+        async with database(get_settings()):
+            pass
+
+    _run(run())
+    click.echo(f"{describe(get_settings())} is at the latest schema")
+
+
+# --- users ----------------------------------------------------------------------------------
 
 
 @main.group()
@@ -86,24 +182,46 @@ def users() -> None:
     """Manage accounts."""
 
 
+async def _with(action: Callable[[Any], Awaitable[T]]) -> T:
+    async with database(get_settings()) as db:
+        return await action(db)
+
+
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--country", default=None, help="ISO 3166-1 alpha-2; required for --role ncp")
-def users_create(name: str, role: str, country: str | None) -> None:
+@click.option("--email", default=None, help="Where reminders, queries and alerts go.")
+@one_line_errors
+def users_create(name: str, role: str, country: str | None, email: str | None) -> None:
     """Create an account and print its API token (last line of output)."""
     from pydantic import ValidationError
 
+    from opcoord.accounts import users as accounts
     from opcoord.accounts.schemas import UserCreate
+    from opcoord.clock import Clock
 
     try:
-        data = UserCreate(username=name, role=Role(role), country=country)
+        data = UserCreate(username=name, role=Role(role), country=country, email=email)
     except ValidationError as exc:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "input"
             click.echo(f"error: {field}: {err['msg'].removeprefix('Value error, ')}", err=True)
         sys.exit(2)
-    token = _run(_create_user(get_settings(), data))
+    settings = get_settings()
+    _, token = _run(
+        _with(
+            lambda db: accounts.create_user(
+                db,
+                username=data.username,
+                role=data.role,
+                country=data.country,
+                email=data.email,
+                now=Clock().now(),
+                token_days=settings.token_days,
+            )
+        )
+    )
     click.echo(
         f"created {data.role.value} {data.username}"
         + (f" ({data.country})" if data.country else "")
@@ -111,83 +229,114 @@ def users_create(name: str, role: str, country: str | None) -> None:
     click.echo(token)
 
 
+@users.command("list")
+@one_line_errors
+def users_list() -> None:
+    """Every account: role, country, state, token expiry, last seen (never a token)."""
+    from opcoord.accounts import users as accounts
+
+    found = _run(_with(accounts.list_users))
+    click.echo(f"{'name':<24} {'role':<12} {'country':<8} {'state':<9} {'token expires':<26} seen")
+    for u in found:
+        click.echo(
+            f"{u.username:<24} {u.role:<12} {u.country or '-':<8} "
+            f"{'disabled' if u.disabled else 'enabled':<9} "
+            f"{u.token_expires_at or 'never'!s:<26} {u.last_seen_at or 'never'}"
+        )
+
+
+@users.command("rotate")
+@click.argument("name")
+@one_line_errors
+def users_rotate(name: str) -> None:
+    """Issue a new API token (last line of output); the old one stops working at once."""
+    from opcoord.accounts import users as accounts
+    from opcoord.clock import Clock
+
+    days = get_settings().token_days
+    user, token = _run(_with(lambda db: accounts.rotate_token(db, name, Clock().now(), days)))
+    click.echo(f"new token for {user.username}; the old one no longer works")
+    click.echo(token)
+
+
+@users.command("disable")
+@click.argument("name")
+@click.option("--enable", is_flag=True, help="Enable the account again.")
+@one_line_errors
+def users_disable(name: str, enable: bool) -> None:
+    """Disable an account: its token, sessions and open websockets stop at once."""
+    from opcoord.accounts import users as accounts
+    from opcoord.clock import Clock
+
+    user = _run(_with(lambda db: accounts.set_disabled(db, name, not enable, Clock().now())))
+    click.echo(f"{user.username} is {'disabled' if user.disabled else 'enabled'}")
+
+
 @users.command("set-password")
 @click.argument("name")
 @click.password_option(help="The new password (prompted, twice, if not given).")
+@one_line_errors
 def users_set_password(name: str, password: str) -> None:
     """Set or reset an account's password for browser sign-in."""
     from opcoord.accounts import sessions
-    from opcoord.errors import NotFound
+    from opcoord.clock import Clock
 
-    try:
-        _run(_with_db(lambda db: sessions.set_password(db, name, password)))
-    except NotFound as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(1)
-    except DomainError as exc:
-        click.echo(f"error: {exc.field}: {exc.message}", err=True)
-        sys.exit(2)
+    _run(_with(lambda db: sessions.set_password(db, name, password, Clock().now())))
     click.echo(f"password set for {name}; their browsers were signed out")
 
 
-async def _with_db(action: Any) -> Any:
-    from opcoord.db import Database, make_engine, migrate
-
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        await migrate(engine)
-        return await action(Database(engine))
-    finally:
-        await engine.dispose()
+# --- audit ----------------------------------------------------------------------------------
 
 
-async def _bootstrap(settings: Settings) -> str | None:
-    from opcoord.accounts import tokens
-    from opcoord.clock import Clock
-    from opcoord.db import Database, make_engine
-
-    db = Database(make_engine(settings.database_url))
-    try:
-        return await tokens.bootstrap_admin(db, Clock().now())
-    finally:
-        await db.dispose()
+@main.group()
+def audit() -> None:
+    """The audit trail."""
 
 
-async def _create_user(settings: Settings, data: Any) -> str:
-    from opcoord.accounts import tokens
-    from opcoord.clock import Clock
-    from opcoord.db import Database, make_engine, migrate
+@audit.command("verify")
+@one_line_errors
+def audit_verify() -> None:
+    """Check that neither the audit log nor any vouched row was altered; exit 1 naming
+    the first altered row."""
 
-    engine = make_engine(settings.database_url)
-    try:
-        await migrate(engine)
-        db = Database(engine)
-        try:
-            _, token = await tokens.create_user(
-                db,
-                username=data.username,
-                role=data.role,
-                country=data.country,
-                now=Clock().now(),
-            )
-        except DomainError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            sys.exit(1)
-        return token
-    finally:
-        await engine.dispose()
+    async def run() -> tuple[Any, int]:
+        async with database(get_settings()) as db:
+            return await verify_everything(db)
+
+    problem, checked = _run(run())
+    if problem is not None:
+        click.echo(f"ALTERED: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"intact: {checked} audit entries and every row they vouch for")
 
 
-def _register_report_command() -> None:
+async def verify_everything(db: Any) -> tuple[Any, int]:
+    """The audit chains, then every package's rows against their latest entries."""
+    from opcoord.accounts import integrity as accounts
+    from opcoord.audit.verify import verify_chains
+    from opcoord.operations import integrity as operations
+
+    assert db.audit_key is not None
+    async with db.read() as session:
+        problem, checked = await verify_chains(session, db.audit_key)
+        if problem is None:
+            problem = await accounts.verify(session)
+        if problem is None:
+            problem = await operations.verify(session)
+    return problem, checked
+
+
+def _register_commands() -> None:
     from opcoord.bench.cli import bench
+    from opcoord.demo.command import demo
     from opcoord.report.command import report_command
 
     main.add_command(report_command)
     main.add_command(bench)
+    main.add_command(demo)
 
 
-_register_report_command()
+_register_commands()
 
 if __name__ == "__main__":
     main()

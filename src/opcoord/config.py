@@ -1,11 +1,14 @@
 """Settings: one typed object read from ``OPCOORD_*`` environment variables."""
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 def normalise_database_url(url: str) -> str:
@@ -33,7 +36,29 @@ class Settings(BaseSettings):
     )
     environment: Literal["development", "production", "test"] = Field(
         default="development",
-        description="'production' refuses insecure defaults (weak admin token).",
+        description="'production' refuses to start with a known, short or default secret "
+        "(admin token, audit key, database password) and says which.",
+    )
+    audit_key: str | None = Field(
+        default=None,
+        description="Secret (at least 32 characters) the audit log's chain is computed with; "
+        "kept outside the database, the same on every instance. Required in production "
+        "(or OPCOORD_AUDIT_KEY_FILE).",
+    )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the audit key. In development, when neither is set, a key "
+        "is made once in a 0600 file beside the SQLite database.",
+    )
+    token_days: int = Field(
+        default=365,
+        ge=0,
+        description="Days an API token stays valid after it is issued or rotated (0: no expiry).",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "
+        "(comma-separated addresses, or * behind a proxy you control).",
     )
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024,
@@ -85,6 +110,83 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None (PostgreSQL, or an in-memory database)."""
+        if not self.is_sqlite:
+            return None
+        name = make_url(self.database_url).database
+        return Path(name) if name and name != ":memory:" else None
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration may not run in production (empty: it may)."""
+        problems = []
+        if self.admin_token is not None and (
+            len(self.admin_token) < STRONG or self.admin_token in KNOWN_SECRETS
+        ):
+            problems.append(
+                f"OPCOORD_ADMIN_TOKEN is short or a published example: use {STRONG}+ random "
+                "characters (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if self.audit_key is None and self.audit_key_file is None:
+            problems.append("OPCOORD_AUDIT_KEY (or OPCOORD_AUDIT_KEY_FILE) is not set")
+        elif self.audit_key is not None and (
+            len(self.audit_key) < STRONG or self.audit_key in KNOWN_SECRETS
+        ):
+            problems.append(f"OPCOORD_AUDIT_KEY is short or a published example ({STRONG}+)")
+        if not self.is_sqlite:
+            password = make_url(self.database_url).password
+            if password is not None and (password in KNOWN_SECRETS or len(password) < 12):
+                problems.append("the database password in OPCOORD_DATABASE_URL is a default")
+        return problems
+
+
+#: Secrets that appear in the docs, examples and tests: never acceptable in production.
+KNOWN_SECRETS = frozenset(
+    {
+        "postgres",
+        "opcoord",
+        "password",
+        "change-me",
+        "changeme",
+        "secret",
+        "test-admin-token-0123456789",
+        "admin-token-change-me-0123456789",
+        "demo-password",
+    }
+)
+STRONG = 32
+
+
+def audit_key(settings: Settings) -> bytes:
+    """The audit chain's key: the setting, else its file, else (outside production) a
+    key made once in a 0600 file beside the SQLite database or in the current folder."""
+    if settings.audit_key:
+        return settings.audit_key.encode()
+    path = settings.audit_key_file
+    if path is None:
+        if settings.environment == "production":
+            raise RuntimeError("OPCOORD_AUDIT_KEY (or OPCOORD_AUDIT_KEY_FILE) is not set")
+        db = settings.sqlite_path
+        path = db.with_name(db.name + ".audit-key") if db else Path("opcoord.audit-key")
+        if not path.exists():
+            # Written aside, then linked into place: a server starting at the same
+            # moment either wins the link or reads the winner's complete key.
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+    key = path.read_text().strip()
+    if len(key) < 16:
+        raise RuntimeError(f"the audit key in {path} is too short")
+    return key.encode()
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel import SQLModel
 
-from opcoord.config import normalise_database_url
+from opcoord.config import Settings, audit_key, normalise_database_url
 
 # Constraint names are stable across SQLite and PostgreSQL, so migrations can name them.
 SQLModel.metadata.naming_convention = {
@@ -38,9 +38,15 @@ JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# session.info key: the event streams a transaction wrote to (see opcoord.outbox).
+# session.info keys: the event streams a transaction wrote to (see opcoord.outbox), the
+# accounts whose credentials it revoked (see opcoord.accounts), and the audit chain's key
+# (see opcoord.audit), which every session carries and no table holds.
 STREAMS_TOUCHED = "opcoord.streams"
-CommitHook = Callable[[set[int]], None]
+REVOKED_USERS = "opcoord.revoked"
+AUDIT_KEY = "opcoord.audit_key"
+#: A commit hook gets what the committed transaction noted: {STREAMS_TOUCHED: {...}, ...}.
+CommitHook = Callable[[dict[str, set[int]]], None]
+_NOTED = (STREAMS_TOUCHED, REVOKED_USERS)
 # Any fixed number: the key of the advisory lock that serialises concurrent migrators.
 _MIGRATION_LOCK_KEY = 7_340_211
 
@@ -51,7 +57,23 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": SERVER_SETTINGS},
+    )
+
+
+#: Bounds on what one stuck instance can do to the others: a transaction left open by a
+#: frozen process is ended after a minute, and no statement waits for a lock forever
+#: (the request gets a 503 and its client retries).
+SERVER_SETTINGS = {
+    "application_name": "opcoord",
+    "lock_timeout": "20s",
+    "idle_in_transaction_session_timeout": "60s",
+}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -70,15 +92,21 @@ class Database:
     serialised by an in-process lock, which keeps a deferred transaction from failing
     when it upgrades to a write lock. PostgreSQL relies on row locks taken by the actions.
 
-    ``commit_hooks`` run after a write transaction commits, with the event streams it
-    wrote to: that is how the live channel of this process hears of a change at once
-    (other processes hear of it through PostgreSQL's NOTIFY, or their poll).
+    ``commit_hooks`` run after a write transaction commits, with what it noted (the
+    event streams it wrote to, the accounts it revoked): that is how the live channel of
+    this process hears of a change at once (other processes hear of it through
+    PostgreSQL's NOTIFY, or their poll).
+
+    ``audit_key`` is the secret the audit log's chain is computed with; every session
+    carries it in ``info`` so that actions can record entries.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, audit_key: bytes | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        self.audit_key = audit_key
+        info = {AUDIT_KEY: audit_key} if audit_key else {}
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, info=info)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.commit_hooks: list[CommitHook] = []
 
@@ -106,37 +134,39 @@ class Database:
             self._committed(session)
 
     def _committed(self, session: AsyncSession) -> None:
-        streams: set[int] = session.info.pop(STREAMS_TOUCHED, set())
-        if not streams:
+        noted = {k: session.info.pop(k) for k in _NOTED if session.info.get(k)}
+        if not noted:
             return
         for hook in self.commit_hooks:
             try:
-                hook(streams)
+                hook(noted)
             except Exception:  # a hook must never turn a committed write into an error
                 log.exception("commit hook failed")
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[AsyncSession]:
-        """A session whose reads all see one state of the database.
-
-        PostgreSQL: a REPEATABLE READ read-only transaction. SQLite: reads under the
-        write lock, so no write of this process lands between them.
-        """
-        if self._write_lock is None:
-            async with self.sessionmaker() as session, session.begin():
+        """A session whose reads all see one state of the database, without blocking
+        writers: PostgreSQL, a REPEATABLE READ read-only transaction; SQLite (in WAL
+        mode), one read transaction, whose snapshot starts at its first read. Hundreds
+        of dashboards taking snapshots never hold the write lock."""
+        async with self.sessionmaker() as session, session.begin():
+            if self._write_lock is None:
                 await session.connection(
                     execution_options={
                         "isolation_level": "REPEATABLE READ",
                         "postgresql_readonly": True,
                     }
                 )
-                yield session
-            return
-        async with self._write_lock, self.sessionmaker() as session:
             yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def open_database(settings: Settings, *, pool_size: int | None = None) -> Database:
+    """The database of ``settings``, with the audit key its sessions record entries with."""
+    engine = make_engine(settings.database_url, pool_size=pool_size or settings.db_pool_size)
+    return Database(engine, audit_key(settings))
 
 
 def alembic_config() -> Config:

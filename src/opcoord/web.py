@@ -83,10 +83,12 @@ def err(description: str) -> ResponseSpec:
 
 
 COMMON = {
+    400: err("Malformed request"),
     401: err("No valid credentials (API token or session)"),
     403: err("The caller's role or country does not allow this"),
     413: err("Request body too large"),
     429: err("Too many requests; see Retry-After"),
+    503: err("The database is unavailable; retry after Retry-After"),
 }
 READ = {**COMMON, 404: err("No such operation (or object)"), 422: err("Invalid parameter")}
 WRITE = {
@@ -272,7 +274,26 @@ def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
     return _answer(request, exc.status_code, errors, exc.detail, exc.headers or {})
 
 
+def nesting_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """A body nested deeper than any return is refused (the decoder gave up on it)."""
+    log.info("refused a body nested too deeply on %s %s", request.method, request.url.path)
+    return _answer(request, 400, [{"field": "body", "message": "the JSON is nested too deeply"}])
+
+
+def database_down_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database cannot be reached right now: 503, so clients retry."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return _answer(
+        request,
+        503,
+        [{"field": "", "message": "the database is unavailable; try again shortly"}],
+        headers={"Retry-After": "5"},
+    )
+
+
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _database_down(exc):
+        return database_down_handler(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_page(request):
         return _error_page(request, 500, page_lang(request).gettext("Please try again."), {})
@@ -283,9 +304,33 @@ def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
     )
 
 
+def _database_down(exc: BaseException) -> bool:
+    """A lost or refused database connection (not a bug in a query)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | TimeoutError | InterfaceError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        name = type(current).__name__
+        if name in (
+            "ConnectionDoesNotExistError",
+            "CannotConnectNowError",
+            "PostgresConnectionError",
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     DomainError: domain_handler,
     ValidationException: validation_handler,
     HTTPException: http_handler,
+    RecursionError: nesting_handler,
     Exception: internal_handler,
 }

@@ -154,6 +154,17 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         only(201, *COORD),
     ),
     ("GET", "/api/users/me", "/api/users/me", None, only(200, *SIGNED_IN)),
+    ("GET", "/api/users", "/api/users", None, only(200, *COORD)),
+    ("POST", "/api/users/{username}/token", "/api/users/spare/token", None, only(201, *COORD)),
+    (
+        "PATCH",
+        "/api/users/{username}",
+        "/api/users/spare",
+        {"disabled": False},
+        only(200, *COORD),
+    ),
+    ("GET", "/api/audit", "/api/audit", None, only(200, *COORD)),
+    ("GET", "/audit", "/audit", None, {**only(200, *COORD), **PAGE}),
     (
         "PUT",
         "/api/users/{username}/password",
@@ -299,6 +310,7 @@ def _callers(api: Api) -> dict[str, dict[str, str]]:
         "ncp_other": api.user("fr", "ncp", "FR"),
         "ncp_outsider": api.user("de", "ncp", "DE"),
         "partner": api.user("unesco", "partner"),
+        "spare": api.user("spare", "partner"),  # an account to rotate and disable
         "anonymous": {},
         "bad_token": {"Authorization": "Bearer not-a-token"},
     }
@@ -345,7 +357,7 @@ def test_every_role_on_the_route(
         if method == "WS":
             assert _socket(api.client, path, headers) == want, role
             continue
-        if method in ("POST", "PUT") and want in (201, 202, 204):
+        if method in ("POST", "PUT", "PATCH") and want in (201, 202, 204):
             # Write once with a fresh body (the coordinator and the contact point may both).
             body = {**body, "username": f"new-{role}"} if template == "/api/users" else body
             body = (
@@ -359,7 +371,7 @@ def test_every_role_on_the_route(
             assert r.headers.get("www-authenticate", "").startswith("Bearer")
         if want == 303 and role in ("anonymous", "bad_token") and template != "/signout":
             assert r.headers["location"].startswith(("/signin", "/"))
-        if want in (401, 403) and method in ("POST", "PUT") and body != "form":
+        if want in (401, 403) and method in ("POST", "PUT", "PATCH") and body != "form":
             # Refused whatever it sends: an invalid body changes nothing.
             bad = api.client.request(method, path, content=b'{"not json', headers=headers)
             assert bad.status_code == want, (role, "invalid body", bad.text[:300])

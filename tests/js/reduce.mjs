@@ -1,4 +1,4 @@
-// Applies the dashboard's reducer (frontend/js/live/state.js) to recorded event sequences
+// Applies the dashboard's reducer (frontend/static/js/live/state.js) to recorded event sequences
 // and checks each ends where a fresh snapshot starts. Called by the Python tests with the
 // same sequences they check src/opcoord/live/state.py on (tests/live/reducers.py).
 //
@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
-import { applyEvent } from "../../frontend/js/live/state.js";
+import { applyEvent } from "../../frontend/static/js/live/state.js";
 
 const IGNORED = new Set(["at", "recent", "type"]);
 

@@ -1,5 +1,5 @@
 """Both dashboard reducers on one recorded sequence: the Python one
-(``opcoord.live.state``) and the browser's (``frontend/js/live/state.js``, under node)
+(``opcoord.live.state``) and the browser's (``frontend/static/js/live/state.js``, under node)
 must each turn the first snapshot and the events after it into the fresh snapshot."""
 
 import json

@@ -22,7 +22,7 @@ def test_coordinator_creates_and_sets_up_an_operation(api: Api) -> None:
     csrf = signed_in(api, "olga", "coordinator")
     page = api.client.get("/operations/new")
     assert page.status_code == 200 and 'data-api="/api/operations"' in page.text
-    # What the form sends (frontend/js/forms.js): JSON with the page's CSRF token.
+    # What the form sends (frontend/static/js/forms.js): JSON with the page's CSRF token.
     body: dict[str, Any] = {
         "code": "ATHENA-7",
         "name": "Athena VII",

@@ -1,5 +1,6 @@
 """The report over HTTP: formats, file names, who reads which edition, publishing."""
 
+import csv
 import subprocess
 from typing import Any
 
@@ -96,13 +97,60 @@ def test_partner_reads_only_the_published_partner_edition(
 
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 data = b"".join(z.read(n) for n in z.namelist())
-        for secret in (REF, "Visigothic", "informant"):
+        # No free text of a return reaches a partner: not the case reference, the
+        # description, the notes, nor the place name (which can name a person).
+        for secret in (REF, "Visigothic", "informant", "Toledo"):
             assert secret.encode() not in data, (fmt, secret)
-    assert b"Toledo" in outputs["json"]  # the place stays: it identifies no one
     full = client.get("/api/operations/PANDORA-X/report", headers=ADMIN).json()
     assert full["highlights"][0]["ref"] == REF and full["highlights"][0]["description"] == TEXT
     preview = client.get("/api/operations/PANDORA-X/report?edition=partner", headers=ADMIN).json()
     assert preview["highlights"][0]["ref"] is None
+
+
+def test_partner_edition_names_no_one_and_hides_private_addresses(
+    client: TestClient[Any], api: Api, clock: FrozenClock
+) -> None:
+    """A private address and its exact coordinates stay in the full edition; partners get
+    the country's centre instead, in every format (one redaction policy)."""
+    api.operation()
+    api.participant("ES")
+    home = "Calle Mayor 5, suspect J. Garcia"
+    body = {
+        "seizures": [
+            seizure("ES-H1", 40, place_type="private_premises", place_name=home,
+                    lat=40.41536, lon=-3.70739, description="found under the floor"),
+            seizure("ES-A1", 7, place_type="airport", place_name="Madrid-Barajas",
+                    lat=40.47219, lon=-3.56095),
+        ]
+    }  # fmt: skip
+    assert api.put_return("ES", "2026-06-09", body, ADMIN).status_code == 201
+    assert client.post("/api/operations/PANDORA-X/close", headers=ADMIN).status_code == 202
+    wait_ready(client, "PANDORA-X")
+    assert client.post("/api/operations/PANDORA-X/report/publish", headers=ADMIN).status_code == 200
+    partner = api.user("unesco", "partner")
+    full_csv = client.get("/api/operations/PANDORA-X/report.csv", headers=ADMIN).text
+    assert home in full_csv and "40.41536" in full_csv  # coordinators see everything
+    for fmt in ("json", "csv", "html", "xlsx"):
+        path = "/api/operations/PANDORA-X/report" + ("" if fmt == "json" else f".{fmt}")
+        r = client.get(path, headers=partner)
+        assert r.status_code == 200, fmt
+        data = r.content
+        if fmt == "xlsx":
+            import io
+            import zipfile
+
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                data = b"".join(z.read(n) for n in z.namelist())
+        for secret in (b"Calle Mayor", b"Garcia", b"40.41536", b"-3.70739", b"under the floor"):
+            assert secret not in data, (fmt, secret)
+    highlights = client.get("/api/operations/PANDORA-X/report", headers=partner).json()
+    assert all(h["place_name"] is None for h in highlights["highlights"])
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/api/operations/PANDORA-X/report.csv", headers=partner).text)))  # fmt: skip
+    by_qty = {int(r["quantity"]): r for r in rows}
+    home_at = (round(float(by_qty[40]["lat"])), round(float(by_qty[40]["lon"])))
+    assert home_at == (40, -4)  # moved to Spain's centre
+    assert (by_qty[7]["lat"], by_qty[7]["lon"]) == ("40.47", "-3.56")  # an airport: ~1 km
 
 
 @pytest.mark.parametrize("role", ["ncp", "partner"])

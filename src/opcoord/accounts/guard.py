@@ -9,17 +9,20 @@ pages; the decision itself is ``access.check``.
 """
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from opcoord.accounts import access, sessions
+from opcoord.accounts import access, limits, sessions, tokens
 from opcoord.accounts.access import OperationFacts, Rule
 from opcoord.accounts.identity import Caller
-from opcoord.accounts.tokens import bearer_token, caller_for_token
+from opcoord.accounts.limits import Limit
+from opcoord.accounts.models import User
+from opcoord.accounts.tokens import bearer_token
+from opcoord.audit.log import Actor, current_actor
 from opcoord.db import Database
 from opcoord.errors import Forbidden, Unauthenticated
 
@@ -29,25 +32,35 @@ FactsLoader = Callable[[Database, str], Awaitable[OperationFacts | None]]
 Connection = ASGIConnection[Any, Any, Any, Any]
 
 
-async def identify(
-    connection: Connection, db: Database, now: datetime
-) -> tuple[Caller | None, str]:
-    """The caller and, for a browser session, its CSRF token ('' otherwise).
+async def identify(connection: Connection, db: Database, now: datetime) -> tuple[User | None, str]:
+    """The account and, for a browser session, its CSRF token ('' otherwise).
 
-    A bearer token that matches no account is refused (401) rather than ignored, so a
-    machine with a revoked token learns it at once.
+    A bearer token that matches no usable account (unknown, rotated, expired, disabled)
+    is refused (401) rather than ignored, so a machine with a revoked token learns it at
+    once.
     """
     token = bearer_token(connection.headers.get("authorization", ""))
     if token is not None:
-        caller = await caller_for_token(db, token)
-        if caller is None:
-            raise Unauthenticated("the API token is not valid")
-        return caller, ""
+        user = await tokens.account_for_token(db, token, now)
+        if user is None:
+            raise Unauthenticated("the API token is not valid (revoked, expired or unknown)")
+        return user, ""
     cookie = connection.cookies.get(COOKIE, "")
     if not cookie:
         return None, ""
-    found = await sessions.session_caller(db, cookie, now)
+    found = await sessions.session_account(db, cookie, now)
     return found if found is not None else (None, "")
+
+
+def client_ip(connection: Connection) -> str | None:
+    """The client's address as uvicorn resolved it (behind a trusted proxy, the
+    forwarded one)."""
+    client = connection.scope.get("client")
+    return str(client[0]) if client else None
+
+
+WRITES = Limit("writes from this account", 240, timedelta(minutes=1))
+WRITE_BYTES = Limit("bytes written by this account", 40 * 1024 * 1024, timedelta(minutes=1))
 
 
 def rule_of(handler: BaseRouteHandler) -> Rule:
@@ -71,31 +84,64 @@ def make_guard(
             return  # assets, health, schema: nobody to recognise; the socket does it itself
         app_state = connection.app.state
         db: Database = app_state.db
+        now: datetime = app_state.clock.now()
         try:
-            caller, csrf = await identify(connection, db, app_state.clock.now())
+            user, csrf = await identify(connection, db, now)
         except Unauthenticated:
             if rule is Rule.public:
                 return
             raise
+        caller = tokens.caller_of(user) if user is not None else None
         connection.scope["user"] = caller
         state["csrf"] = csrf
+        if caller is not None:
+            current_actor.set(
+                Actor(
+                    caller.username,
+                    str(caller.role),
+                    client_ip(connection),
+                    state.get("request_id"),
+                )
+            )
         if rule is Rule.public:
             return
-        if caller is None:
+        if caller is None or user is None:
             raise Unauthenticated()
-        method = connection.scope.get("method", "GET")
-        if csrf and method not in SAFE_METHODS:
-            given = connection.headers.get("x-csrf-token")
-            if not sessions.csrf_matches(csrf, given):
-                raise Forbidden("this write needs the page's X-CSRF-Token header", "csrf")
+        if user.last_seen_at is None or _aware(user.last_seen_at) < now - tokens.SEEN_EVERY:
+            await tokens.touch(db, caller.id, now)
+        writes = connection.scope.get("method", "GET") not in SAFE_METHODS
+        if (
+            writes
+            and csrf
+            and not sessions.csrf_matches(csrf, connection.headers.get("x-csrf-token"))
+        ):
+            raise Forbidden("this write needs the page's X-CSRF-Token header", "csrf")
         facts = None
         code = connection.path_params.get("code")
         if rule in access.OPERATION_RULES and isinstance(code, str):
             facts = await load_facts(db, code)
         access.check(rule, caller, facts, connection.path_params.get("country"), code=code)
         state["facts"] = facts
+        if writes:  # counted once allowed: a refused caller spends nobody's quota
+            await _limit_writes(connection, db, caller, now)
 
     return guard
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+async def _limit_writes(
+    connection: Connection, db: Database, caller: Caller, now: datetime
+) -> None:
+    """An account may write so often and so much a minute: enough for any contact point,
+    not enough to hold the database for everyone else."""
+    await limits.hit(db, WRITES, f"writes:{caller.id}", now)
+    size = connection.headers.get("content-length", "0")
+    weight = int(size) if size.isdigit() else 0
+    if weight:
+        await limits.hit(db, WRITE_BYTES, f"bytes:{caller.id}", now, weight)
 
 
 def caller_of_request(connection: Connection) -> Caller:

@@ -1,23 +1,48 @@
-"""The accounts API: create accounts, set passwords, read one's own account."""
+"""The accounts API: create and list accounts, rotate tokens, disable, set passwords."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
-from opcoord.accounts import sessions, tokens
+from opcoord.accounts import sessions, users
 from opcoord.accounts.access import Rule, needs
-from opcoord.accounts.identity import Caller
+from opcoord.accounts.identity import Caller, Role
 from opcoord.accounts.models import User
-from opcoord.accounts.schemas import PasswordSet, UserCreate, UserCreated, UserPublic
+from opcoord.accounts.schemas import (
+    PasswordSet,
+    TokenIssued,
+    UserCreate,
+    UserCreated,
+    UserPatch,
+    UserPublic,
+)
 from opcoord.db import Database
-from opcoord.web import COMMON, WRITE, err
+from opcoord.web import COMMON, READ, WRITE, err
 
 CallerDep = NamedDependency[Caller]
 DbDep = NamedDependency[Database]
 NowDep = NamedDependency[datetime]
+Username = Annotated[str, PathParameter(description="The account's name", max_length=64)]
+
+
+def public(user: User) -> UserPublic:
+    return UserPublic(
+        username=user.username,
+        role=Role(user.role),
+        country=user.country,
+        created_at=user.created_at,
+        disabled=user.disabled,
+        token_expires_at=user.token_expires_at,
+        last_seen_at=user.last_seen_at,
+        email=user.email,
+    )
+
+
+def _token_days(request: Request[Any, Any, Any]) -> int:
+    return int(request.app.state.settings.token_days)
 
 
 class UserController(Controller):
@@ -30,38 +55,76 @@ class UserController(Controller):
         summary="Create an account; the token is shown once",
         opt=needs(Rule.coordinate),
     )
-    async def create(self, db: DbDep, now: NowDep, data: JSONBody[UserCreate]) -> UserCreated:
-        user, token = await tokens.create_user(
-            db, username=data.username, role=data.role, country=data.country, now=now
-        )
-        return UserCreated(
-            username=user.username,
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        db: DbDep,
+        now: NowDep,
+        data: JSONBody[UserCreate],
+    ) -> UserCreated:
+        user, token = await users.create_user(
+            db,
+            username=data.username,
             role=data.role,
-            country=user.country,
-            created_at=user.created_at,
-            token=token,
+            country=data.country,
+            email=data.email,
+            now=now,
+            token_days=_token_days(request),
         )
+        return UserCreated(**public(user).model_dump(), token=token)
+
+    @get("/", responses=COMMON, summary="Every account (never a token)", opt=needs(Rule.coordinate))
+    async def list_all(self, db: DbDep) -> list[UserPublic]:
+        return [public(u) for u in await users.list_users(db)]
+
+    @post(
+        "/{username:str}/token",
+        status_code=201,
+        responses={**WRITE, 404: err("No such account")},
+        summary="Issue a new API token; the old one stops working at once",
+        opt=needs(Rule.coordinate),
+    )
+    async def rotate(
+        self,
+        request: Request[Any, Any, Any],
+        db: DbDep,
+        now: NowDep,
+        username: Username,
+    ) -> TokenIssued:
+        user, token = await users.rotate_token(db, username, now, _token_days(request))
+        return TokenIssued(
+            username=user.username, token=token, token_expires_at=user.token_expires_at
+        )
+
+    @patch(
+        "/{username:str}",
+        responses={**WRITE, 404: err("No such account"), 409: err("The last coordinator")},
+        summary="Disable or enable an account (a disabled one stops working at once)",
+        opt=needs(Rule.coordinate),
+    )
+    async def update(
+        self, db: DbDep, now: NowDep, username: Username, data: JSONBody[UserPatch]
+    ) -> UserPublic:
+        return public(await users.set_disabled(db, username, data.disabled, now))
 
     @put(
         "/{username:str}/password",
         status_code=204,
         responses={**WRITE, 404: err("No such account")},
-        summary="Set or reset an account's password (signs out its browsers)",
+        summary="Set or reset an account's password (signs out its browsers and sockets)",
         opt=needs(Rule.coordinate),
     )
     async def set_password(
-        self, db: DbDep, username: Annotated[str, PathParameter()], data: JSONBody[PasswordSet]
+        self, db: DbDep, now: NowDep, username: Username, data: JSONBody[PasswordSet]
     ) -> None:
-        await sessions.set_password(db, username, data.password)
+        await sessions.set_password(db, username, data.password, now)
 
-    @get("/me", responses=COMMON, summary="The signed-in account", opt=needs(Rule.signed_in))
+    @get("/me", responses=READ, summary="The signed-in account", opt=needs(Rule.signed_in))
     async def me(self, caller: CallerDep, db: DbDep) -> UserPublic:
         async with db.read() as session:
             user = await session.get(User, caller.id)
         assert user is not None
-        return UserPublic(
-            username=user.username, role=user.role, country=user.country, created_at=user.created_at
-        )
+        return public(user)
 
 
 ROUTES = [UserController]

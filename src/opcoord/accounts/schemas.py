@@ -9,6 +9,13 @@ from opcoord.accounts.identity import Role
 from opcoord.accounts.sessions import MIN_PASSWORD
 from opcoord.codes import CountryCode
 
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+    ),
+]
+
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -16,6 +23,9 @@ class UserCreate(BaseModel):
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")]
     role: Role
     country: CountryCode | None = None
+    email: Email | None = Field(
+        default=None, description="Where reminders, queries and alerts go, if e-mail is set up."
+    )
 
     @model_validator(mode="after")
     def _country_for_ncp(self) -> "UserCreate":
@@ -34,12 +44,34 @@ class PasswordSet(BaseModel):
     )
 
 
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    disabled: bool = Field(
+        description="true: the account's token, sessions and open websockets stop at once."
+    )
+
+
 class UserPublic(BaseModel):
     username: str
     role: Role
     country: str | None
     created_at: datetime
+    disabled: bool = False
+    token_expires_at: datetime | None = Field(
+        default=None, description="When the API token stops working (null: never)."
+    )
+    last_seen_at: datetime | None = Field(
+        default=None, description="The last request the account made, to a few minutes."
+    )
+    email: str | None = None
 
 
 class UserCreated(UserPublic):
     token: str = Field(description="The API token. Shown once; only its hash is stored.")
+
+
+class TokenIssued(BaseModel):
+    username: str
+    token: str = Field(description="The new API token, shown once; the old one no longer works.")
+    token_expires_at: datetime | None

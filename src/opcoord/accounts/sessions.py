@@ -9,13 +9,19 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+import anyio.to_thread
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import col
 
+from opcoord.accounts import limits, users
 from opcoord.accounts.identity import Caller
+from opcoord.accounts.integrity import user_key, user_state
+from opcoord.accounts.limits import Limit
 from opcoord.accounts.models import BrowserSession, SignInFailure, User
 from opcoord.accounts.tokens import caller_of, hash_token
+from opcoord.audit import log as audit
 from opcoord.db import Database
 from opcoord.errors import TooManyRequests, invalid, not_found
 
@@ -29,63 +35,107 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+#: Password hashing runs in threads, at most this many at once: a burst of sign-ins
+#: waits its turn instead of freezing the event loop (and every dashboard with it).
+_HASHING = anyio.CapacityLimiter(2)
 
 
-async def set_password(db: Database, username: str, password: str) -> None:
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password, limiter=_HASHING)
+
+
+async def _verify(stored: str, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return bool(_hasher.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await anyio.to_thread.run_sync(check, limiter=_HASHING)
+
+
+async def set_password(db: Database, username: str, password: str, now: datetime) -> None:
+    """Set or reset an account's password: every browser of the account is signed out
+    and its open websockets closed."""
     if len(password) < MIN_PASSWORD:
         raise invalid(
             "password", f"a password has at least {MIN_PASSWORD} characters", "password_short"
         )
+    hashed = await hash_password(password)
     async with db.write() as session:
-        user = await session.scalar(sa.select(User).where(User.username == username))
+        user = await session.scalar(
+            sa.select(User).where(col(User.username) == username).with_for_update()
+        )
         if user is None:
             raise not_found("username", f"no account {username!r}")
-        user.password_hash = hash_password(password)
-        # A new password signs out every browser of the account.
-        await session.execute(sa.delete(BrowserSession).where(BrowserSession.user_id == user.id))
+        user.password_hash = hashed
+        await session.execute(
+            sa.delete(BrowserSession).where(col(BrowserSession.user_id) == user.id)
+        )
+        assert user.id is not None
+        await users.note_revoked(session, user.id)
+        await session.flush()
+        await audit.record(
+            session,
+            "user.password",
+            now,
+            object=user.username,
+            object_key=user_key(user),
+            state=user_state(user),
+        )
+
+
+SIGNINS_PER_ADDRESS = Limit("sign-in attempts from this address", 30, timedelta(minutes=1))
 
 
 async def sign_in(
-    db: Database, username: str, password: str, now: datetime
+    db: Database, username: str, password: str, now: datetime, ip: str | None = None
 ) -> tuple[str, str] | None:
     """Check the password; on success open a session and return (cookie value, CSRF token).
 
-    After MAX_FAILURES failures for a name within LOCKOUT, further attempts are refused
-    without checking the password until the oldest of them ages out.
+    An address may try so many times a minute (429 beyond). After MAX_FAILURES failures
+    for a name from one address within LOCKOUT, that address's attempts for that name are
+    refused without checking the password until the oldest ages out: whoever guesses
+    from elsewhere cannot lock the owner out of their own account.
     """
+    await limits.hit(db, SIGNINS_PER_ADDRESS, f"signin:{ip}", now)
     since = now - LOCKOUT
     async with db.read() as session:
         recent = (
             await session.scalars(
-                sa.select(SignInFailure.at)
-                .where(SignInFailure.username == username, SignInFailure.at > since)
-                .order_by(SignInFailure.at.desc())
+                sa.select(col(SignInFailure.at))
+                .where(
+                    col(SignInFailure.username) == username,
+                    col(SignInFailure.ip) == ip if ip else col(SignInFailure.ip).is_(None),
+                    col(SignInFailure.at) > since,
+                )
+                .order_by(col(SignInFailure.at).desc())
                 .limit(MAX_FAILURES)
             )
         ).all()
-        user = await session.scalar(sa.select(User).where(User.username == username))
+        user = await session.scalar(sa.select(User).where(col(User.username) == username))
     if len(recent) >= MAX_FAILURES:
         wait = recent[-1] + LOCKOUT - now
         raise TooManyRequests(
             "too many failed sign-ins for this name", max(1, int(wait.total_seconds()))
         )
+    usable = user is not None and bool(user.password_hash) and not user.disabled
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-        ok = user is not None and bool(user.password_hash)
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = await _verify(stored, password) and usable
     if not ok or user is None:
         async with db.write() as session:
-            session.add(SignInFailure(username=username[:64], at=now))
+            session.add(SignInFailure(username=username[:64], ip=ip, at=now))
             await session.execute(
-                sa.delete(SignInFailure).where(SignInFailure.at < now - 4 * LOCKOUT)
+                sa.delete(SignInFailure).where(col(SignInFailure.at) < now - 4 * LOCKOUT)
             )
         return None
     async with db.write() as session:
-        await session.execute(sa.delete(SignInFailure).where(SignInFailure.username == username))
+        await session.execute(
+            sa.delete(SignInFailure).where(
+                col(SignInFailure.username) == username, col(SignInFailure.ip) == ip
+            )
+        )
+        await audit.record(session, "signin", now, object=user.username)
     return await open_session(db, user, now)
 
 
@@ -104,30 +154,38 @@ async def open_session(db: Database, user: User, now: datetime) -> tuple[str, st
     return token, csrf
 
 
-async def session_caller(db: Database, token: str, now: datetime) -> tuple[Caller, str] | None:
-    """The caller and CSRF token of a live session cookie, or None."""
+async def session_account(db: Database, token: str, now: datetime) -> tuple[User, str] | None:
+    """The enabled account and CSRF token of a live session cookie, or None."""
     if not token or len(token) > 256:
         return None
     async with db.read() as session:
         row = (
             await session.execute(
-                sa.select(User, BrowserSession.csrf_token)
-                .join(BrowserSession, BrowserSession.user_id == User.id)
+                sa.select(User, col(BrowserSession.csrf_token))
+                .join(BrowserSession, col(BrowserSession.user_id) == col(User.id))
                 .where(
-                    BrowserSession.token_hash == hash_token(token), BrowserSession.expires_at > now
+                    col(BrowserSession.token_hash) == hash_token(token),
+                    col(BrowserSession.expires_at) > now,
+                    col(User.disabled).is_(False),
                 )
             )
         ).first()
     if row is None:
         return None
     user, csrf = row
-    return caller_of(user), csrf
+    return user, str(csrf)
+
+
+async def session_caller(db: Database, token: str, now: datetime) -> tuple[Caller, str] | None:
+    """The caller and CSRF token of a live session cookie, or None."""
+    found = await session_account(db, token, now)
+    return (caller_of(found[0]), found[1]) if found else None
 
 
 async def sign_out(db: Database, token: str) -> None:
     async with db.write() as session:
         await session.execute(
-            sa.delete(BrowserSession).where(BrowserSession.token_hash == hash_token(token))
+            sa.delete(BrowserSession).where(col(BrowserSession.token_hash) == hash_token(token))
         )
 
 

@@ -5,16 +5,15 @@ A token is shown once, at creation; the database keeps only its SHA-256. Tokens 
 """
 
 import hashlib
-import hmac
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from opcoord.accounts.identity import Caller, Role
 from opcoord.accounts.models import User
 from opcoord.db import Database
-from opcoord.errors import conflict
 
 TOKEN_BYTES = 32
 
@@ -32,70 +31,46 @@ def caller_of(user: User) -> Caller:
     return Caller(id=user.id, username=user.username, role=Role(user.role), country=user.country)
 
 
-async def create_user(
-    db: Database,
-    *,
-    username: str,
-    role: Role,
-    country: str | None,
-    now: datetime,
-    token: str | None = None,
-) -> tuple[User, str]:
-    """Create an account; returns it with its token (the only time the token exists)."""
-    token = token or new_token()
-    async with db.write() as session:
-        taken = await session.scalar(sa.select(User.id).where(User.username == username))
-        if taken is not None:
-            raise conflict(f"username {username!r} is taken", "username", "username_taken")
-        user = User(
-            username=username,
-            role=str(role),
-            country=country,
-            token_hash=hash_token(token),
-            created_at=now,
-        )
-        session.add(user)
-    return user, token
+def usable(user: User | None, now: datetime) -> bool:
+    """An account whose credentials may be used now: enabled, its token not expired."""
+    if user is None or user.disabled:
+        return False
+    expires = user.token_expires_at
+    if expires is not None and expires.tzinfo is None:  # SQLite gives naive UTC back
+        expires = expires.replace(tzinfo=UTC)
+    return expires is None or now < expires
 
 
-async def ensure_admin(db: Database, token: str, now: datetime) -> None:
-    """Make sure the coordinator ``admin`` exists and answers to ``token``."""
-    digest = hash_token(token)
-    async with db.write() as session:
-        user = await session.scalar(sa.select(User).where(User.username == "admin"))
-        if user is None:
-            session.add(
-                User(
-                    username="admin", role=str(Role.coordinator), token_hash=digest, created_at=now
-                )
-            )
-        elif not hmac.compare_digest(user.token_hash, digest) or user.role != Role.coordinator:
-            user.token_hash = digest
-            user.role = str(Role.coordinator)
-            user.country = None
-
-
-async def bootstrap_admin(db: Database, now: datetime) -> str | None:
-    """On a database with no coordinator yet, create ``admin`` and return its token."""
-    async with db.read() as session:
-        exists = await session.scalar(
-            sa.select(User.id).where(User.role == str(Role.coordinator)).limit(1)
-        )
-    if exists is not None:
-        return None
-    async with db.read() as session:
-        if await session.scalar(sa.select(User.id).where(User.username == "admin")) is not None:
-            return None
-    _, token = await create_user(db, username="admin", role=Role.coordinator, country=None, now=now)
-    return token
-
-
-async def caller_for_token(db: Database, token: str) -> Caller | None:
+async def account_for_token(db: Database, token: str, now: datetime) -> User | None:
+    """The enabled, unexpired account whose API token this is."""
     if not token or len(token) > 256:
         return None
     async with db.read() as session:
-        user = await session.scalar(sa.select(User).where(User.token_hash == hash_token(token)))
+        user = await session.scalar(
+            sa.select(User).where(col(User.token_hash) == hash_token(token))
+        )
+    return user if usable(user, now) else None
+
+
+async def caller_for_token(db: Database, token: str, now: datetime) -> Caller | None:
+    user = await account_for_token(db, token, now)
     return caller_of(user) if user is not None else None
+
+
+SEEN_EVERY = timedelta(minutes=5)
+
+
+async def touch(db: Database, user_id: int, now: datetime) -> None:
+    """Record that the account was seen, at most every few minutes."""
+    async with db.write() as session:
+        await session.execute(
+            sa.update(User)
+            .where(
+                col(User.id) == user_id,
+                sa.or_(col(User.last_seen_at).is_(None), col(User.last_seen_at) < now - SEEN_EVERY),
+            )
+            .values(last_seen_at=now)
+        )
 
 
 def bearer_token(authorization: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from litestar import Litestar
 
-from opcoord.accounts import sessions, tokens
+from opcoord.accounts import sessions, tokens, users
 from opcoord.accounts.identity import Caller, Role
 from opcoord.db import Database
 from opcoord.errors import DomainError
@@ -109,10 +109,10 @@ async def seed(db: Database, now: datetime) -> tuple[Caller, dict[str, str]]:
         now,
     )
     issued = {}
-    admin, issued["admin"] = await tokens.create_user(
+    admin, issued["admin"] = await users.create_user(
         db, username="coordinator", role=Role.coordinator, country=None, now=now
     )
-    await sessions.set_password(db, "coordinator", PASSWORD)
+    await sessions.set_password(db, "coordinator", PASSWORD, now)
     rng = random.Random(7)  # noqa: S311 - simulated data, not security
     for cc in COUNTRIES:
         await participants.add_participant(
@@ -121,10 +121,10 @@ async def seed(db: Database, now: datetime) -> tuple[Caller, dict[str, str]]:
             ParticipantCreate(country=cc, agencies=[Agency.customs, Agency.police]),
             now,
         )
-        user, issued[cc] = await tokens.create_user(
+        user, issued[cc] = await users.create_user(
             db, username=f"ncp-{cc.lower()}", role=Role.ncp, country=cc, now=now
         )
-        await sessions.set_password(db, user.username, PASSWORD)
+        await sessions.set_password(db, user.username, PASSWORD, now)
         caller = tokens.caller_of(user)
         for back in range(9, 0, -1):
             day = today - timedelta(days=back)

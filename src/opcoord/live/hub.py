@@ -8,15 +8,24 @@ delivers in sequence order.
 
 import asyncio
 from collections import OrderedDict, defaultdict
+from enum import Enum
 
 from opcoord.outbox.events import RecordedEvent
 
 
+class Ended(Enum):
+    """Why a subscription ends, as its sender's last item."""
+
+    fell_behind = "fell behind"
+    revoked = "the account was disabled or its credentials changed"
+
+
 class Subscription:
-    def __init__(self, hub: "Hub", stream_id: int, backlog: int) -> None:
+    def __init__(self, hub: "Hub", stream_id: int, backlog: int, user_id: int | None) -> None:
         self.hub = hub
         self.stream_id = stream_id
-        self.queue: asyncio.Queue[RecordedEvent | None] = asyncio.Queue(maxsize=backlog)
+        self.user_id = user_id
+        self.queue: asyncio.Queue[RecordedEvent | Ended] = asyncio.Queue(maxsize=backlog)
         self.dropped = False
 
     def offer(self, event: RecordedEvent) -> None:
@@ -25,15 +34,18 @@ class Subscription:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
-            # Too far behind: stop feeding it, and wake its sender with a final None.
-            self.dropped = True
-            self.hub.unsubscribe(self)
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)
+            self.end(Ended.fell_behind)  # too far behind: stop feeding it
 
-    async def get(self) -> RecordedEvent | None:
-        """The next event; None once the subscription was dropped for falling behind."""
+    def end(self, why: Ended) -> None:
+        """Stop feeding it, and wake its sender with ``why`` as the last item."""
+        self.dropped = True
+        self.hub.unsubscribe(self)
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(why)
+
+    async def get(self) -> RecordedEvent | Ended:
+        """The next event, or why the subscription ended."""
         return await self.queue.get()
 
     def close(self) -> None:
@@ -47,10 +59,17 @@ class Hub:
         self.encoded: OrderedDict[tuple[int, int, str], str] = OrderedDict()
         self._subscribers: dict[int, set[Subscription]] = defaultdict(set)
 
-    def subscribe(self, stream_id: int) -> Subscription:
-        sub = Subscription(self, stream_id, self.backlog)
+    def subscribe(self, stream_id: int, user_id: int | None = None) -> Subscription:
+        sub = Subscription(self, stream_id, self.backlog, user_id)
         self._subscribers[stream_id].add(sub)
         return sub
+
+    def revoke(self, user_id: int) -> int:
+        """End every subscription of the account here; how many there were."""
+        ended = [s for subs in self._subscribers.values() for s in subs if s.user_id == user_id]
+        for sub in ended:
+            sub.end(Ended.revoked)
+        return len(ended)
 
     def unsubscribe(self, sub: Subscription) -> None:
         subs = self._subscribers.get(sub.stream_id)

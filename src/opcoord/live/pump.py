@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from opcoord.db import Database
+from opcoord.db import REVOKED_USERS, STREAMS_TOUCHED, Database
 from opcoord.live.hub import Hub
 from opcoord.outbox.record import CHANNEL, last_seq, read_after
 
@@ -40,7 +40,7 @@ class LivePump:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        db.commit_hooks.append(self.nudge_streams)
+        db.commit_hooks.append(self.on_commit)
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._run(), name="live-pump"))
@@ -70,9 +70,15 @@ class LivePump:
         self._pending.add(stream_id)
         self._wake.set()
 
-    def nudge_streams(self, streams: set[int]) -> None:
-        self._pending |= streams
-        self._wake.set()
+    def on_commit(self, noted: dict[str, set[int]]) -> None:
+        """A commit hook: wake up for the streams the transaction wrote to, and close
+        the sockets of accounts it revoked."""
+        streams = noted.get(STREAMS_TOUCHED, set())
+        if streams:
+            self._pending |= streams
+            self._wake.set()
+        for user_id in noted.get(REVOKED_USERS, set()):
+            self.hub.revoke(user_id)
 
     async def _run(self) -> None:
         while not self._stopping:

@@ -25,7 +25,7 @@ from opcoord.accounts.identity import Caller
 from opcoord.db import Database
 from opcoord.errors import DomainError
 from opcoord.live import feed
-from opcoord.live.hub import Hub, Subscription
+from opcoord.live.hub import Ended, Hub, Subscription
 from opcoord.live.pump import LivePump
 from opcoord.operations.operations import load, load_facts
 
@@ -35,6 +35,7 @@ POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 AUTH_TIMEOUT_SECONDS = 10
 REPLAY_LIMIT = 5000
+MAX_MESSAGE = 4096  # characters: an auth message or a ping is far shorter
 Socket = WebSocket[Any, Any, Any]
 
 
@@ -47,13 +48,15 @@ async def _caller(socket: Socket, db: Database, now: datetime) -> Caller | None:
         return found[0] if found else None
     try:
         first = await asyncio.wait_for(socket.receive_text(), AUTH_TIMEOUT_SECONDS)
+        if len(first) > MAX_MESSAGE:
+            return None
         message = json.loads(first)
-    except (TimeoutError, ValueError, WebSocketDisconnect):
+    except (TimeoutError, ValueError, RecursionError, WebSocketDisconnect):
         return None
     if not isinstance(message, dict) or message.get("type") != "auth":
         return None
     token = message.get("token")
-    return await tokens.caller_for_token(db, token) if isinstance(token, str) else None
+    return await tokens.caller_for_token(db, token, now) if isinstance(token, str) else None
 
 
 async def _refusal(db: Database, caller: Caller | None, code: str) -> str | None:
@@ -87,7 +90,7 @@ async def live(
         op = await load(session, code)
     assert op.id is not None
     await pump.prepare(op.id)
-    sub = hub.subscribe(op.id)
+    sub = hub.subscribe(op.id, caller.id)
     try:
         cursor = await _start(socket, db, caller, op.code, op.id, since, state.clock.now())
         await _forward(socket, sub, caller, cursor, hub)
@@ -149,10 +152,13 @@ async def _forward(
 async def _send(socket: Socket, sub: Subscription, caller: Caller, cursor: int, hub: Hub) -> None:
     while True:
         event = await sub.get()
-        if event is None:  # dropped for falling behind
+        if event is Ended.fell_behind:
             await socket.close(
                 code=TRY_AGAIN_LATER, reason=f"fell behind: reconnect with ?since={cursor}"
             )
+            return
+        if isinstance(event, Ended):  # revoked: the account may no longer watch
+            await socket.close(code=POLICY_VIOLATION, reason=event.value[:120])
             return
         if event.seq <= cursor:
             continue  # already covered by the snapshot or the replay
@@ -167,7 +173,9 @@ async def _receive(socket: Socket) -> None:
             text = await socket.receive_text()
         except WebSocketDisconnect:
             return
-        with contextlib.suppress(ValueError, AttributeError):
+        if len(text) > MAX_MESSAGE:
+            continue  # nothing a client sends is that long
+        with contextlib.suppress(ValueError, AttributeError, RecursionError):
             if json.loads(text).get("type") == "ping":
                 await socket.send_text('{"type":"pong"}')
 

@@ -1,7 +1,7 @@
 """What a dashboard does with each event: apply it to the snapshot it started from.
 
 Pure functions, mirrored line for line by the dashboard's reducer
-(``frontend/js/live/state.js``); both are tested on the same event sequences (a snapshot
+(``frontend/static/js/live/state.js``); both are tested on the same event sequences (a snapshot
 with every later event applied equals a fresh snapshot). Neither decides anything: the
 events carry the day ledger's states, the day being collected and the last day due, and
 the reducers only put them in place and count them.

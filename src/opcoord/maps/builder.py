@@ -1,6 +1,6 @@
 """The seizure map as one HTML page: a pure builder, data in and HTML out.
 
-Everything the page loads is local: Leaflet and its plugins come from frontend/vendor
+Everything the page loads is local: Leaflet and its plugins come from frontend/static/vendor
 (served by the app under ``asset_base``, or inlined for a self-contained report), and
 the base map is a country-outline layer instead of a tile server, because opcoord runs
 on networks cut off from the internet. Markers, heat and popups are drawn in the
@@ -83,12 +83,12 @@ class SeizurePoint:
 
 
 def vendor_dir() -> Path:
-    """frontend/vendor: inside the installed package (wheel), else in the checkout."""
+    """frontend/static/vendor: inside the installed package (wheel), else in the checkout."""
     here = Path(__file__).resolve()
     for candidate in (here.parents[1] / "frontend", here.parents[3] / "frontend"):
-        if (candidate / "vendor" / JS_ASSETS[0]).is_file():
-            return candidate / "vendor"
-    raise FileNotFoundError("frontend/vendor not found: run scripts/vendor-assets.sh")
+        if (candidate / "static" / "vendor" / JS_ASSETS[0]).is_file():
+            return candidate / "static" / "vendor"
+    raise FileNotFoundError("frontend/static/vendor not found: run scripts/vendor-assets.sh")
 
 
 def build_map(

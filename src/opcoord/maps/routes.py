@@ -8,6 +8,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream, Template
 
 from opcoord.accounts.access import Rule, needs
+from opcoord.audit import log as audit
 from opcoord.db import Database
 from opcoord.maps import points
 from opcoord.maps.builder import build_map
@@ -56,6 +57,12 @@ async def seizures_geojson(
     filt = points.MapFilter.parse(day_from, day_to, category, country)
     async with db.read() as session:
         op = await load(session, code)
+    assert op.id is not None
+    now = request.app.state.clock.now()
+    query = request.url.query or ""
+    await audit.record_alone(
+        db, "geojson.download", now, stream_id=op.id, operation=op.code, object=query or "all"
+    )
     return Stream(
         points.geojson_chunks(db, op, filt),
         media_type="application/geo+json",

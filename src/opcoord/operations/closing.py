@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opcoord.db import Database
-from opcoord.operations import figures, ledger
+from opcoord.operations import figures, ledger, operations
 from opcoord.operations.models import Operation
 from opcoord.operations.operations import load
 from opcoord.outbox.events import ChangeEvent, EventType
@@ -50,6 +50,7 @@ async def close_operation(db: Database, code: str, now: datetime) -> Closed:
             return Closed(code, op.closed_at or cutoff, created=False)
         op.closed_at = cutoff
         await _record_status(session, op, now, closed=True)
+        await operations.audit_operation(session, op, "operation.close", now)
     return Closed(code, cutoff, created=True)
 
 

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opcoord.accounts.access import OperationFacts
+from opcoord.audit import log as audit
 from opcoord.db import Database
 from opcoord.errors import conflict, not_found
-from opcoord.operations import ledger
+from opcoord.operations import integrity, ledger
 from opcoord.operations.models import Operation, Participant
 from opcoord.operations.schemas import OperationCreate, OperationPublic
 
@@ -71,7 +72,23 @@ async def create_operation(db: Database, data: OperationCreate, now: datetime) -
         op = Operation(**data.model_dump(), created_at=now)
         session.add(op)
         await session.flush()
+        await audit_operation(session, op, "operation.create", now)
     return to_public(op, now, 0)
+
+
+async def audit_operation(session: AsyncSession, op: Operation, action: str, now: datetime) -> None:
+    """The audit entry of a change to the operation's row, with its new state."""
+    assert op.id is not None
+    await audit.record(
+        session,
+        action,
+        now,
+        stream_id=op.id,
+        operation=op.code,
+        object=op.code,
+        object_key=integrity.key("operations", op.id),
+        state=integrity.operation_state(op),
+    )
 
 
 async def get_operation(db: Database, code: str, now: datetime) -> OperationPublic:

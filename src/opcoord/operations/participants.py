@@ -4,10 +4,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from opcoord.audit import log as audit
 from opcoord.codes import country_name
 from opcoord.db import Database
 from opcoord.errors import conflict, invalid
-from opcoord.operations import figures, ledger
+from opcoord.operations import figures, integrity, ledger
 from opcoord.operations.enums import Agency, OperationStatus
 from opcoord.operations.models import Participant
 from opcoord.operations.operations import load
@@ -65,6 +66,17 @@ async def add_participant(
             "delta": {"countries_participating": 1},
         }
         await record(session, ChangeEvent(EventType.participant_added, op.id, payload), now)
+        await session.flush()
+        await audit.record(
+            session,
+            "participant.add",
+            now,
+            stream_id=op.id,
+            operation=op.code,
+            object=participant.country,
+            object_key=integrity.key("participants", participant.id),
+            state=integrity.participant_state(participant),
+        )
     return public
 
 

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opcoord.accounts.identity import Caller
 from opcoord.accounts.models import User
+from opcoord.audit import log as audit
 from opcoord.db import Database
 from opcoord.errors import StaleVersion, conflict, invalid, not_found
-from opcoord.operations import figures, ledger
+from opcoord.operations import figures, integrity, ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 from opcoord.operations.operations import load
@@ -127,11 +128,17 @@ async def submit_return(
     data: ReturnIn,
     if_match: int | None,
     now: datetime,
+    *,
+    via: str = "api",
 ) -> Submitted:
+    """Submit or replace a day's return (``via``: "api", "import", "demo", for the audit
+    log)."""
     digest = content_hash(data)
     try:
         async with db.write() as session:
-            return await _submit(session, caller, code, country, day, data, if_match, digest, now)
+            return await _submit(
+                session, caller, code, country, day, data, if_match, digest, now, via
+            )
     except IntegrityError as exc:  # the database's own guards, should a check be raced
         raise conflict("the return changed while it was being saved; fetch it and retry") from exc
 
@@ -146,6 +153,7 @@ async def _submit(
     if_match: int | None,
     digest: str,
     now: datetime,
+    via: str,
 ) -> Submitted:
     op = await load(session, code, for_update=True)
     taking_part = await participant(session, op, country)
@@ -231,8 +239,26 @@ async def _submit(
         await session.execute(sa.insert(Seizure), _seizure_rows(data, version))
     ret.current_version = version.version
     ret.updated_at = now
-    await _record_events(
+    seizures = await _record_events(
         session, op, taking_part, ret, version, old, now, first_country_report=first_country_report
+    )
+    if old is None:
+        action = "return.submit"
+    else:
+        action = "return.amend" if ledger.needs_reason(op, day, now) else "return.replace"
+    assert op.id is not None
+    await audit.record(
+        session,
+        action,
+        now,
+        stream_id=op.id,
+        operation=op.code,
+        object=f"{country} {day} version {version.version}",
+        object_key=integrity.key("return_versions", version.id),
+        state=integrity.version_state(version, seizures, ret),
+        detail={"via": via, "reason": data.amendment_reason}
+        if data.amendment_reason
+        else {"via": via},
     )
     public = await _public(session, op, version)
     return Submitted(public, created=old is None, changed=True)
@@ -248,7 +274,8 @@ async def _record_events(
     now: datetime,
     *,
     first_country_report: bool,
-) -> None:
+) -> list[Seizure]:
+    """Record the return's events; the version's seizures as stored."""
     assert op.id is not None
     change = figures.delta(
         await figures.version_contribution(session, new),
@@ -297,6 +324,7 @@ async def _record_events(
         await record(
             session, ChangeEvent(EventType.seizure_recorded, op.id, payload, new.country), now
         )
+    return list(fresh)
 
 
 def _point(s: Seizure) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The start page, and the coordinator's pages to create an operation and set up its
 countries and accounts, close it and publish its report. The forms post to the JSON API
-(frontend/js/forms.js), so the pages and the API share every rule and every error."""
+(frontend/static/js/forms.js), so the pages and the API share every rule and every error."""
 
 from typing import Annotated, Any
 

@@ -14,8 +14,7 @@ from opcoord.errors import DomainError
 from opcoord.operations import closing, ledger
 from opcoord.operations.enums import OperationStatus
 from opcoord.operations.operations import load
-from opcoord.report import data as report_data
-from opcoord.report import editions
+from opcoord.report import editions, redaction
 
 _STEPS = ("aggregates", "seizures", "map", "html", "pdf", "xlsx", "csv", "saving")
 
@@ -63,13 +62,13 @@ async def _report(
 ) -> list[Path]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from opcoord.config import get_settings
+    from opcoord.config import audit_key, get_settings
     from opcoord.db import make_engine, migrate
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
     await migrate(engine)
-    db, clock = Database(engine), Clock()
+    db, clock = Database(engine, audit_key(settings)), Clock()
     lease = timedelta(seconds=settings.report_build_lease_seconds)
     audience = "partner" if partner else "full"
     try:
@@ -96,7 +95,7 @@ async def _report(
                 written.append(path)
                 bar.update(task, advance=1)
             assert edition.report is not None
-            body = edition.report if not partner else report_data.partner_edition(edition.report)
+            body = edition.report if not partner else redaction.partner_report(edition.report)
             path = out / editions.file_name(code, edition.edition, audience, "json")
             path.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
             written.append(path)

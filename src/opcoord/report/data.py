@@ -26,12 +26,11 @@ from opcoord.operations import figures, ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING
 from opcoord.operations.figures import ONLINE, money
 from opcoord.operations.models import Operation, ReturnVersion, Seizure
+from opcoord.report import redaction
 
 SUMMED = COUNTERS + FACILITATING
 HIGHLIGHTS = 10
 TOP_ROUTES = 20
-#: Keys of a highlight that may identify a case or a person: blanked for partners.
-PARTNER_BLANKED = ("ref", "description", "notes")
 
 
 def _current(op: Operation) -> Any:
@@ -401,17 +400,6 @@ async def assemble(
     return report
 
 
-def partner_edition(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The partners' edition: no case references, descriptions or free-text notes."""
-    out = dict(report)
-    out["audience"] = "partner"
-    out["highlights"] = [
-        {k: (None if k in PARTNER_BLANKED else v) for k, v in h.items()}
-        for h in report.get("highlights", [])
-    ]
-    return out
-
-
 def total_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """Headline totals that differ between two editions: ``{key: [old, new]}``."""
     out = {}
@@ -457,32 +445,32 @@ async def seizure_tuples(session: AsyncSession, op: Operation) -> list[tuple[Any
     return [tuple(r) for r in result.all()]
 
 
-def seizure_dicts(rows: list[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
-    """Row dicts for the renderers, made one at a time; money as numbers, not text."""
+def seizure_dicts(rows: list[tuple[Any, ...]], audience: str = "full") -> Iterator[dict[str, Any]]:
+    """Row dicts for the renderers, made one at a time; money as numbers, not text; for
+    the partner edition, redacted (``redaction.partner_seizure``)."""
     for r in rows:
         row = dict(zip(_ROW_KEYS, r, strict=True))
         value = row["estimated_value"]
         if isinstance(value, Decimal):
             row["estimated_value"] = money(value)
-        yield row
+        yield row if audience == "full" else redaction.partner_seizure(row)
 
 
-def seizure_points(rows: list[tuple[Any, ...]], *, partner: bool) -> Iterator[SeizurePoint]:
-    index = {k: i for i, k in enumerate(_ROW_KEYS)}
-    for r in rows:
-        day = r[index["day"]]
+def seizure_points(rows: list[tuple[Any, ...]], audience: str = "full") -> Iterator[SeizurePoint]:
+    for row in seizure_dicts(rows, audience):
+        day = row["day"]
         yield SeizurePoint(
-            ref=None if partner else r[index["ref"]],
-            category=r[index["category"]],
-            quantity=int(r[index["quantity"]]),
-            place_type=r[index["place_type"]],
-            place_name=r[index["place_name"]] or None,
+            ref=row["ref"],
+            category=row["category"],
+            quantity=int(row["quantity"]),
+            place_type=row["place_type"],
+            place_name=row["place_name"] or None,
             day=day if isinstance(day, date) else date.fromisoformat(str(day)),
-            country=r[index["country"]],
-            conveyance=r[index["conveyance"]],
-            origin_country=r[index["origin_country"]],
-            destination_country=r[index["destination_country"]],
-            lat=r[index["lat"]],
-            lon=r[index["lon"]],
-            description=None if partner else (r[index["description"]] or None),
+            country=row["country"],
+            conveyance=row["conveyance"],
+            origin_country=row["origin_country"],
+            destination_country=row["destination_country"],
+            lat=row["lat"],
+            lon=row["lon"],
+            description=row["description"] or None,
         )

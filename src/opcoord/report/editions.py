@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller
+from opcoord.audit import log as audit
 from opcoord.db import Database
 from opcoord.errors import Conflict, NotFound, conflict, not_found
 from opcoord.i18n import LANGUAGES
@@ -36,6 +37,7 @@ from opcoord.operations.scheduled import Context
 from opcoord.outbox.events import ChangeEvent, EventType
 from opcoord.outbox.record import record
 from opcoord.report import data as report_data
+from opcoord.report import redaction
 from opcoord.report.models import ReportArtefact, ReportEdition
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,16 @@ async def issue_edition(
             await session.flush()
         except IntegrityError:  # two coordinators at once: one edition number, one winner
             raise conflict("another edition was issued at the same time; reload") from None
+        assert op.id is not None
+        await audit.record(
+            session,
+            "report.edition",
+            now,
+            stream_id=op.id,
+            operation=op.code,
+            object=f"edition {edition.edition}",
+            detail={"changes": changes},
+        )
     return edition
 
 
@@ -316,11 +328,12 @@ def render_files(
     from opcoord.report.render.pdf import render_pdf
     from opcoord.report.render.xlsx import render_xlsx
 
-    shown = report if audience == "full" else report_data.partner_edition(report)
+    # One redaction for every format: the partner edition's JSON and rows come redacted.
+    shown = report if audience == "full" else redaction.partner_report(report)
     out: dict[str, bytes] = {}
     if "html" in formats:
         progress("map")
-        map_html = _map(shown, rows, partner=audience == "partner")
+        map_html = _map(shown, rows, audience)
         progress("html")
         out["html"] = render_html(shown, map_html=map_html, lang=lang).encode()
     if "pdf" in formats:
@@ -328,20 +341,20 @@ def render_files(
         out["pdf"] = render_pdf(shown, lang=lang)
     if "xlsx" in formats:
         progress("xlsx")
-        out["xlsx"] = render_xlsx(shown, report_data.seizure_dicts(rows), lang=lang)
+        out["xlsx"] = render_xlsx(shown, report_data.seizure_dicts(rows, audience), lang=lang)
     if "csv" in formats:
         progress("csv")
-        chunks = iter_seizures_csv(report_data.seizure_dicts(rows), audience=audience)
+        chunks = iter_seizures_csv(report_data.seizure_dicts(rows, audience), audience=audience)
         out["csv"] = "".join(chunks).encode()
     return out
 
 
-def _map(report: dict[str, Any], rows: list[tuple[Any, ...]], *, partner: bool) -> str | None:
+def _map(report: dict[str, Any], rows: list[tuple[Any, ...]], audience: str) -> str | None:
     from opcoord.maps.builder import build_map
 
     try:
         return build_map(
-            report_data.seizure_points(rows, partner=partner),
+            report_data.seizure_points(rows, audience),
             objects_by_country=report["totals"]["objects_by_country"],
             inline_assets=True,
             title=f"{report['operation']['code']}: seizures",
@@ -410,7 +423,32 @@ async def publish(db: Database, code: str, now: datetime) -> ReportEdition:
         if latest.published_at is None:
             latest.published_at = now
             await _ready_event(session, op, latest.edition, "partner", now)
+            assert op.id is not None
+            await audit.record(
+                session,
+                "report.publish",
+                now,
+                stream_id=op.id,
+                operation=op.code,
+                object=f"edition {latest.edition}",
+            )
     return latest
+
+
+async def record_download(
+    db: Database, op: Operation, edition: ReportEdition, what: str, audience: str, now: datetime
+) -> None:
+    """Who downloaded which edition of the report, in which format and edition."""
+    assert op.id is not None
+    await audit.record_alone(
+        db,
+        "report.download",
+        now,
+        stream_id=op.id,
+        operation=op.code,
+        object=f"edition {edition.edition} {what} ({audience})",
+        detail={"format": what, "audience": audience, "edition": edition.edition},
+    )
 
 
 async def find_edition(

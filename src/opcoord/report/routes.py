@@ -21,8 +21,8 @@ from opcoord.accounts import access
 from opcoord.accounts.access import Rule, needs
 from opcoord.operations import closing, operations
 from opcoord.operations.routes import CallerDep, DbDep, NowDep
-from opcoord.report import data as report_data
 from opcoord.report import editions as report_editions
+from opcoord.report import redaction
 from opcoord.report.models import ReportEdition
 from opcoord.web import COMMON, WRITE, Code, err
 
@@ -194,12 +194,13 @@ class ReportController(Controller):
 
     @get("/{code:str}/report", summary="The consolidated report as JSON", responses=READ)
     async def report(
-        self, caller: CallerDep, db: DbDep, code: Code, edition: Audience = None,
+        self, caller: CallerDep, db: DbDep, now: NowDep, code: Code, edition: Audience = None,
         number: Number = None,
     ) -> Response[dict[str, Any]]:  # fmt: skip
-        _, found, shown = await report_editions.readable(caller, db, code, edition, number)
+        op, found, shown = await report_editions.readable(caller, db, code, edition, number)
         assert found.report is not None
-        body = found.report if shown == "full" else report_data.partner_edition(found.report)
+        body = found.report if shown == "full" else redaction.partner_report(found.report)
+        await report_editions.record_download(db, op, found, "json", shown, now)
         return Response(body, headers={"X-Report-Edition": str(found.edition)})
 
     @get(
@@ -217,9 +218,10 @@ class ReportController(Controller):
         code: Code, edition: Audience = None, number: Number = None, lang: Language = None,
     ) -> Stream:  # fmt: skip
         fmt = request.url.path.rsplit(".", 1)[-1]
-        _, found, shown = await report_editions.readable(caller, db, code, edition, number)
+        op, found, shown = await report_editions.readable(caller, db, code, edition, number)
         language = report_editions.file_lang(fmt, reader_lang(request, lang))
         stored = await report_editions.artefact(db, found, shown, fmt, now, language)
+        await report_editions.record_download(db, op, found, fmt, shown, now)
         name = report_editions.file_name(code, found.edition, shown, fmt, language)
         disposition = "inline" if fmt in ("html", "pdf") else "attachment"
         headers = {

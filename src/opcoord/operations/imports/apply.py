@@ -104,7 +104,9 @@ async def import_seizures(
     # from: a submission racing in between is not silently overwritten.
     expected = if_match if if_match is not None else (current.version if current else None)
     try:
-        submitted = await returns.submit_return(db, caller, code, country, day, data, expected, now)
+        submitted = await returns.submit_return(
+            db, caller, code, country, day, data, expected, now, via="import"
+        )
     except StaleVersion:
         if if_match is not None:
             raise

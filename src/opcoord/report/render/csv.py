@@ -40,8 +40,9 @@ SEIZURE_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("estimated_value", "num"),
     ("currency", "text"),
 )
-#: Columns left out of the partner edition (case references and free text).
-PARTNER_OMITTED = frozenset({"ref", "description"})
+#: Columns left out of the partner edition: the free text of returns (the rows come
+#: redacted by report/redaction.py already; the columns are not even offered).
+PARTNER_OMITTED = frozenset({"ref", "description", "place_name"})
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK_ROWS = 2_000
 

@@ -17,6 +17,7 @@ import jinja2
 import markupsafe
 
 from opcoord.i18n import Lang
+from opcoord.report.redaction import FREE_TEXT
 from opcoord.report.render import charts
 from opcoord.report.render.press import (
     DASH,
@@ -36,8 +37,9 @@ from opcoord.vocabulary import N_
 
 Medium = Literal["screen", "print"]
 AUDIENCES = ("full", "partner")
-#: Fields that may identify suspects or cases; never shown to partners.
-PARTNER_REDACTED = ("ref", "description", "notes")
+#: Fields that may identify suspects or cases; never shown to partners (the partner
+#: edition comes redacted by report/redaction.py: this is a second guard, for free).
+PARTNER_REDACTED = tuple(sorted(FREE_TEXT))
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _HEADLINE = (

@@ -1,0 +1,206 @@
+"""Recording and reading audit entries.
+
+``record`` runs inside the transaction of the change it records, so an entry exists if
+and only if its change was committed. Who acted comes from ``current_actor``, which the
+access guard sets for each request (the command line and the scheduler set their own).
+The chain key comes from the session (``Database`` puts it in every session's info), and
+is never stored in the database.
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from opcoord.audit.models import AuditEntry, AuditHead
+from opcoord.db import AUDIT_KEY, Database
+
+#: The chain of entries that concern no operation (accounts, sign-ins, watchlists).
+GLOBAL = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    name: str
+    role: str | None = None
+    ip: str | None = None
+    request_id: str | None = None
+
+
+SYSTEM = Actor("system", "system")
+current_actor: ContextVar[Actor] = ContextVar("opcoord_actor", default=SYSTEM)
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    token = current_actor.set(actor)
+    try:
+        yield
+    finally:
+        current_actor.reset(token)
+
+
+def canonical(fields: list[Any]) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def plain(value: Any) -> Any:
+    """One stored value as a digest sees it, whichever database it came back from."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    if isinstance(value, float):
+        return repr(round(value, 9))
+    return value
+
+
+def digest(state: Any) -> str:
+    """SHA-256 of an object's state (a JSON-ready structure), as entries carry it."""
+    return hashlib.sha256(canonical([state])).hexdigest()
+
+
+def entry_fields(e: AuditEntry) -> list[Any]:
+    """What an entry's MAC covers: everything but its id and the MAC itself."""
+    return [
+        e.stream_id,
+        e.seq,
+        e.at.isoformat(),
+        e.actor,
+        e.role,
+        e.action,
+        e.operation,
+        e.object,
+        e.object_key,
+        e.ip,
+        e.request_id,
+        e.detail,
+        e.digest,
+    ]
+
+
+def entry_mac(key: bytes, previous: str, e: AuditEntry) -> str:
+    return hmac.new(
+        key, previous.encode() + b"\n" + canonical(entry_fields(e)), "sha256"
+    ).hexdigest()
+
+
+def head_mac(key: bytes, stream_id: int, seq: int, mac: str) -> str:
+    return hmac.new(key, canonical(["head", stream_id, seq, mac]), "sha256").hexdigest()
+
+
+def _key(session: AsyncSession) -> bytes:
+    key = session.info.get(AUDIT_KEY)
+    if not isinstance(key, bytes) or not key:
+        raise RuntimeError("the database was opened without an audit key")
+    return key
+
+
+async def _next(session: AsyncSession, stream_id: int) -> tuple[int, str]:
+    """The stream's next number and the previous entry's MAC, holding its head's row
+    lock until commit (so one stream's entries are chained one after another)."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    await session.execute(insert(AuditHead).values(stream_id=stream_id).on_conflict_do_nothing())
+    row = (
+        await session.execute(
+            sa.update(AuditHead)
+            .where(col(AuditHead.stream_id) == stream_id)
+            .values(seq=col(AuditHead.seq) + 1)
+            .returning(col(AuditHead.seq), col(AuditHead.mac))
+        )
+    ).one()
+    return int(row[0]), str(row[1])
+
+
+async def record(
+    session: AsyncSession,
+    action: str,
+    at: datetime,
+    *,
+    stream_id: int = GLOBAL,
+    operation: str | None = None,
+    object: str | None = None,
+    object_key: str | None = None,
+    state: Any = None,
+    detail: dict[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> AuditEntry:
+    """Append an entry to ``stream_id``'s chain in the session's transaction.
+
+    ``state`` is the object's stored state after the change (its digest is kept, so
+    ``opcoord audit verify`` can tell whether the row was altered since).
+    """
+    key = _key(session)
+    who = actor or current_actor.get()
+    seq, previous = await _next(session, stream_id)
+    entry = AuditEntry(
+        stream_id=stream_id,
+        seq=seq,
+        at=at,
+        actor=who.name[:64],
+        role=who.role,
+        action=action,
+        operation=operation,
+        object=(object or "")[:200] or None,
+        object_key=object_key,
+        ip=who.ip,
+        request_id=who.request_id,
+        detail=detail,
+        digest=digest(state) if state is not None else None,
+        mac="",
+    )
+    entry.mac = entry_mac(key, previous, entry)
+    await session.execute(
+        sa.update(AuditHead)
+        .where(col(AuditHead.stream_id) == stream_id)
+        .values(mac=entry.mac, head_mac=head_mac(key, stream_id, seq, entry.mac))
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    operation: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    before_id: int | None = None
+
+
+async def entries(session: AsyncSession, f: Filter, limit: int) -> list[AuditEntry]:
+    """Entries newest first, matching ``f``."""
+    stmt = sa.select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+    if f.operation:
+        stmt = stmt.where(col(AuditEntry.operation) == f.operation)
+    if f.actor:
+        stmt = stmt.where(col(AuditEntry.actor) == f.actor)
+    if f.action:
+        # "report" matches every report.* action; "report.download" only that one.
+        action = col(AuditEntry.action)
+        stmt = stmt.where(sa.or_(action == f.action, action.startswith(f"{f.action}.")))
+    if f.since:
+        stmt = stmt.where(col(AuditEntry.at) >= f.since)
+    if f.before_id:
+        stmt = stmt.where(col(AuditEntry.id) < f.before_id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def record_alone(db: Database, action: str, at: datetime, **fields: Any) -> None:
+    """An entry in a transaction of its own: for what changes nothing (a download)."""
+    async with db.write() as session:
+        await record(session, action, at, **fields)
