@@ -21,7 +21,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def opcoord_server(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
+def opcoord_server(
+    env: dict[str, str], log: Path | None = None, cwd: Path | None = None
+) -> Iterator[str]:
     """Start `opcoord serve` with ``env`` added to ours; yield its base URL once healthy."""
     port = free_port()
     out = log.open("wb") if log is not None else subprocess.DEVNULL
@@ -30,6 +32,7 @@ def opcoord_server(env: dict[str, str], log: Path | None = None) -> Iterator[str
         env={**os.environ, "OPCOORD_AUDIT_KEY": AUDIT_KEY, **env},
         stdout=out,
         stderr=subprocess.STDOUT,
+        cwd=cwd,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -22,6 +22,7 @@ FOUNDATIONS = {
     "codes",
     "vocabulary",
     "headers",
+    "problems",
 }
 #: Each package, and the packages it may import (besides the foundations).
 PACKAGES: dict[str, set[str]] = {

@@ -6,7 +6,7 @@ from functools import cache
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 from opcoord.errors import invalid
 
@@ -49,6 +49,16 @@ def country_name(code: str) -> str:
     return getattr(found, "common_name", None) or (found.name if found else code)
 
 
+def _json_bool(value: object) -> object:
+    # Checked before pydantic's coercion, which the framework runs in lax mode: a yes/no
+    # field is JSON true or false, never "yes", 1 or "false".
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+#: A request's yes/no field: JSON true or false only.
+JsonBool = Annotated[bool, BeforeValidator(_json_bool)]
 CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(country)]
 CurrencyCode = Annotated[
     str, StringConstraints(min_length=3, max_length=3), AfterValidator(currency)

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Days an API token stays valid after it is issued or rotated (0: no expiry).",
     )
+    live_max_per_account: int = Field(
+        default=20,
+        ge=1,
+        description="Open live connections (websockets) one account may hold, all instances "
+        "together; beyond, a new one is closed with 1008.",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "
@@ -99,6 +105,11 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("admin_token", "audit_key", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value  # VAR= in a compose file means "not set"
 
     @field_validator("admin_token")
     @classmethod

@@ -257,8 +257,32 @@ def _field_errors(exc: ValidationException) -> list[dict[str, Any]]:
     return out
 
 
+def _public_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The names a client sent parameters under (``from``), by their Python names
+    (``day_from``), so that errors name what the client wrote."""
+    handler = request.scope.get("route_handler")
+    names: dict[str, str] = {}
+    try:
+        parameters = handler.parsed_fn_signature.parameters  # type: ignore[union-attr]
+    except AttributeError:
+        return names
+    for name, parameter in parameters.items():
+        kwarg = getattr(parameter, "kwarg_definition", None)
+        for alias in (
+            getattr(kwarg, "name", None),
+            getattr(kwarg, "query", None),
+            getattr(kwarg, "header", None),
+        ):
+            if alias:
+                names[name] = alias
+    return names
+
+
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors = _field_errors(exc) or [{"field": "body", "message": str(exc.detail)}]
+    aliases = _public_names(request)
+    for e in errors:
+        e["field"] = aliases.get(e["field"], e["field"])
     text = str(exc.detail).lower()
     status = 400 if "malformed" in text or "decode" in text else 422
     return _answer(request, status, errors)

@@ -93,6 +93,8 @@ async def keep_sockets(db: Database, socket_ids: list[str], now: datetime) -> No
         )
 
 
-async def close_socket(db: Database, socket_id: str) -> None:
+async def forget_sockets(db: Database, socket_ids: list[str]) -> None:
     async with db.write() as session:
-        await session.execute(sa.delete(LiveConnection).where(col(LiveConnection.id) == socket_id))
+        await session.execute(
+            sa.delete(LiveConnection).where(col(LiveConnection.id).in_(socket_ids))
+        )

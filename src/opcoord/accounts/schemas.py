@@ -3,11 +3,17 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from opcoord.accounts.identity import Role
 from opcoord.accounts.sessions import MIN_PASSWORD
-from opcoord.codes import CountryCode
+from opcoord.codes import CountryCode, JsonBool
 
 Email = Annotated[
     str,
@@ -47,7 +53,7 @@ class PasswordSet(BaseModel):
 class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    disabled: bool = Field(
+    disabled: JsonBool = Field(
         description="true: the account's token, sessions and open websockets stop at once."
     )
 

@@ -7,6 +7,7 @@ delivers in sequence order.
 """
 
 import asyncio
+import uuid
 from collections import OrderedDict, defaultdict
 from enum import Enum
 
@@ -25,6 +26,7 @@ class Subscription:
         self.hub = hub
         self.stream_id = stream_id
         self.user_id = user_id
+        self.id = uuid.uuid4().hex  # its row in live_connections
         self.queue: asyncio.Queue[RecordedEvent | Ended] = asyncio.Queue(maxsize=backlog)
         self.dropped = False
 
@@ -77,6 +79,10 @@ class Hub:
             subs.discard(sub)
             if not subs:
                 del self._subscribers[sub.stream_id]
+
+    def socket_ids(self) -> list[str]:
+        """Every subscription of this process, to keep their rows alive."""
+        return [s.id for subs in self._subscribers.values() for s in subs]
 
     def subscribers(self, stream_id: int) -> int:
         return len(self._subscribers.get(stream_id, ()))

@@ -14,16 +14,20 @@ One query per event batch per instance, however many websocket clients watch.
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
+from opcoord.accounts import limits
+from opcoord.accounts.users import REVOKED_CHANNEL
 from opcoord.db import REVOKED_USERS, STREAMS_TOUCHED, Database
 from opcoord.live.hub import Hub
 from opcoord.outbox.record import CHANNEL, last_seq, read_after
 
 log = logging.getLogger(__name__)
 BATCH = 500
+KEEP_ALIVE_SECONDS = 60.0
 
 
 class LivePump:
@@ -40,10 +44,13 @@ class LivePump:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._closed_sockets: set[str] = set()
+        self._housekeeping = asyncio.Event()
         db.commit_hooks.append(self.on_commit)
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._run(), name="live-pump"))
+        self._tasks.append(asyncio.create_task(self._keep_alive(), name="live-keepalive"))
         if self.listen_dsn:
             self._tasks.append(asyncio.create_task(self._listen(), name="live-listen"))
 
@@ -58,6 +65,10 @@ class LivePump:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, 5)
         self._tasks.clear()
+        # This process holds no socket any more: none of its rows should count.
+        self._closed_sockets |= set(self.hub.socket_ids())
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._flush_closed(), 5)
 
     async def prepare(self, stream_id: int) -> None:
         """Call before subscribing a client's first snapshot: start the stream's cursor."""
@@ -122,6 +133,7 @@ class LivePump:
             try:
                 conn = await asyncpg.connect(self.listen_dsn)
                 await conn.add_listener(CHANNEL, self._notified)
+                await conn.add_listener(REVOKED_CHANNEL, self._revoked)
                 for stream_id in list(self.cursors):  # catch up on what passed while away
                     self.nudge(stream_id)
                 while not conn.is_closed() and not self._stopping:
@@ -135,6 +147,40 @@ class LivePump:
                 if conn is not None and not conn.is_closed():
                     with contextlib.suppress(Exception):
                         await conn.close()
+
+    def forget_socket(self, socket_id: str) -> None:
+        """A socket closed: its row goes at the next housekeeping turn (soon), never in
+        the socket's own teardown, which may be cancelled halfway."""
+        self._closed_sockets.add(socket_id)
+        self._housekeeping.set()
+
+    async def _keep_alive(self) -> None:
+        """Remove the rows of closed sockets, and say every minute which sockets this
+        process still holds: the rows of a process that died stop moving, and stop
+        counting against their account."""
+        last_kept = 0.0
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._housekeeping.wait(), 1.0)
+            self._housekeeping.clear()
+            try:
+                await self._flush_closed()
+                now = asyncio.get_running_loop().time()
+                if now - last_kept >= KEEP_ALIVE_SECONDS:
+                    await limits.keep_sockets(self.db, self.hub.socket_ids(), datetime.now(UTC))
+                    last_kept = now
+            except Exception:
+                log.warning("could not keep the live connections' rows", exc_info=True)
+                await asyncio.sleep(1)
+
+    async def _flush_closed(self) -> None:
+        gone, self._closed_sockets = self._closed_sockets, set()
+        if gone:
+            await limits.forget_sockets(self.db, sorted(gone))
+
+    def _revoked(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        with contextlib.suppress(ValueError):
+            self.hub.revoke(int(payload))
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         with contextlib.suppress(ValueError):

@@ -18,12 +18,12 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import PathParameter, QueryParameter
 
-from opcoord.accounts import access, sessions, tokens
+from opcoord.accounts import access, limits, sessions, tokens
 from opcoord.accounts.access import Rule, needs
 from opcoord.accounts.guard import same_origin
 from opcoord.accounts.identity import Caller
 from opcoord.db import Database
-from opcoord.errors import DomainError
+from opcoord.errors import DomainError, TooManyRequests
 from opcoord.live import feed
 from opcoord.live.hub import Ended, Hub, Subscription
 from opcoord.live.pump import LivePump
@@ -92,12 +92,20 @@ async def live(
     await pump.prepare(op.id)
     sub = hub.subscribe(op.id, caller.id)
     try:
+        allowed = state.settings.live_max_per_account
+        await limits.open_socket(db, sub.id, caller.id, allowed, state.clock.now())
+    except TooManyRequests as exc:
+        sub.close()
+        await socket.close(code=POLICY_VIOLATION, reason=exc.message[:120])
+        return
+    try:
         cursor = await _start(socket, db, caller, op.code, op.id, since, state.clock.now())
         await _forward(socket, sub, caller, cursor, hub)
     except WebSocketDisconnect:
         pass
     finally:
         sub.close()
+        pump.forget_socket(sub.id)
 
 
 async def _start(

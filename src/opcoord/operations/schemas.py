@@ -15,7 +15,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from opcoord.codes import CountryCode, CurrencyCode, TimeZone
+from opcoord.codes import CountryCode, CurrencyCode, JsonBool, TimeZone
 from opcoord.operations.enums import (
     Agency,
     Category,
@@ -162,7 +162,7 @@ class SeizureIn(Strict):
     lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
     conveyance: Conveyance | None = None
-    online: bool = False
+    online: JsonBool = False
     origin_country: CountryCode | None = None
     departure_country: CountryCode | None = None
     destination_country: CountryCode | None = None
@@ -173,8 +173,8 @@ class SeizureIn(Strict):
     agency: Agency | None = None
     detection: Detection | None = None
     offence: Offence | None = None
-    export_certificate: bool | None = None
-    stolen_db_match: bool | None = None
+    export_certificate: JsonBool | None = None
+    stolen_db_match: JsonBool | None = None
     object_details: ObjectDetails | None = None
 
     @model_validator(mode="after")
@@ -189,7 +189,7 @@ class SeizureIn(Strict):
 
 
 class ReturnIn(Strict):
-    nil_return: bool = False
+    nil_return: JsonBool = False
     counters: Counters = Field(default_factory=Counters)
     facilitating_items: FacilitatingItems = Field(default_factory=FacilitatingItems)
     seizures: list[SeizureIn] = Field(default_factory=list, max_length=5000)
