@@ -22,7 +22,7 @@ cannot disagree; the browser shows the states it is sent and computes none.
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -266,7 +266,10 @@ class Tally:
     pending: int = 0  # expected, not yet due
 
     @classmethod
-    def of(cls, states: Iterable[DayState]) -> "Tally":
+    def of(cls, states: Iterable[DayState], nil: int | None = None) -> "Tally":
+        """Count ``states``; ``nil`` is the number of nil returns among the days returned
+        when known (a late nil return is a late return *and* a nil one), else the days
+        whose state is ``nil``."""
         n = Counter(states)
         received = sum(n[s] for s in RETURNED)
         pending = n[DayState.upcoming] + n[DayState.collecting]
@@ -275,7 +278,7 @@ class Tally:
             received=received,
             on_time=n[DayState.submitted] + n[DayState.nil],
             late=n[DayState.late],
-            nil=n[DayState.nil],
+            nil=n[DayState.nil] if nil is None else nil,
             missing=n[DayState.missing],
             pending=pending,
         )
@@ -309,13 +312,16 @@ class Grid:
     collecting: date | None
     last_due: date | None
     cells: dict[str, dict[date, DayState]]
+    #: Per country, the days returned whose current version is a nil return, on time or
+    #: late.
+    nil_returns: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[DayState, int]:
         n = Counter(s for row in self.cells.values() for s in row.values())
         return {s: n[s] for s in DayState}
 
     def tally(self, country: str) -> Tally:
-        return Tally.of(self.cells.get(country, {}).values())
+        return Tally.of(self.cells.get(country, {}).values(), self.nil_returns.get(country, 0))
 
 
 def grid(
@@ -330,12 +336,23 @@ def grid(
     collecting = collecting_day(op, now)
     wanted = sorted(set(only_days)) if only_days is not None else None
     cells: dict[str, dict[date, DayState]] = {}
+    nil_returns: dict[str, int] = {}
     for p in participants:
         first, last = participation(op, p)
         row: dict[date, DayState] = {}
+        nil = 0
         for day in wanted if wanted is not None else days(first, last):
-            found = state(op, p, day, now, returned.get((p.country, day)), collecting=collecting)
+            got = returned.get((p.country, day))
+            found = state(op, p, day, now, got, collecting=collecting)
             if found is not None:
                 row[day] = found
+                nil += found in RETURNED and got is not None and got.nil
         cells[p.country] = row
-    return Grid(list(days(op.starts_on, op.ends_on)), collecting, last_due_day(op, now), cells)
+        nil_returns[p.country] = nil
+    return Grid(
+        list(days(op.starts_on, op.ends_on)),
+        collecting,
+        last_due_day(op, now),
+        cells,
+        nil_returns,
+    )
