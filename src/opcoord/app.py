@@ -31,7 +31,7 @@ from opcoord.accounts.users import ensure_admin
 from opcoord.clock import Clock
 from opcoord.config import Settings, get_settings
 from opcoord.db import open_database
-from opcoord.headers import RequestIds, SecurityHeaders
+from opcoord.headers import RequestIds, SecurityHeaders, SharedReads
 from opcoord.live.hub import Hub
 from opcoord.live.pages import DASHBOARD_PAGES
 from opcoord.live.pump import LivePump
@@ -149,7 +149,7 @@ def create_app(
             *extra_lifespans,
         ],
         # Outermost first: every response gets its request id and security headers.
-        middleware=[RequestIds, SecurityHeaders],
+        middleware=[RequestIds, SecurityHeaders, SharedReads],
         exception_handlers=web.EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="opcoord",

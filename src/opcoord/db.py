@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,12 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: asyncpg's costs three round trips per checkout (BEGIN, a query,
+        # ROLLBACK), more than the cheapest request's own queries. After a database
+        # restart the first request to meet a dead connection gets a 503 (its client
+        # retries) and SQLAlchemy discards the connections older than the failure.
+        pool_pre_ping=False,
+        pool_recycle=1800,
         connect_args={"server_settings": SERVER_SETTINGS},
     )
 
@@ -85,6 +91,61 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _RequestConnection:
+    """One request's read connection (PostgreSQL, autocommit), opened at its first read.
+
+    Every ``Database.read`` of the request's own task runs on it, one after another: the
+    guard's token and operation lookups and the handler's reads then cost one pool
+    checkout (and one pre-ping) instead of three, and no BEGIN or ROLLBACK at all. A read
+    from another task (a build the request started), or one begun while another is still
+    open (``gather``), takes a connection of its own from the pool as before. A write or
+    a snapshot gives the shared connection back first, so a request never holds one
+    connection while it waits for another (a pool full of such requests would wait
+    forever).
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.owner = asyncio.current_task()
+        self.connection: AsyncConnection | None = None
+        self.busy = False
+        self.closed = False
+
+    def usable_by(self, engine: AsyncEngine) -> bool:
+        return (
+            not self.busy
+            and not self.closed
+            and self.engine is engine
+            and asyncio.current_task() is self.owner
+        )
+
+    async def connect(self) -> AsyncConnection:
+        if self.connection is None:
+            self.connection = await self.engine.connect()
+        return self.connection
+
+    async def release(self) -> None:
+        """Give the connection back to the pool (the next read takes one again)."""
+        if self.connection is not None and not self.busy:
+            connection, self.connection = self.connection, None
+            await connection.close()
+
+    async def close(self) -> None:
+        self.closed = True
+        await self.release()
+
+
+_request_connection: ContextVar[_RequestConnection | None] = ContextVar(
+    "opcoord_request_connection", default=None
+)
+
+
+async def _release_shared() -> None:
+    shared = _request_connection.get()
+    if shared is not None and asyncio.current_task() is shared.owner:
+        await shared.release()
+
+
 class Database:
     """The engine and its sessions.
 
@@ -99,6 +160,10 @@ class Database:
 
     ``audit_key`` is the secret the audit log's chain is computed with; every session
     carries it in ``info`` so that actions can record entries.
+
+    Reads on PostgreSQL run in autocommit (each statement sees the committed state, as
+    under READ COMMITTED, without a BEGIN and a ROLLBACK around it); within one HTTP
+    request they share one connection (``request_scope``).
     """
 
     def __init__(self, engine: AsyncEngine, audit_key: bytes | None = None) -> None:
@@ -107,6 +172,12 @@ class Database:
         self.audit_key = audit_key
         info = {AUDIT_KEY: audit_key} if audit_key else {}
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, info=info)
+        self._read_engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "postgresql"
+            else engine
+        )
+        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, info=info)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.commit_hooks: list[CommitHook] = []
 
@@ -116,12 +187,39 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessionmaker() as session:
-            yield session
+        """A session for reads; it must not write (``write`` is for that)."""
+        shared = _request_connection.get()
+        if shared is None or not shared.usable_by(self._read_engine):
+            async with self._reads() as session:
+                yield session
+            return
+        shared.busy = True
+        try:
+            async with self._reads(bind=await shared.connect()) as session:
+                yield session
+        finally:
+            shared.busy = False
+
+    @asynccontextmanager
+    async def request_scope(self) -> AsyncIterator[None]:
+        """Let the reads of the current task share one connection until the end of the
+        block (one HTTP request). SQLite's connections are local files: nothing to
+        share."""
+        if self.dialect != "postgresql":
+            yield
+            return
+        shared = _RequestConnection(self._read_engine)
+        token = _request_connection.set(shared)
+        try:
+            yield
+        finally:
+            _request_connection.reset(token)
+            await shared.close()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction that commits on exit and rolls back on error."""
+        await _release_shared()
         if self._write_lock is None:
             async with self.sessionmaker() as session:
                 async with session.begin():
@@ -149,6 +247,7 @@ class Database:
         writers: PostgreSQL, a REPEATABLE READ read-only transaction; SQLite (in WAL
         mode), one read transaction, whose snapshot starts at its first read. Hundreds
         of dashboards taking snapshots never hold the write lock."""
+        await _release_shared()
         async with self.sessionmaker() as session, session.begin():
             if self._write_lock is None:
                 await session.connection(

@@ -149,3 +149,19 @@ class RequestIds:
             await self.app(scope, receive, wrapped)
         finally:
             request_id.reset(token)
+
+
+class SharedReads:
+    """Lets one HTTP request's reads share one database connection (``Database.
+    request_scope``): the guard's and the handler's lookups, one pool checkout."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        db = getattr(scope["app"].state, "db", None) if scope["type"] == "http" else None
+        if db is None:
+            await self.app(scope, receive, send)
+            return
+        async with db.request_scope():
+            await self.app(scope, receive, send)

@@ -142,7 +142,7 @@ async def geojson_chunks(db: Database, op: Operation, filt: MapFilter) -> AsyncI
     )
     yield b'{"type":"FeatureCollection","features":['
     first = True
-    async with db.read() as session:
+    async with db.snapshot() as session:  # one state of the data for the whole download
         result = await session.stream(stmt)
         async for rows in result.partitions():
             features = [
