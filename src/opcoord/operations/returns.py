@@ -373,8 +373,8 @@ async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) 
         version=version.version,
         current_version=int(current or version.version),
         nil_return=version.nil_return,
-        counters={c: getattr(version, c) for c in COUNTERS},  # type: ignore[arg-type]
-        facilitating_items={f: getattr(version, f) for f in FACILITATING},  # type: ignore[arg-type]
+        counters={c: getattr(version, c) for c in COUNTERS},
+        facilitating_items={f: getattr(version, f) for f in FACILITATING},
         seizures=[SeizurePublic.model_validate(s, from_attributes=True) for s in seizures],
         notes=version.notes,
         amendment_reason=version.amendment_reason,
