@@ -8,6 +8,7 @@ test:
 lint:
 	.venv/bin/ruff check src tests benchmarks
 	.venv/bin/ruff format --check src tests benchmarks
+	.venv/bin/mypy --strict src
 
 run:
 	python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/opcoord serve

@@ -27,7 +27,8 @@ if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; the
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
-# Static checks first: lint and formatting.
+# Static checks first: lint, formatting and types.
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
+.venv/bin/mypy --strict src
 exec .venv/bin/python -m pytest "$@"

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from alembic import command
@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlmodel import SQLModel
+from sqlalchemy.orm import Mapped
+from sqlmodel import SQLModel, col
 
 from opcoord.config import Settings, audit_key, normalise_database_url
 
@@ -297,6 +298,23 @@ async def migrate_url(url: str) -> None:
         await migrate(engine)
     finally:
         await engine.dispose()
+
+
+class _Keyed(Protocol):
+    id: int | None
+
+
+def pk(model: type[_Keyed]) -> Mapped[int]:
+    """The primary-key column of a table model, for queries: an ``int`` there, whereas
+    the attribute is ``int | None`` because an instance has no id until it is flushed."""
+    return cast("Mapped[int]", col(model.id))
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The name of the dialect ``session`` talks to: "postgresql" or "sqlite"."""
+    bind = session.bind
+    assert bind is not None  # every session comes from a sessionmaker bound to an engine
+    return bind.dialect.name
 
 
 async def ping(conn: AsyncConnection) -> None:

@@ -6,7 +6,8 @@ Every error names the field it is about where there is one, and carries a stable
 can show the message next to what is wrong.
 """
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +17,8 @@ class FieldProblem:
     field: str
     message: str
     kind: str | None = None
-    context: dict[str, str] = field(default_factory=dict)
+    # dataclasses.field: the name ``field`` is this class's first attribute.
+    context: dict[str, str] = dataclasses.field(default_factory=dict)
     row: int | None = None  # a spreadsheet row (the header is row 1), for file imports
     in_file: bool = False  # about an uploaded file: ``row`` is always given, null for the file
 
@@ -103,7 +105,7 @@ class TooManyRequests(DomainError):
 
 
 def invalid(field: str, message: str, kind: str | None = None, **context: str) -> Invalid:
-    return Invalid(message, field, kind, **context)
+    return Invalid(message, field, kind, problems=None, **context)
 
 
 def not_found(field: str, message: str) -> NotFound:

@@ -18,15 +18,11 @@ import base64
 import hashlib
 import re
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
-from typing import Any
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp as App
+from litestar.types import HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 BASE_CSP = (
     "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
@@ -71,15 +67,15 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
         https = scope.get("scheme") == "https"
-        start: Message | None = None
+        start: HTTPResponseStartEvent | None = None
         buffered: list[bytes] = []
 
-        def finish_headers(message: Message, body: bytes | None) -> None:
+        def finish_headers(message: HTTPResponseStartEvent, body: bytes | None) -> None:
             headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
             headers += [h for h in FIXED if not _has(headers, h[0])]
             if https:

@@ -95,7 +95,10 @@ class Lang:
 
     def datetime(self, value: datetime, tz: str | None = None, fmt: str = "medium") -> str:
         return dates.format_datetime(
-            value, format=fmt, tzinfo=tz and dates.get_timezone(tz), locale=self.locale
+            value,
+            format=fmt,
+            tzinfo=dates.get_timezone(tz) if tz is not None else None,
+            locale=self.locale,
         )
 
     def context(self) -> dict[str, Callable[..., str] | str | dict[str, str]]:

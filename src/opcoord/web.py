@@ -23,6 +23,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
+from litestar.types import ExceptionHandlersMap
 from pydantic import BaseModel
 
 from opcoord import i18n
@@ -263,7 +264,7 @@ def _public_names(request: Request[Any, Any, Any]) -> dict[str, str]:
     handler = request.scope.get("route_handler")
     names: dict[str, str] = {}
     try:
-        parameters = handler.parsed_fn_signature.parameters  # type: ignore[union-attr]
+        parameters = handler.parsed_fn_signature.parameters
     except AttributeError:
         return names
     for name, parameter in parameters.items():
@@ -351,7 +352,7 @@ def _database_down(exc: BaseException) -> bool:
     return False
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: domain_handler,
     ValidationException: validation_handler,
     HTTPException: http_handler,

@@ -78,7 +78,7 @@ def make_guard(
 
     async def guard(connection: Connection, handler: BaseRouteHandler) -> None:
         rule = rule_of(handler)
-        state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        state = connection.scope.setdefault("state", {})
         connection.scope["user"] = None
         if rule is Rule.socket or (rule is Rule.public and not handler.opt.get("page")):
             return  # assets, health, schema: nobody to recognise; the socket does it itself

@@ -140,6 +140,7 @@ async def sign_in(
 
 
 async def open_session(db: Database, user: User, now: datetime) -> tuple[str, str]:
+    assert user.id is not None
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     async with db.write() as session:
         session.add(

@@ -19,7 +19,7 @@ from opcoord.accounts.integrity import user_key, user_state
 from opcoord.accounts.models import BrowserSession, User
 from opcoord.accounts.tokens import hash_token, new_token
 from opcoord.audit import log as audit
-from opcoord.db import REVOKED_USERS, Database
+from opcoord.db import REVOKED_USERS, Database, dialect_of, pk
 from opcoord.errors import Conflict, conflict, not_found
 
 ADMIN = "admin"
@@ -35,7 +35,7 @@ async def note_revoked(session: AsyncSession, user_id: int) -> None:
     """On commit, every instance closes the account's websockets: this one through the
     commit hook, the others through PostgreSQL's NOTIFY."""
     session.info.setdefault(REVOKED_USERS, set()).add(user_id)
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         await session.execute(sa.select(sa.func.pg_notify(REVOKED_CHANNEL, str(user_id))))
 
 
@@ -73,7 +73,7 @@ async def create_user(
     """Create an account; returns it with its token (the only time the token exists)."""
     token = token or new_token()
     async with db.write() as session:
-        taken = await session.scalar(sa.select(User.id).where(col(User.username) == username))
+        taken = await session.scalar(sa.select(pk(User)).where(col(User.username) == username))
         if taken is not None:
             raise conflict(f"username {username!r} is taken", "username", "username_taken")
         user = User(
@@ -181,7 +181,7 @@ async def bootstrap_admin(db: Database, now: datetime, token_days: int) -> str |
     """On a database with no coordinator yet, create ``admin`` and return its token."""
     async with db.read() as session:
         exists = await session.scalar(
-            sa.select(User.id)
+            sa.select(pk(User))
             .where(sa.or_(col(User.role) == str(Role.coordinator), col(User.username) == ADMIN))
             .limit(1)
         )

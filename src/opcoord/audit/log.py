@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from opcoord.audit.models import AuditEntry, AuditHead
-from opcoord.db import AUDIT_KEY, Database
+from opcoord.db import AUDIT_KEY, Database, dialect_of
 
 #: The chain of entries that concern no operation (accounts, sign-ins, watchlists).
 GLOBAL = 0
@@ -113,7 +113,7 @@ def _key(session: AsyncSession) -> bytes:
 async def _next(session: AsyncSession, stream_id: int) -> tuple[int, str]:
     """The stream's next number and the previous entry's MAC, holding its head's row
     lock until commit (so one stream's entries are chained one after another)."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
     await session.execute(insert(AuditHead).values(stream_id=stream_id).on_conflict_do_nothing())
     row = (
         await session.execute(

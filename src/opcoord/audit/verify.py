@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from opcoord.audit.log import entry_mac, head_mac
 from opcoord.audit.models import AuditEntry, AuditHead
+from opcoord.db import pk
 
 BATCH = 5000
 
@@ -99,8 +100,8 @@ async def latest_digests(session: AsyncSession, prefix: str) -> dict[str, tuple[
         .subquery()
     )
     rows = await session.execute(
-        sa.select(col(AuditEntry.object_key), col(AuditEntry.id), col(AuditEntry.digest)).join(
-            latest, latest.c.id == col(AuditEntry.id)
+        sa.select(col(AuditEntry.object_key), pk(AuditEntry), col(AuditEntry.digest)).join(
+            latest, latest.c.id == pk(AuditEntry)
         )
     )
     return {str(k): (int(i), str(d)) for k, i, d in rows.all()}

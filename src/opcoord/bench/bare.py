@@ -45,7 +45,7 @@ def db_app(kind: str, dsn: str) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         if kind == "postgresql":
-            import asyncpg  # type: ignore[import-untyped]
+            import asyncpg
 
             # opcoord's pool: 10 connections plus 10 of overflow.
             state["pool"] = await asyncpg.create_pool(dsn, min_size=10, max_size=20)

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 
 from opcoord.bench.scratch import Scratch
 
@@ -109,6 +109,7 @@ async def _seed_pg(dsn: str, code: str, n: int) -> Seeded:
         op = await conn.fetchrow(
             "SELECT id, starts_on, ends_on FROM operations WHERE code = $1", code
         )
+        assert op is not None  # created through the API before seeding
         countries = [
             r[0]
             for r in await conn.fetch(

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller
@@ -26,10 +27,10 @@ RECENT = 30
 
 async def objects_by_day(session: AsyncSession, op: Operation) -> dict[str, int]:
     rows = await session.execute(
-        sa.select(Seizure.day, sa.func.sum(Seizure.quantity))
-        .where(Seizure.operation_id == op.id, Seizure.is_current)
-        .group_by(Seizure.day)
-        .order_by(Seizure.day)
+        sa.select(col(Seizure.day), sa.func.sum(col(Seizure.quantity)))
+        .where(col(Seizure.operation_id) == op.id, col(Seizure.is_current))
+        .group_by(col(Seizure.day))
+        .order_by(col(Seizure.day))
     )
     return {d.isoformat(): int(n) for d, n in rows.all() if n}
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
+from sqlmodel import col
 
 from opcoord import codes
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.errors import invalid
 from opcoord.maps.builder import SeizurePoint
 from opcoord.operations.enums import Category
@@ -19,22 +20,22 @@ BATCH = 5000
 # msgspec (already under Litestar) encodes a batch of features several times faster than json.
 _encode = msgspec.json.Encoder().encode
 _POINT_COLUMNS = (
-    Seizure.id,
-    Seizure.ref,
-    Seizure.category,
-    Seizure.quantity,
-    Seizure.place_type,
-    Seizure.place_name,
-    Seizure.day,
-    Seizure.country,
-    Seizure.conveyance,
-    Seizure.origin_country,
-    Seizure.destination_country,
-    Seizure.lat,
-    Seizure.lon,
-    Seizure.description,
-    Seizure.online,
-    Seizure.hs_code,
+    pk(Seizure),
+    col(Seizure.ref),
+    col(Seizure.category),
+    col(Seizure.quantity),
+    col(Seizure.place_type),
+    col(Seizure.place_name),
+    col(Seizure.day),
+    col(Seizure.country),
+    col(Seizure.conveyance),
+    col(Seizure.origin_country),
+    col(Seizure.destination_country),
+    col(Seizure.lat),
+    col(Seizure.lon),
+    col(Seizure.description),
+    col(Seizure.online),
+    col(Seizure.hs_code),
 )
 
 
@@ -70,15 +71,15 @@ class MapFilter:
         return cls(day_from, day_to, cats, tuple(found))
 
     def where(self, op: Operation) -> list[Any]:
-        clauses: list[Any] = [Seizure.operation_id == op.id, Seizure.is_current]
+        clauses: list[Any] = [col(Seizure.operation_id) == op.id, col(Seizure.is_current)]
         if self.day_from:
-            clauses.append(Seizure.day >= self.day_from)
+            clauses.append(col(Seizure.day) >= self.day_from)
         if self.day_to:
-            clauses.append(Seizure.day <= self.day_to)
+            clauses.append(col(Seizure.day) <= self.day_to)
         if self.categories:
-            clauses.append(Seizure.category.in_(self.categories))
+            clauses.append(col(Seizure.category).in_(self.categories))
         if self.countries:
-            clauses.append(Seizure.country.in_(self.countries))
+            clauses.append(col(Seizure.country).in_(self.countries))
         return clauses
 
 
@@ -108,9 +109,9 @@ async def points(db: Database, op: Operation, filt: MapFilter) -> list[SeizurePo
 async def objects_by_country(db: Database, op: Operation, filt: MapFilter) -> dict[str, int]:
     async with db.read() as session:
         rows = await session.execute(
-            sa.select(Seizure.country, sa.func.sum(Seizure.quantity))
+            sa.select(col(Seizure.country), sa.func.sum(col(Seizure.quantity)))
             .where(*filt.where(op))
-            .group_by(Seizure.country)
+            .group_by(col(Seizure.country))
         )
         return {c: int(n) for c, n in rows.all()}
 
@@ -120,24 +121,24 @@ async def geojson_chunks(db: Database, op: Operation, filt: MapFilter) -> AsyncI
     so memory stays flat at any size."""
     stmt = (
         sa.select(
-            Seizure.lon,
-            Seizure.lat,
-            Seizure.ref,
-            Seizure.category,
-            Seizure.quantity,
-            Seizure.place_type,
-            Seizure.place_name,
+            col(Seizure.lon),
+            col(Seizure.lat),
+            col(Seizure.ref),
+            col(Seizure.category),
+            col(Seizure.quantity),
+            col(Seizure.place_type),
+            col(Seizure.place_name),
             # Text already: no date object per row only to print it again.
-            sa.cast(Seizure.day, sa.String),
-            Seizure.country,
-            Seizure.conveyance,
-            Seizure.origin_country,
-            Seizure.destination_country,
-            Seizure.online,
-            Seizure.hs_code,
+            sa.cast(col(Seizure.day), sa.String),
+            col(Seizure.country),
+            col(Seizure.conveyance),
+            col(Seizure.origin_country),
+            col(Seizure.destination_country),
+            col(Seizure.online),
+            col(Seizure.hs_code),
         )
-        .where(*filt.where(op), Seizure.lat.is_not(None))
-        .order_by(Seizure.id)
+        .where(*filt.where(op), col(Seizure.lat).is_not(None))
+        .order_by(pk(Seizure))
         .execution_options(yield_per=BATCH)
     )
     yield b'{"type":"FeatureCollection","features":['

@@ -15,8 +15,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.operations import figures, ledger, operations
 from opcoord.operations.models import Operation
 from opcoord.operations.operations import load
@@ -42,9 +43,9 @@ async def close_operation(db: Database, code: str, now: datetime) -> Closed:
         cutoff = min(now, ledger.final_due_at(op))
         claimed = await session.scalar(
             sa.update(Operation)
-            .where(Operation.id == op.id, Operation.closed_at.is_(None))
+            .where(pk(Operation) == op.id, col(Operation.closed_at).is_(None))
             .values(closed_at=cutoff)
-            .returning(Operation.id)
+            .returning(pk(Operation))
         )
         if claimed is None:
             return Closed(code, op.closed_at or cutoff, created=False)

@@ -4,20 +4,23 @@ Everything here reads only current versions (``is_current``), so an amendment re
 what it amends and a resubmission changes nothing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
+from opcoord.db import pk
 from opcoord.operations import ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING, DayStatus
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 
 SUMMED = COUNTERS + FACILITATING
-ONLINE = sa.or_(Seizure.online.is_(True), Seizure.place_type == "online")
+ONLINE = sa.or_(col(Seizure.online).is_(True), col(Seizure.place_type) == "online")
 
 
 def money(value: Decimal | int | float | str | None) -> int | float:
@@ -30,19 +33,19 @@ async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
     """The ``totals`` object of the API (see API.md)."""
     versions = sa.select(
         sa.func.count(),
-        sa.func.count(sa.distinct(ReturnVersion.country)),
+        sa.func.count(sa.distinct(col(ReturnVersion.country))),
         *(sa.func.coalesce(sa.func.sum(getattr(ReturnVersion, c)), 0) for c in SUMMED),
-    ).where(ReturnVersion.operation_id == op.id, ReturnVersion.is_current)
-    current = sa.and_(Seizure.operation_id == op.id, Seizure.is_current)
+    ).where(col(ReturnVersion.operation_id) == op.id, col(ReturnVersion.is_current))
+    current = sa.and_(col(Seizure.operation_id) == op.id, col(Seizure.is_current))
     seizures = sa.select(
         sa.func.count(),
-        sa.func.coalesce(sa.func.sum(Seizure.quantity), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((ONLINE, Seizure.quantity), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((ONLINE, col(Seizure.quantity)), else_=0)), 0),
     ).where(current)
     returns, reported, *sums = (await session.execute(versions)).one()
     n_seizures, objects, online = (await session.execute(seizures)).one()
     participating = await session.scalar(
-        sa.select(sa.func.count()).where(Participant.operation_id == op.id)
+        sa.select(sa.func.count()).where(col(Participant.operation_id) == op.id)
     )
     out: dict[str, Any] = {
         "countries_participating": int(participating or 0),
@@ -55,22 +58,26 @@ async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
     out.update({name: int(value) for name, value in zip(SUMMED, sums, strict=True)})
     out["estimated_value"] = await _grouped(
         session,
-        Seizure.currency,
-        Seizure.estimated_value,
-        sa.and_(current, Seizure.estimated_value.is_not(None)),
+        col(Seizure.currency),
+        col(Seizure.estimated_value),
+        sa.and_(current, col(Seizure.estimated_value).is_not(None)),
         money,
     )
     out["objects_by_category"] = await _grouped(
-        session, Seizure.category, Seizure.quantity, current, int
+        session, col(Seizure.category), col(Seizure.quantity), current, int
     )
     out["objects_by_country"] = await _grouped(
-        session, Seizure.country, Seizure.quantity, current, int
+        session, col(Seizure.country), col(Seizure.quantity), current, int
     )
     return out
 
 
 async def _grouped(
-    session: AsyncSession, key: Any, value: Any, where: Any, cast: Any
+    session: AsyncSession,
+    key: Mapped[str] | Mapped[str | None],
+    value: Mapped[Any],
+    where: sa.ColumnElement[bool],
+    cast: Callable[[Any], Any],
 ) -> dict[str, Any]:
     stmt = sa.select(key, sa.func.sum(value)).where(where).group_by(key).order_by(key)
     return {k: cast(v) for k, v in (await session.execute(stmt)).all()}
@@ -79,26 +86,26 @@ async def _grouped(
 async def version_contribution(session: AsyncSession, version: ReturnVersion) -> dict[str, Any]:
     """What one version adds to the totals; the difference of two is a live delta."""
     out: dict[str, Any] = {name: getattr(version, name) for name in SUMMED}
-    this = Seizure.version_id == version.id
+    this = col(Seizure.version_id) == version.id
     n, objects, online = (
         await session.execute(
             sa.select(
                 sa.func.count(),
-                sa.func.coalesce(sa.func.sum(Seizure.quantity), 0),
-                sa.func.coalesce(sa.func.sum(sa.case((ONLINE, Seizure.quantity), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((ONLINE, col(Seizure.quantity)), else_=0)), 0),
             ).where(this)
         )
     ).one()
     out.update(seizures=int(n), objects_seized=int(objects), objects_seized_online=int(online))
     out["estimated_value"] = await _grouped(
         session,
-        Seizure.currency,
-        Seizure.estimated_value,
-        sa.and_(this, Seizure.estimated_value.is_not(None)),
+        col(Seizure.currency),
+        col(Seizure.estimated_value),
+        sa.and_(this, col(Seizure.estimated_value).is_not(None)),
         Decimal,
     )
     out["objects_by_category"] = await _grouped(
-        session, Seizure.category, Seizure.quantity, this, int
+        session, col(Seizure.category), col(Seizure.quantity), this, int
     )
     out["objects_by_country"] = {version.country: int(objects)} if objects else {}
     return out
@@ -123,8 +130,8 @@ def delta(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
 async def participants_of(session: AsyncSession, op: Operation) -> list[Participant]:
     rows = await session.scalars(
         sa.select(Participant)
-        .where(Participant.operation_id == op.id)
-        .order_by(Participant.country)
+        .where(col(Participant.operation_id) == op.id)
+        .order_by(col(Participant.country))
     )
     return list(rows)
 
@@ -135,16 +142,19 @@ async def returned(
     """What the ledger needs of each day's return: first lateness, current nil."""
     stmt = (
         sa.select(
-            DailyReturn.country, DailyReturn.day, DailyReturn.first_late, ReturnVersion.nil_return
+            col(DailyReturn.country),
+            col(DailyReturn.day),
+            col(DailyReturn.first_late),
+            col(ReturnVersion.nil_return),
         )
         .join(
             ReturnVersion,
-            sa.and_(ReturnVersion.return_id == DailyReturn.id, ReturnVersion.is_current),
+            sa.and_(col(ReturnVersion.return_id) == pk(DailyReturn), col(ReturnVersion.is_current)),
         )
-        .where(DailyReturn.operation_id == op.id)
+        .where(col(DailyReturn.operation_id) == op.id)
     )
     if day_in is not None:
-        stmt = stmt.where(DailyReturn.day.in_(list(day_in)))
+        stmt = stmt.where(col(DailyReturn.day).in_(list(day_in)))
     rows = (await session.execute(stmt)).all()
     return {(c, d): ledger.Returned(first_late=late, nil=nil) for c, d, late, nil in rows}
 

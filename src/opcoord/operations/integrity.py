@@ -6,8 +6,8 @@ entry, so a figure edited in the database (a counter in ``return_versions``, a
 seizure's quantity, a participant's dates) is found and named.
 """
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, col
 
 from opcoord.audit.log import digest, plain
 from opcoord.audit.verify import Problem, latest_digests
+from opcoord.db import pk
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 
 BATCH = 2000
@@ -67,17 +68,27 @@ def _mismatch(
 async def verify(session: AsyncSession) -> Problem | None:
     """The first operation, participant or return version whose row differs from what
     its audit entry recorded (None: all match)."""
-    for table, model, state in (
-        ("operations", Operation, operation_state),
-        ("participants", Participant, participant_state),
-    ):
-        recorded = await latest_digests(session, f"{table}:")
-        for row in (await session.scalars(sa.select(model).order_by(col(model.id)))).all():
-            found = recorded.get(key(table, row.id))
-            problem = _mismatch(table, row.id, found, state(row))
-            if problem:
-                return problem
-    return await _verify_versions(session)
+    problem = await _verify_rows(session, "operations", Operation, operation_state)
+    if problem is None:
+        problem = await _verify_rows(session, "participants", Participant, participant_state)
+    if problem is None:
+        problem = await _verify_versions(session)
+    return problem
+
+
+_Row = TypeVar("_Row", Operation, Participant)
+
+
+async def _verify_rows(
+    session: AsyncSession, table: str, model: type[_Row], state: Callable[[_Row], Any]
+) -> Problem | None:
+    recorded = await latest_digests(session, f"{table}:")
+    for row in (await session.scalars(sa.select(model).order_by(pk(model)))).all():
+        assert row.id is not None
+        problem = _mismatch(table, row.id, recorded.get(key(table, row.id)), state(row))
+        if problem:
+            return problem
+    return None
 
 
 async def _verify_versions(session: AsyncSession) -> Problem | None:

@@ -4,10 +4,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from opcoord.accounts.access import OperationFacts
 from opcoord.audit import log as audit
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.errors import conflict, not_found
 from opcoord.operations import integrity, ledger
 from opcoord.operations.models import Operation, Participant
@@ -15,7 +16,7 @@ from opcoord.operations.schemas import OperationCreate, OperationPublic
 
 
 async def load(session: AsyncSession, code: str, *, for_update: bool = False) -> Operation:
-    stmt = sa.select(Operation).where(Operation.code == code)
+    stmt = sa.select(Operation).where(col(Operation.code) == code)
     if for_update:
         # Writes to one operation queue here: version numbers, references and closing
         # are then decided by one transaction at a time (PostgreSQL; SQLite has one writer).
@@ -30,9 +31,9 @@ async def load_facts(db: Database, code: str) -> OperationFacts | None:
     """The operation's facts for the access policy, in one query; None if it does not
     exist."""
     stmt = (
-        sa.select(Operation.id, Operation.code, Participant.country)
-        .outerjoin(Participant, Participant.operation_id == Operation.id)
-        .where(Operation.code == code)
+        sa.select(pk(Operation), col(Operation.code), col(Participant.country))
+        .outerjoin(Participant, col(Participant.operation_id) == pk(Operation))
+        .where(col(Operation.code) == code)
     )
     async with db.read() as session:
         rows = (await session.execute(stmt)).all()
@@ -43,7 +44,7 @@ async def load_facts(db: Database, code: str) -> OperationFacts | None:
 
 
 async def participant_count(session: AsyncSession, operation_id: int) -> int:
-    stmt = sa.select(sa.func.count()).where(Participant.operation_id == operation_id)
+    stmt = sa.select(sa.func.count()).where(col(Participant.operation_id) == operation_id)
     return int(await session.scalar(stmt) or 0)
 
 
@@ -66,7 +67,9 @@ def to_public(op: Operation, now: datetime, participants: int) -> OperationPubli
 
 async def create_operation(db: Database, data: OperationCreate, now: datetime) -> OperationPublic:
     async with db.write() as session:
-        exists = await session.scalar(sa.select(Operation.id).where(Operation.code == data.code))
+        exists = await session.scalar(
+            sa.select(pk(Operation)).where(col(Operation.code) == data.code)
+        )
         if exists is not None:
             raise conflict(f"an operation with code {data.code!r} already exists", "code")
         op = Operation(**data.model_dump(), created_at=now)
@@ -100,14 +103,14 @@ async def get_operation(db: Database, code: str, now: datetime) -> OperationPubl
 
 async def list_operations(db: Database, now: datetime) -> list[OperationPublic]:
     counts = (
-        sa.select(Participant.operation_id, sa.func.count().label("n"))
-        .group_by(Participant.operation_id)
+        sa.select(col(Participant.operation_id), sa.func.count().label("n"))
+        .group_by(col(Participant.operation_id))
         .subquery()
     )
     stmt = (
         sa.select(Operation, sa.func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.operation_id == Operation.id)
-        .order_by(Operation.starts_on.desc(), Operation.code)
+        .outerjoin(counts, counts.c.operation_id == pk(Operation))
+        .order_by(col(Operation.starts_on).desc(), col(Operation.code))
     )
     async with db.read() as session:
         rows = (await session.execute(stmt)).all()

@@ -3,10 +3,11 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from opcoord.audit import log as audit
 from opcoord.codes import country_name
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.errors import conflict, invalid
 from opcoord.operations import figures, integrity, ledger
 from opcoord.operations.enums import Agency, OperationStatus
@@ -41,8 +42,8 @@ async def add_participant(
         if data.leaves_on is not None and not joins_on <= data.leaves_on <= op.ends_on:
             raise invalid("leaves_on", "leaves_on must fall between joins_on and the window's end")
         taken = await session.scalar(
-            sa.select(Participant.id).where(
-                Participant.operation_id == op.id, Participant.country == data.country
+            sa.select(pk(Participant)).where(
+                col(Participant.operation_id) == op.id, col(Participant.country) == data.country
             )
         )
         if taken is not None:

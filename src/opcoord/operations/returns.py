@@ -14,11 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from opcoord.accounts.identity import Caller
 from opcoord.accounts.models import User
 from opcoord.audit import log as audit
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.errors import StaleVersion, conflict, invalid, not_found
 from opcoord.operations import figures, integrity, ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING
@@ -65,7 +66,7 @@ def parse_if_match(value: str | None, if_none_match: str | None = None) -> int |
 async def participant(session: AsyncSession, op: Operation, country: str) -> Participant:
     p = await session.scalar(
         sa.select(Participant).where(
-            Participant.operation_id == op.id, Participant.country == country
+            col(Participant.operation_id) == op.id, col(Participant.country) == country
         )
     )
     if p is None:
@@ -81,11 +82,11 @@ async def _check_refs(session: AsyncSession, op: Operation, country: str, data: 
     taken = dict(
         (
             await session.execute(
-                sa.select(Seizure.ref, Seizure.day).where(
-                    Seizure.operation_id == op.id,
-                    Seizure.country == country,
-                    Seizure.is_current,
-                    Seizure.ref.in_(refs),
+                sa.select(col(Seizure.ref), col(Seizure.day)).where(
+                    col(Seizure.operation_id) == op.id,
+                    col(Seizure.country) == country,
+                    col(Seizure.is_current),
+                    col(Seizure.ref).in_(refs),
                 )
             )
         ).all()
@@ -156,13 +157,14 @@ async def _submit(
     via: str,
 ) -> Submitted:
     op = await load(session, code, for_update=True)
+    assert op.id is not None
     taking_part = await participant(session, op, country)
     ledger.check_writable(op, taking_part, country, day, now)
     ret = await session.scalar(
         sa.select(DailyReturn).where(
-            DailyReturn.operation_id == op.id,
-            DailyReturn.country == country,
-            DailyReturn.day == day,
+            col(DailyReturn.operation_id) == op.id,
+            col(DailyReturn.country) == country,
+            col(DailyReturn.day) == day,
         )
     )
     old: ReturnVersion | None = None
@@ -170,7 +172,7 @@ async def _submit(
     if ret is not None:
         old = await session.scalar(
             sa.select(ReturnVersion).where(
-                ReturnVersion.return_id == ret.id, ReturnVersion.is_current
+                col(ReturnVersion.return_id) == ret.id, col(ReturnVersion.is_current)
             )
         )
         assert old is not None
@@ -193,15 +195,15 @@ async def _submit(
             )
         old.is_current = False
         await session.execute(
-            sa.update(Seizure).where(Seizure.version_id == old.id).values(is_current=False)
+            sa.update(Seizure).where(col(Seizure.version_id) == old.id).values(is_current=False)
         )
         await session.flush()
     else:
         if if_match:  # 0 means "only if none exists yet", which holds here
             raise StaleVersion(f"If-Match {if_match} given but no return exists yet")
         first_country_report = None is await session.scalar(
-            sa.select(DailyReturn.id)
-            .where(DailyReturn.operation_id == op.id, DailyReturn.country == country)
+            sa.select(pk(DailyReturn))
+            .where(col(DailyReturn.operation_id) == op.id, col(DailyReturn.country) == country)
             .limit(1)
         )
         ret = DailyReturn(
@@ -216,6 +218,7 @@ async def _submit(
         session.add(ret)
         await session.flush()
     await _check_refs(session, op, country, data)
+    assert ret.id is not None
     version = ReturnVersion(
         return_id=ret.id,
         operation_id=op.id,
@@ -306,11 +309,15 @@ async def _record_events(
     old_refs = set()
     if old is not None:
         old_refs = set(
-            await session.scalars(sa.select(Seizure.ref).where(Seizure.version_id == old.id))
+            await session.scalars(
+                sa.select(col(Seizure.ref)).where(col(Seizure.version_id) == old.id)
+            )
         )
     fresh = (
         await session.scalars(
-            sa.select(Seizure).where(Seizure.version_id == new.id).order_by(Seizure.position)
+            sa.select(Seizure)
+            .where(col(Seizure.version_id) == new.id)
+            .order_by(col(Seizure.position))
         )
     ).all()
     points = [_point(s) for s in fresh if s.ref not in old_refs]
@@ -348,13 +355,17 @@ def _point(s: Seizure) -> dict[str, Any]:
 async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) -> ReturnPublic:
     seizures = (
         await session.scalars(
-            sa.select(Seizure).where(Seizure.version_id == version.id).order_by(Seizure.position)
+            sa.select(Seizure)
+            .where(col(Seizure.version_id) == version.id)
+            .order_by(col(Seizure.position))
         )
     ).all()
     current = await session.scalar(
-        sa.select(DailyReturn.current_version).where(DailyReturn.id == version.return_id)
+        sa.select(col(DailyReturn.current_version)).where(pk(DailyReturn) == version.return_id)
     )
-    username = await session.scalar(sa.select(User.username).where(User.id == version.submitted_by))
+    username = await session.scalar(
+        sa.select(col(User.username)).where(pk(User) == version.submitted_by)
+    )
     return ReturnPublic(
         operation=op.code,
         country=version.country,
@@ -362,8 +373,8 @@ async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) 
         version=version.version,
         current_version=int(current or version.version),
         nil_return=version.nil_return,
-        counters={c: getattr(version, c) for c in COUNTERS},  # type: ignore[arg-type]
-        facilitating_items={f: getattr(version, f) for f in FACILITATING},  # type: ignore[arg-type]
+        counters={c: getattr(version, c) for c in COUNTERS},
+        facilitating_items={f: getattr(version, f) for f in FACILITATING},
         seizures=[SeizurePublic.model_validate(s, from_attributes=True) for s in seizures],
         notes=version.notes,
         amendment_reason=version.amendment_reason,
@@ -381,15 +392,17 @@ async def get_return(
         op = await load(session, code)
         stmt = (
             sa.select(ReturnVersion)
-            .join(DailyReturn, DailyReturn.id == ReturnVersion.return_id)
+            .join(DailyReturn, pk(DailyReturn) == col(ReturnVersion.return_id))
             .where(
-                DailyReturn.operation_id == op.id,
-                DailyReturn.country == country,
-                DailyReturn.day == day,
+                col(DailyReturn.operation_id) == op.id,
+                col(DailyReturn.country) == country,
+                col(DailyReturn.day) == day,
             )
         )
         stmt = stmt.where(
-            ReturnVersion.version == version if version is not None else ReturnVersion.is_current
+            col(ReturnVersion.version) == version
+            if version is not None
+            else col(ReturnVersion.is_current)
         )
         found = await session.scalar(stmt)
         if found is None:
@@ -403,21 +416,21 @@ async def list_versions(db: Database, code: str, country: str, day: date) -> lis
         op = await load(session, code)
         rows = await session.execute(
             sa.select(
-                ReturnVersion.version,
-                ReturnVersion.submitted_at,
-                ReturnVersion.late,
-                ReturnVersion.nil_return,
-                ReturnVersion.amendment_reason,
-                User.username,
+                col(ReturnVersion.version),
+                col(ReturnVersion.submitted_at),
+                col(ReturnVersion.late),
+                col(ReturnVersion.nil_return),
+                col(ReturnVersion.amendment_reason),
+                col(User.username),
             )
-            .join(DailyReturn, DailyReturn.id == ReturnVersion.return_id)
-            .join(User, User.id == ReturnVersion.submitted_by)
+            .join(DailyReturn, pk(DailyReturn) == col(ReturnVersion.return_id))
+            .join(User, pk(User) == col(ReturnVersion.submitted_by))
             .where(
-                DailyReturn.operation_id == op.id,
-                DailyReturn.country == country,
-                DailyReturn.day == day,
+                col(DailyReturn.operation_id) == op.id,
+                col(DailyReturn.country) == country,
+                col(DailyReturn.day) == day,
             )
-            .order_by(ReturnVersion.version)
+            .order_by(col(ReturnVersion.version))
         )
         return [
             {

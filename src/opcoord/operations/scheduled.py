@@ -33,10 +33,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from opcoord.clock import Clock
 from opcoord.config import Settings
-from opcoord.db import Database
+from opcoord.db import Database, dialect_of, pk
 from opcoord.operations import closing, figures, ledger
 from opcoord.operations.models import JobRun, Operation
 from opcoord.outbox.events import ChangeEvent, EventType
@@ -104,7 +105,7 @@ async def claim(
     session: AsyncSession, job: PlannedJob, now: datetime, result: dict[str, Any] | None = None
 ) -> int | None:
     """Insert the job's run row; its id if this transaction claimed it, else None."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
     stmt = (
         insert(JobRun)
         .values(
@@ -116,7 +117,7 @@ async def claim(
             result=result,
         )
         .on_conflict_do_nothing(index_elements=["job_id"])
-        .returning(JobRun.id)
+        .returning(pk(JobRun))
     )
     return await session.scalar(stmt)
 
@@ -181,7 +182,7 @@ async def run_job(ctx: Context, job: PlannedJob, now: datetime) -> bool:
     if job.kind == CLOSE:
         async with ctx.db.read() as session:
             code = await session.scalar(
-                sa.select(Operation.code).where(Operation.id == job.operation_id)
+                sa.select(col(Operation.code)).where(pk(Operation) == job.operation_id)
             )
         assert code is not None
         closed = await closing.close_operation(ctx.db, code, now)
@@ -197,7 +198,7 @@ async def run_job(ctx: Context, job: PlannedJob, now: datetime) -> bool:
 
 async def _open_operations(ctx: Context) -> list[Operation]:
     async with ctx.db.read() as session:
-        stmt = sa.select(Operation).where(Operation.closed_at.is_(None))
+        stmt = sa.select(Operation).where(col(Operation.closed_at).is_(None))
         return list((await session.scalars(stmt)).all())
 
 
@@ -209,7 +210,9 @@ async def due_jobs(ctx: Context, now: datetime) -> list[PlannedJob]:
     async with ctx.db.read() as session:
         done = set(
             await session.scalars(
-                sa.select(JobRun.job_id).where(JobRun.operation_id.in_([o.id for o in ops]))
+                sa.select(col(JobRun.job_id)).where(
+                    col(JobRun.operation_id).in_([o.id for o in ops])
+                )
             )
         )
     out = []

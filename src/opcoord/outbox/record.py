@@ -13,8 +13,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from opcoord.db import STREAMS_TOUCHED
+from opcoord.db import STREAMS_TOUCHED, dialect_of
 from opcoord.outbox.events import ChangeEvent, EventType, RecordedEvent
 from opcoord.outbox.models import LiveEvent, LiveStream
 
@@ -25,14 +26,14 @@ CHANNEL = "opcoord_live"
 
 async def next_seq(session: AsyncSession, stream_id: int) -> int:
     """Hand out the stream's next number, holding its row lock until commit."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
     stmt = (
         insert(LiveStream)
         .values(stream_id=stream_id, last_seq=1)
         .on_conflict_do_update(
-            index_elements=["stream_id"], set_={"last_seq": LiveStream.last_seq + 1}
+            index_elements=["stream_id"], set_={"last_seq": col(LiveStream.last_seq) + 1}
         )
-        .returning(LiveStream.last_seq)
+        .returning(col(LiveStream.last_seq))
     )
     return int((await session.execute(stmt)).scalar_one())
 
@@ -40,7 +41,7 @@ async def next_seq(session: AsyncSession, stream_id: int) -> int:
 async def record(session: AsyncSession, event: ChangeEvent, now: datetime) -> RecordedEvent:
     """Add ``event`` to its stream in the session's transaction."""
     seq = await next_seq(session, event.stream_id)
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         await session.execute(sa.select(sa.func.pg_notify(CHANNEL, str(event.stream_id))))
     session.add(
         LiveEvent(
@@ -65,7 +66,7 @@ async def record(session: AsyncSession, event: ChangeEvent, now: datetime) -> Re
 
 async def last_seq(session: AsyncSession, stream_id: int) -> int:
     value = await session.scalar(
-        sa.select(LiveStream.last_seq).where(LiveStream.stream_id == stream_id)
+        sa.select(col(LiveStream.last_seq)).where(col(LiveStream.stream_id) == stream_id)
     )
     return int(value or 0)
 
@@ -88,8 +89,8 @@ async def read_after(
     rows = (
         await session.scalars(
             sa.select(LiveEvent)
-            .where(LiveEvent.stream_id == stream_id, LiveEvent.seq > since)
-            .order_by(LiveEvent.seq)
+            .where(col(LiveEvent.stream_id) == stream_id, col(LiveEvent.seq) > since)
+            .order_by(col(LiveEvent.seq))
             .limit(limit)
         )
     ).all()
@@ -101,8 +102,8 @@ async def latest(session: AsyncSession, stream_id: int, limit: int) -> list[Reco
     rows = (
         await session.scalars(
             sa.select(LiveEvent)
-            .where(LiveEvent.stream_id == stream_id)
-            .order_by(LiveEvent.seq.desc())
+            .where(col(LiveEvent.stream_id) == stream_id)
+            .order_by(col(LiveEvent.seq).desc())
             .limit(limit)
         )
     ).all()

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from opcoord.codes import country_name
 from opcoord.maps.builder import SeizurePoint
@@ -33,28 +34,28 @@ HIGHLIGHTS = 10
 TOP_ROUTES = 20
 
 
-def _current(op: Operation) -> Any:
-    return sa.and_(Seizure.operation_id == op.id, Seizure.is_current)
+def _current(op: Operation) -> sa.ColumnElement[bool]:
+    return sa.and_(col(Seizure.operation_id) == op.id, col(Seizure.is_current))
 
 
-def _versions(op: Operation) -> Any:
-    return sa.and_(ReturnVersion.operation_id == op.id, ReturnVersion.is_current)
+def _versions(op: Operation) -> sa.ColumnElement[bool]:
+    return sa.and_(col(ReturnVersion.operation_id) == op.id, col(ReturnVersion.is_current))
 
 
-def _sum(col: Any) -> Any:
-    return sa.func.coalesce(sa.func.sum(col), 0)
+def _sum(column: Any) -> sa.ColumnElement[Any]:
+    return sa.func.coalesce(sa.func.sum(column), 0)
 
 
-def _online_sum() -> Any:
-    return _sum(sa.case((ONLINE, Seizure.quantity), else_=0))
+def _online_sum() -> sa.ColumnElement[Any]:
+    return _sum(sa.case((ONLINE, col(Seizure.quantity)), else_=0))
 
 
 async def _country_sums(session: AsyncSession, op: Operation) -> dict[str, dict[str, int]]:
     """Per country: the counters summed over the current version of every return."""
     stmt = (
-        sa.select(ReturnVersion.country, *(_sum(getattr(ReturnVersion, c)) for c in SUMMED))
+        sa.select(col(ReturnVersion.country), *(_sum(getattr(ReturnVersion, c)) for c in SUMMED))
         .where(_versions(op))
-        .group_by(ReturnVersion.country)
+        .group_by(col(ReturnVersion.country))
     )
     return {
         country: {k: int(v) for k, v in zip(SUMMED, sums, strict=True)}
@@ -64,9 +65,9 @@ async def _country_sums(session: AsyncSession, op: Operation) -> dict[str, dict[
 
 async def _country_seizures(session: AsyncSession, op: Operation) -> dict[str, dict[str, Any]]:
     stmt = (
-        sa.select(Seizure.country, sa.func.count(), _sum(Seizure.quantity), _online_sum())
+        sa.select(col(Seizure.country), sa.func.count(), _sum(col(Seizure.quantity)), _online_sum())
         .where(_current(op))
-        .group_by(Seizure.country)
+        .group_by(col(Seizure.country))
     )
     return {
         c: {"seizures": int(n), "objects_seized": int(q), "objects_seized_online": int(o)}
@@ -76,10 +77,12 @@ async def _country_seizures(session: AsyncSession, op: Operation) -> dict[str, d
 
 async def _country_values(session: AsyncSession, op: Operation) -> dict[str, dict[str, Any]]:
     stmt = (
-        sa.select(Seizure.country, Seizure.currency, sa.func.sum(Seizure.estimated_value))
-        .where(_current(op), Seizure.estimated_value.is_not(None))
-        .group_by(Seizure.country, Seizure.currency)
-        .order_by(Seizure.country, Seizure.currency)
+        sa.select(
+            col(Seizure.country), col(Seizure.currency), sa.func.sum(col(Seizure.estimated_value))
+        )
+        .where(_current(op), col(Seizure.estimated_value).is_not(None))
+        .group_by(col(Seizure.country), col(Seizure.currency))
+        .order_by(col(Seizure.country), col(Seizure.currency))
     )
     out: dict[str, dict[str, Any]] = {}
     for country, currency, amount in (await session.execute(stmt)).all():
@@ -138,10 +141,12 @@ async def totals(
     """The API's ``totals`` object, from its own aggregate queries (not from ``rows``)."""
     versions = sa.select(
         sa.func.count(),
-        sa.func.count(sa.distinct(ReturnVersion.country)),
+        sa.func.count(sa.distinct(col(ReturnVersion.country))),
         *(_sum(getattr(ReturnVersion, c)) for c in SUMMED),
     ).where(_versions(op))
-    seizures = sa.select(sa.func.count(), _sum(Seizure.quantity), _online_sum()).where(_current(op))
+    seizures = sa.select(sa.func.count(), _sum(col(Seizure.quantity)), _online_sum()).where(
+        _current(op)
+    )
     returns, reported, *sums = (await session.execute(versions)).one()
     n, objects, online = (await session.execute(seizures)).one()
     out: dict[str, Any] = {
@@ -154,17 +159,17 @@ async def totals(
     }
     out.update({k: int(v) for k, v in zip(SUMMED, sums, strict=True)})
     value = (
-        sa.select(Seizure.currency, sa.func.sum(Seizure.estimated_value))
-        .where(_current(op), Seizure.estimated_value.is_not(None))
-        .group_by(Seizure.currency)
-        .order_by(Seizure.currency)
+        sa.select(col(Seizure.currency), sa.func.sum(col(Seizure.estimated_value)))
+        .where(_current(op), col(Seizure.estimated_value).is_not(None))
+        .group_by(col(Seizure.currency))
+        .order_by(col(Seizure.currency))
     )
     out["estimated_value"] = {c or "?": money(v) for c, v in (await session.execute(value)).all()}
     by_category = (
-        sa.select(Seizure.category, sa.func.sum(Seizure.quantity))
+        sa.select(col(Seizure.category), sa.func.sum(col(Seizure.quantity)))
         .where(_current(op))
-        .group_by(Seizure.category)
-        .order_by(Seizure.category)
+        .group_by(col(Seizure.category))
+        .order_by(col(Seizure.category))
     )
     out["objects_by_category"] = {c: int(q) for c, q in (await session.execute(by_category)).all()}
     out["objects_by_country"] = {
@@ -174,12 +179,12 @@ async def totals(
 
 
 async def categories(session: AsyncSession, op: Operation) -> list[dict[str, Any]]:
-    objects = _sum(Seizure.quantity)
+    objects = _sum(col(Seizure.quantity))
     stmt = (
-        sa.select(Seizure.category, sa.func.count(), objects)
+        sa.select(col(Seizure.category), sa.func.count(), objects)
         .where(_current(op))
-        .group_by(Seizure.category)
-        .order_by(objects.desc(), Seizure.category)
+        .group_by(col(Seizure.category))
+        .order_by(objects.desc(), col(Seizure.category))
     )
     return [
         {"category": c, "seizures": int(n), "objects": int(q)}
@@ -188,13 +193,13 @@ async def categories(session: AsyncSession, op: Operation) -> list[dict[str, Any
 
 
 async def online(session: AsyncSession, op: Operation, checks: int) -> dict[str, Any]:
-    stmt = sa.select(sa.func.count(), _sum(Seizure.quantity)).where(_current(op), ONLINE)
+    stmt = sa.select(sa.func.count(), _sum(col(Seizure.quantity))).where(_current(op), ONLINE)
     n, q = (await session.execute(stmt)).one()
     by_category = (
-        sa.select(Seizure.category, _sum(Seizure.quantity))
+        sa.select(col(Seizure.category), _sum(col(Seizure.quantity)))
         .where(_current(op), ONLINE)
-        .group_by(Seizure.category)
-        .order_by(Seizure.category)
+        .group_by(col(Seizure.category))
+        .order_by(col(Seizure.category))
     )
     return {
         "online_checks": checks,
@@ -208,20 +213,22 @@ async def routes(
     session: AsyncSession, op: Operation, top: int = TOP_ROUTES
 ) -> list[dict[str, Any]]:
     """Top flows origin -> destination by objects, where both ends are known."""
-    objects = _sum(Seizure.quantity)
+    objects = _sum(col(Seizure.quantity))
     stmt = (
-        sa.select(Seizure.origin_country, Seizure.destination_country, sa.func.count(), objects)
+        sa.select(
+            col(Seizure.origin_country), col(Seizure.destination_country), sa.func.count(), objects
+        )
         .where(
             _current(op),
-            Seizure.origin_country.is_not(None),
-            Seizure.destination_country.is_not(None),
+            col(Seizure.origin_country).is_not(None),
+            col(Seizure.destination_country).is_not(None),
         )
-        .group_by(Seizure.origin_country, Seizure.destination_country)
+        .group_by(col(Seizure.origin_country), col(Seizure.destination_country))
         .order_by(
             objects.desc(),
             sa.func.count().desc(),
-            Seizure.origin_country,
-            Seizure.destination_country,
+            col(Seizure.origin_country),
+            col(Seizure.destination_country),
         )
         .limit(top)
     )
@@ -237,19 +244,21 @@ async def highlights(
     """The largest seizures: operational highlights, with place and description."""
     stmt = (
         sa.select(
-            Seizure.ref,
-            Seizure.country,
-            Seizure.day,
-            Seizure.category,
-            Seizure.quantity,
-            Seizure.place_type,
-            Seizure.place_name,
-            Seizure.description,
-            Seizure.estimated_value,
-            Seizure.currency,
+            col(Seizure.ref),
+            col(Seizure.country),
+            col(Seizure.day),
+            col(Seizure.category),
+            col(Seizure.quantity),
+            col(Seizure.place_type),
+            col(Seizure.place_name),
+            col(Seizure.description),
+            col(Seizure.estimated_value),
+            col(Seizure.currency),
         )
         .where(_current(op))
-        .order_by(Seizure.quantity.desc(), Seizure.day, Seizure.country, Seizure.ref)
+        .order_by(
+            col(Seizure.quantity).desc(), col(Seizure.day), col(Seizure.country), col(Seizure.ref)
+        )
         .limit(top)
     )
     out = []
@@ -268,9 +277,9 @@ async def timeline(session: AsyncSession, op: Operation) -> list[dict[str, Any]]
     returns = dict(
         (
             await session.execute(
-                sa.select(ReturnVersion.day, sa.func.count())
+                sa.select(col(ReturnVersion.day), sa.func.count())
                 .where(_versions(op))
-                .group_by(ReturnVersion.day)
+                .group_by(col(ReturnVersion.day))
             )
         ).all()
     )
@@ -278,9 +287,9 @@ async def timeline(session: AsyncSession, op: Operation) -> list[dict[str, Any]]
         d: (n, q)
         for d, n, q in (
             await session.execute(
-                sa.select(Seizure.day, sa.func.count(), _sum(Seizure.quantity))
+                sa.select(col(Seizure.day), sa.func.count(), _sum(col(Seizure.quantity)))
                 .where(_current(op))
-                .group_by(Seizure.day)
+                .group_by(col(Seizure.day))
             )
         ).all()
     }
@@ -412,26 +421,26 @@ def total_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[st
 # ---- seizure rows, for the CSV/XLSX exports and the map -------------------------------
 
 _ROW_COLUMNS = (
-    Seizure.country,
-    Seizure.day,
-    Seizure.ref,
-    Seizure.category,
-    Seizure.hs_code,
-    Seizure.quantity,
-    Seizure.description,
-    Seizure.place_type,
-    Seizure.place_name,
-    Seizure.lat,
-    Seizure.lon,
-    Seizure.conveyance,
-    Seizure.online,
-    Seizure.origin_country,
-    Seizure.departure_country,
-    Seizure.destination_country,
-    Seizure.estimated_value,
-    Seizure.currency,
+    col(Seizure.country),
+    col(Seizure.day),
+    col(Seizure.ref),
+    col(Seizure.category),
+    col(Seizure.hs_code),
+    col(Seizure.quantity),
+    col(Seizure.description),
+    col(Seizure.place_type),
+    col(Seizure.place_name),
+    col(Seizure.lat),
+    col(Seizure.lon),
+    col(Seizure.conveyance),
+    col(Seizure.online),
+    col(Seizure.origin_country),
+    col(Seizure.departure_country),
+    col(Seizure.destination_country),
+    col(Seizure.estimated_value),
+    col(Seizure.currency),
 )
-_ROW_KEYS = tuple(c.key for c in _ROW_COLUMNS)
+_ROW_KEYS = tuple(sa.select(*_ROW_COLUMNS).selected_columns.keys())
 
 
 async def seizure_tuples(session: AsyncSession, op: Operation) -> list[tuple[Any, ...]]:
@@ -439,7 +448,7 @@ async def seizure_tuples(session: AsyncSession, op: Operation) -> list[tuple[Any
     stmt = (
         sa.select(*_ROW_COLUMNS)
         .where(_current(op))
-        .order_by(Seizure.day, Seizure.country, Seizure.ref)
+        .order_by(col(Seizure.day), col(Seizure.country), col(Seizure.ref))
     )
     result = await session.execute(stmt)
     return [tuple(r) for r in result.all()]

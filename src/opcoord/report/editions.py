@@ -24,11 +24,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller
 from opcoord.audit import log as audit
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.errors import Conflict, NotFound, conflict, not_found
 from opcoord.i18n import LANGUAGES
 from opcoord.operations.models import Operation
@@ -77,12 +78,12 @@ def report_path(code: str) -> str:
 async def ensure_first_editions(db: Database, now: datetime) -> int:
     """Give every closed operation that has none its edition 1 (pending); how many were
     created."""
-    has_one = sa.exists().where(ReportEdition.operation_id == Operation.id)
+    has_one = sa.exists().where(col(ReportEdition.operation_id) == pk(Operation))
     async with db.read() as session:
         closed = (
             await session.execute(
-                sa.select(Operation.id, Operation.closed_at).where(
-                    Operation.closed_at.is_not(None), ~has_one
+                sa.select(pk(Operation), col(Operation.closed_at)).where(
+                    col(Operation.closed_at).is_not(None), ~has_one
                 )
             )
         ).all()
@@ -100,7 +101,7 @@ async def ensure_first_editions(db: Database, now: datetime) -> int:
                     requested_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["operation_id", "edition"])
-                .returning(ReportEdition.id)
+                .returning(pk(ReportEdition))
             )
             created += (await session.scalar(stmt)) is not None
     return created
@@ -109,7 +110,7 @@ async def ensure_first_editions(db: Database, now: datetime) -> int:
 async def _edition(session: AsyncSession, operation_id: int, number: int) -> ReportEdition:
     found = await session.scalar(
         sa.select(ReportEdition).where(
-            ReportEdition.operation_id == operation_id, ReportEdition.edition == number
+            col(ReportEdition.operation_id) == operation_id, col(ReportEdition.edition) == number
         )
     )
     if found is None:
@@ -125,6 +126,7 @@ async def issue_edition(
         op = await load(session, code, for_update=True)
         if op.closed_at is None:
             raise conflict(f"operation {code} is not closed: there is no report to re-issue")
+        assert op.id is not None
         latest = await latest_edition(session, op)
         if latest is None or latest.status != "ready":
             raise conflict(
@@ -160,18 +162,18 @@ async def issue_edition(
 async def latest_edition(
     session: AsyncSession, op: Operation, *, published: bool = False
 ) -> ReportEdition | None:
-    stmt = sa.select(ReportEdition).where(ReportEdition.operation_id == op.id)
+    stmt = sa.select(ReportEdition).where(col(ReportEdition.operation_id) == op.id)
     if published:
-        stmt = stmt.where(ReportEdition.published_at.is_not(None))
-    return await session.scalar(stmt.order_by(ReportEdition.edition.desc()).limit(1))
+        stmt = stmt.where(col(ReportEdition.published_at).is_not(None))
+    return await session.scalar(stmt.order_by(col(ReportEdition.edition).desc()).limit(1))
 
 
 async def pending_editions(db: Database) -> list[int]:
     async with db.read() as session:
         ids = await session.scalars(
-            sa.select(ReportEdition.id)
-            .where(ReportEdition.status == "pending")
-            .order_by(ReportEdition.id)
+            sa.select(pk(ReportEdition))
+            .where(col(ReportEdition.status) == "pending")
+            .order_by(pk(ReportEdition))
         )
         return [int(i) for i in ids]
 
@@ -181,15 +183,15 @@ async def _claim_build(db: Database, edition_id: int, now: datetime, lease: time
         got = await session.scalar(
             sa.update(ReportEdition)
             .where(
-                ReportEdition.id == edition_id,
-                ReportEdition.status == "pending",
+                pk(ReportEdition) == edition_id,
+                col(ReportEdition.status) == "pending",
                 sa.or_(
-                    ReportEdition.build_started_at.is_(None),
-                    ReportEdition.build_started_at < now - lease,
+                    col(ReportEdition.build_started_at).is_(None),
+                    col(ReportEdition.build_started_at) < now - lease,
                 ),
             )
             .values(build_started_at=now)
-            .returning(ReportEdition.id)
+            .returning(pk(ReportEdition))
         )
     return got is not None
 
@@ -216,7 +218,7 @@ async def build_edition(
         async with db.write() as session:  # release the claim: the next sync retries
             await session.execute(
                 sa.update(ReportEdition)
-                .where(ReportEdition.id == edition_id, ReportEdition.status == "pending")
+                .where(pk(ReportEdition) == edition_id, col(ReportEdition.status) == "pending")
                 .values(build_started_at=None, error=f"{type(exc).__name__}: {exc}"[:2000])
             )
         raise
@@ -256,9 +258,9 @@ async def _build(
     async with db.write() as session:
         done = await session.scalar(
             sa.update(ReportEdition)
-            .where(ReportEdition.id == edition_id, ReportEdition.status == "pending")
+            .where(pk(ReportEdition) == edition_id, col(ReportEdition.status) == "pending")
             .values(status="ready", report=report, generated_at=generated_at, error=None)
-            .returning(ReportEdition.id)
+            .returning(pk(ReportEdition))
         )
         if done is None:  # a builder that outlived its lease lost to its successor
             return
@@ -402,10 +404,10 @@ async def _find(
 ) -> ReportArtefact | None:
     found: ReportArtefact | None = await session.scalar(
         sa.select(ReportArtefact).where(
-            ReportArtefact.edition_id == edition_id,
-            ReportArtefact.audience == audience,
-            ReportArtefact.format == fmt,
-            ReportArtefact.lang == lang,
+            col(ReportArtefact.edition_id) == edition_id,
+            col(ReportArtefact.audience) == audience,
+            col(ReportArtefact.format) == fmt,
+            col(ReportArtefact.lang) == lang,
         )
     )
     return found
@@ -462,7 +464,7 @@ async def find_edition(
         else:
             edition = await session.scalar(
                 sa.select(ReportEdition).where(
-                    ReportEdition.operation_id == op.id, ReportEdition.edition == number
+                    col(ReportEdition.operation_id) == op.id, col(ReportEdition.edition) == number
                 )
             )
             if edition is not None and published_only and edition.published_at is None:
@@ -479,8 +481,8 @@ async def list_editions(db: Database, code: str) -> list[ReportEdition]:
         op = await load(session, code)
         found = await session.scalars(
             sa.select(ReportEdition)
-            .where(ReportEdition.operation_id == op.id)
-            .order_by(ReportEdition.edition)
+            .where(col(ReportEdition.operation_id) == op.id)
+            .order_by(col(ReportEdition.edition))
         )
         return list(found)
 

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from litestar import Request, Response, get
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
+from sqlmodel import col
 
 from opcoord.accounts import access
 from opcoord.accounts.access import Rule, needs
 from opcoord.accounts.guard import caller_of_request
 from opcoord.accounts.identity import Role
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.operations.models import Operation
 from opcoord.report import editions
 from opcoord.report.models import ReportEdition
@@ -28,13 +29,17 @@ FORMATS = ("pdf", "xlsx", "csv")
 async def _editions(db: Database, *, published_only: bool, code: str | None = None) -> list[Any]:
     stmt = (
         sa.select(Operation, ReportEdition)
-        .join(ReportEdition, ReportEdition.operation_id == Operation.id)
-        .order_by(Operation.ends_on.desc(), Operation.code, ReportEdition.edition.desc())
+        .join(ReportEdition, col(ReportEdition.operation_id) == pk(Operation))
+        .order_by(
+            col(Operation.ends_on).desc(), col(Operation.code), col(ReportEdition.edition).desc()
+        )
     )
     if published_only:
-        stmt = stmt.where(ReportEdition.published_at.is_not(None), ReportEdition.status == "ready")
+        stmt = stmt.where(
+            col(ReportEdition.published_at).is_not(None), col(ReportEdition.status) == "ready"
+        )
     if code is not None:
-        stmt = stmt.where(Operation.code == code)
+        stmt = stmt.where(col(Operation.code) == code)
     async with db.read() as session:
         return list((await session.execute(stmt)).all())
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from opcoord.report.render.csv import iter_seizures_csv
     from opcoord.report.render.html import render_html
+    from opcoord.report.render.pdf import render_pdf
     from opcoord.report.render.press import press_figure
-    from opcoord.report.render_pdf import render_pdf
-    from opcoord.report.render_xlsx import render_xlsx
+    from opcoord.report.render.xlsx import render_xlsx
 
 __all__ = ["iter_seizures_csv", "press_figure", "render_html", "render_pdf", "render_xlsx"]
 
