@@ -24,6 +24,8 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp as App
 from litestar.types import HTTPResponseStartEvent, Message, Receive, Scope, Send
 
+from opcoord.db import Database
+
 BASE_CSP = (
     "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
@@ -155,8 +157,8 @@ class SharedReads:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        db = getattr(scope["app"].state, "db", None) if scope["type"] == "http" else None
-        if db is None:
+        db = getattr(scope["app"].state, "db", None) if scope["type"] == ScopeType.HTTP else None
+        if not isinstance(db, Database):
             await self.app(scope, receive, send)
             return
         async with db.request_scope():
