@@ -330,7 +330,8 @@ def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 
 def _database_down(exc: BaseException) -> bool:
-    """A lost or refused database connection (not a bug in a query)."""
+    """A lost or refused database connection, or a lock not granted in time (not a bug
+    in a query): the client should try again."""
     from sqlalchemy.exc import DBAPIError, InterfaceError
 
     seen: set[int] = set()
@@ -346,6 +347,9 @@ def _database_down(exc: BaseException) -> bool:
             "ConnectionDoesNotExistError",
             "CannotConnectNowError",
             "PostgresConnectionError",
+            # Busy rather than down, and as passing: lock_timeout, a deadlock victim.
+            "LockNotAvailableError",
+            "DeadlockDetectedError",
         ):
             return True
         current = current.__cause__ or current.__context__

@@ -15,12 +15,19 @@ from opcoord.operations.models import Operation, Participant
 from opcoord.operations.schemas import OperationCreate, OperationPublic
 
 
-async def load(session: AsyncSession, code: str, *, for_update: bool = False) -> Operation:
+async def load(
+    session: AsyncSession, code: str, *, for_update: bool = False, for_share: bool = False
+) -> Operation:
+    """The operation ``code`` (404 if there is none), optionally with its row locked
+    until commit (PostgreSQL; SQLite has one writer at a time anyway): ``for_update``
+    for changes to the operation itself (closing, participants, the report), which
+    wait for the returns being written; ``for_share`` for the writes of returns, which
+    run side by side and wait only for those."""
     stmt = sa.select(Operation).where(col(Operation.code) == code)
     if for_update:
-        # Writes to one operation queue here: version numbers, references and closing
-        # are then decided by one transaction at a time (PostgreSQL; SQLite has one writer).
         stmt = stmt.with_for_update()
+    elif for_share:
+        stmt = stmt.with_for_update(read=True)
     op = await session.scalar(stmt)
     if op is None:
         raise not_found("code", f"no operation with code {code!r}")

@@ -63,12 +63,13 @@ def parse_if_match(value: str | None, if_none_match: str | None = None) -> int |
     return int(tag)
 
 
-async def participant(session: AsyncSession, op: Operation, country: str) -> Participant:
-    p = await session.scalar(
-        sa.select(Participant).where(
-            col(Participant.operation_id) == op.id, col(Participant.country) == country
-        )
+async def participant(
+    session: AsyncSession, op: Operation, country: str, *, for_update: bool = False
+) -> Participant:
+    stmt = sa.select(Participant).where(
+        col(Participant.operation_id) == op.id, col(Participant.country) == country
     )
+    p = await session.scalar(stmt.with_for_update() if for_update else stmt)
     if p is None:
         raise not_found("country", f"{country} does not take part in operation {op.code}")
     return p
@@ -156,9 +157,13 @@ async def _submit(
     now: datetime,
     via: str,
 ) -> Submitted:
-    op = await load(session, code, for_update=True)
+    # Locks: the operation's row shared (a close or a change of participants waits for
+    # the writes under way, and they for it), the country's row exclusive (its versions,
+    # references and first report are decided by one of its writes at a time). Countries
+    # write side by side; they meet only at the end, to number their events.
+    op = await load(session, code, for_share=True)
     assert op.id is not None
-    taking_part = await participant(session, op, country)
+    taking_part = await participant(session, op, country, for_update=True)
     ledger.check_writable(op, taking_part, country, day, now)
     ret = await session.scalar(
         sa.select(DailyReturn).where(
@@ -242,9 +247,13 @@ async def _submit(
         await session.execute(sa.insert(Seizure), _seizure_rows(data, version))
     ret.current_version = version.version
     ret.updated_at = now
-    seizures = await _record_events(
+    public = await _public(session, op, version)
+    events, seizures = await _events(
         session, op, taking_part, ret, version, old, now, first_country_report=first_country_report
     )
+    # Last, so the stream's numbering and audit chain are held only until the commit.
+    for event in events:
+        await record(session, event, now)
     if old is None:
         action = "return.submit"
     else:
@@ -263,11 +272,10 @@ async def _submit(
         if data.amendment_reason
         else {"via": via},
     )
-    public = await _public(session, op, version)
     return Submitted(public, created=old is None, changed=True)
 
 
-async def _record_events(
+async def _events(
     session: AsyncSession,
     op: Operation,
     taking_part: Participant,
@@ -277,8 +285,8 @@ async def _record_events(
     now: datetime,
     *,
     first_country_report: bool,
-) -> list[Seizure]:
-    """Record the return's events; the version's seizures as stored."""
+) -> tuple[list[ChangeEvent], list[Seizure]]:
+    """The return's events, to be numbered; the version's seizures as stored."""
     assert op.id is not None
     change = figures.delta(
         await figures.version_contribution(session, new),
@@ -305,7 +313,7 @@ async def _record_events(
         "delta": change,
         "amended": old is not None and ledger.needs_reason(op, new.day, now),
     }
-    await record(session, ChangeEvent(kind, op.id, payload, new.country), now)
+    events = [ChangeEvent(kind, op.id, payload, new.country)]
     old_refs = set()
     if old is not None:
         old_refs = set(
@@ -328,10 +336,8 @@ async def _record_events(
             "day": new.day.isoformat(),
             "seizures": points,
         }
-        await record(
-            session, ChangeEvent(EventType.seizure_recorded, op.id, payload, new.country), now
-        )
-    return list(fresh)
+        events.append(ChangeEvent(EventType.seizure_recorded, op.id, payload, new.country))
+    return events, list(fresh)
 
 
 def _point(s: Seizure) -> dict[str, Any]:
