@@ -137,11 +137,12 @@ async def _limit_writes(
 ) -> None:
     """An account may write so often and so much a minute: enough for any contact point,
     not enough to hold the database for everyone else."""
-    await limits.hit(db, WRITES, f"writes:{caller.id}", now)
     size = connection.headers.get("content-length", "0")
     weight = int(size) if size.isdigit() else 0
+    hits = [(WRITES, f"writes:{caller.id}", 1)]
     if weight:
-        await limits.hit(db, WRITE_BYTES, f"bytes:{caller.id}", now, weight)
+        hits.append((WRITE_BYTES, f"bytes:{caller.id}", weight))
+    await limits.hit_all(db, hits, now)
 
 
 def caller_of_request(connection: Connection) -> Caller:

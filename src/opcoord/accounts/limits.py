@@ -35,21 +35,33 @@ def window_start(now: datetime, window: timedelta) -> datetime:
 
 async def hit(db: Database, limit: Limit, key: str, now: datetime, weight: int = 1) -> None:
     """Count ``weight`` against ``key``; 429 when the window's count goes over."""
-    start = window_start(now, limit.window)
+    await hit_all(db, [(limit, key, weight)], now)
+
+
+async def hit_all(db: Database, hits: list[tuple[Limit, str, int]], now: datetime) -> None:
+    """Count several (limit, key, weight) at once, in one statement and one transaction;
+    429 for the first whose window's count goes over."""
+    rows = {
+        (key[:120], window_start(now, limit.window)): (limit, weight) for limit, key, weight in hits
+    }
+    if not rows:
+        return
     insert = postgresql.insert if db.is_postgres else sqlite.insert
-    stmt = (
-        insert(RateCount)
-        .values(key=key[:120], window=start, count=weight)
-        .on_conflict_do_update(
-            index_elements=["key", "window"], set_={"count": col(RateCount.count) + weight}
-        )
-        .returning(col(RateCount.count))
+    values = insert(RateCount).values(
+        [{"key": k, "window": w, "count": weight} for (k, w), (_, weight) in rows.items()]
     )
+    stmt = values.on_conflict_do_update(
+        index_elements=["key", "window"],
+        set_={"count": col(RateCount.count) + values.excluded.count},
+    ).returning(col(RateCount.key), col(RateCount.window), col(RateCount.count))
     async with db.write() as session:
-        count = int((await session.execute(stmt)).scalar_one())
-    if count > limit.allowed:
-        retry = max(1, int((start + limit.window - now).total_seconds()) + 1)
-        raise TooManyRequests(f"too many {limit.name}: try again in {retry} s", retry)
+        counted = (await session.execute(stmt)).all()
+    for key, start, count in counted:
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        limit, _ = rows[(key, start)]
+        if count > limit.allowed:
+            retry = max(1, int((start + limit.window - now).total_seconds()) + 1)
+            raise TooManyRequests(f"too many {limit.name}: try again in {retry} s", retry)
 
 
 async def purge(db: Database, now: datetime) -> None:
