@@ -27,7 +27,7 @@ from opcoord.operations.models import DailyReturn, Operation, Participant, Retur
 from opcoord.operations.operations import load
 from opcoord.operations.schemas import ReturnIn, ReturnPublic, SeizurePublic
 from opcoord.outbox.events import ChangeEvent, EventType
-from opcoord.outbox.record import record
+from opcoord.outbox.record import record_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +252,7 @@ async def _submit(
         session, op, taking_part, ret, version, old, now, first_country_report=first_country_report
     )
     # Last, so the stream's numbering and audit chain are held only until the commit.
-    for event in events:
-        await record(session, event, now)
+    await record_all(session, events, now)
     if old is None:
         action = "return.submit"
     else:

@@ -472,6 +472,10 @@ async def find_edition(
     if edition is None:
         if op.closed_at is None:
             raise conflict(f"operation {code} is not closed yet: its report does not exist")
+        if number is None and not published_only:
+            # Closed a moment ago: its first edition is arranged by the next scheduler
+            # run, on whichever instance. Not missing, only not there yet.
+            raise conflict(f"operation {code} has closed: its report is being prepared")
         raise not_found("edition", f"no such report edition for {code}")
     return op, edition
 
