@@ -112,17 +112,16 @@ def _key(session: AsyncSession) -> bytes:
 
 async def _next(session: AsyncSession, stream_id: int) -> tuple[int, str]:
     """The stream's next number and the previous entry's MAC, holding its head's row
-    lock until commit (so one stream's entries are chained one after another)."""
+    lock until commit (so one stream's entries are chained one after another). One
+    statement: a chain's first entry creates its head."""
     insert = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
-    await session.execute(insert(AuditHead).values(stream_id=stream_id).on_conflict_do_nothing())
-    row = (
-        await session.execute(
-            sa.update(AuditHead)
-            .where(col(AuditHead.stream_id) == stream_id)
-            .values(seq=col(AuditHead.seq) + 1)
-            .returning(col(AuditHead.seq), col(AuditHead.mac))
-        )
-    ).one()
+    stmt = (
+        insert(AuditHead)
+        .values(stream_id=stream_id, seq=1, mac="", head_mac="")
+        .on_conflict_do_update(index_elements=["stream_id"], set_={"seq": col(AuditHead.seq) + 1})
+        .returning(col(AuditHead.seq), col(AuditHead.mac))
+    )
+    row = (await session.execute(stmt)).one()
     return int(row[0]), str(row[1])
 
 
@@ -164,12 +163,19 @@ async def record(
         mac="",
     )
     entry.mac = entry_mac(key, previous, entry)
-    await session.execute(
+    move_head = (
         sa.update(AuditHead)
         .where(col(AuditHead.stream_id) == stream_id)
         .values(mac=entry.mac, head_mac=head_mac(key, stream_id, seq, entry.mac))
     )
-    session.add(entry)
+    add = sa.insert(AuditEntry).values(**entry.model_dump(exclude={"id"}))
+    if dialect_of(session) == "postgresql":
+        # One round trip while the head's lock is held (SQLite has no DML in WITH).
+        head = move_head.returning(col(AuditHead.stream_id)).cte("head")
+        await session.execute(add.add_cte(head))
+    else:
+        await session.execute(move_head)
+        await session.execute(add)
     return entry
 
 
