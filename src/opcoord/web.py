@@ -315,9 +315,28 @@ def database_down_handler(request: Request[Any, Any, Any], exc: Exception) -> Re
     )
 
 
+def _form_field_being_decoded(exc: BaseException) -> str | None:
+    """The multipart field whose bytes ``exc`` failed to decode as text, when it was
+    raised in the framework's form parser (Litestar 2 decodes each field in
+    ``parse_multipart_form`` and lets the codec's error through)."""
+    if not isinstance(exc, UnicodeError | LookupError):
+        return None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "parse_multipart_form":
+            segment = tb.tb_frame.f_locals.get("segment")
+            return str(getattr(segment, "name", None) or "body")
+        tb = tb.tb_next
+    return None
+
+
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if _database_down(exc):
         return database_down_handler(request, exc)
+    field = _form_field_being_decoded(exc)
+    if field is not None:  # a form field that is not text in its charset: the client's
+        message = "not text in its charset (UTF-8 unless the part names another)"
+        return _answer(request, 400, [{"field": field, "message": message, "type": "encoding"}])
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_page(request):
         return _error_page(request, 500, page_lang(request).gettext("Please try again."), {})
