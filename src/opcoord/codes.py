@@ -37,7 +37,7 @@ def currency(value: str) -> str:
 def timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe", a long name
         raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Madrid") from None
     return value
 
