@@ -21,6 +21,7 @@ from litestar import MediaType, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
@@ -100,9 +101,23 @@ WRITE = {
 
 # Path parameters, typed as text so that a bad value is a 422 naming it after the
 # access check, never a bare 404 before it.
-Code = Annotated[str, PathParameter(description="Operation code, e.g. PANDORA-X")]
-CountryPath = Annotated[str, PathParameter(description="ISO 3166-1 alpha-2 country code")]
-DayPath = Annotated[str, PathParameter(description="The operation day (local date), YYYY-MM-DD")]
+Code = Annotated[
+    str,
+    PathParameter(
+        description="Operation code, e.g. PANDORA-X", examples=[Example(value="PANDORA-X")]
+    ),
+]
+CountryPath = Annotated[
+    str,
+    PathParameter(description="ISO 3166-1 alpha-2 country code", examples=[Example(value="ES")]),
+]
+DayPath = Annotated[
+    str,
+    PathParameter(
+        description="The operation day (local date), YYYY-MM-DD",
+        examples=[Example(value="2026-06-10")],
+    ),
+]
 
 
 def parse_day(value: str, field: str = "day") -> date:
