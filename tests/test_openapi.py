@@ -24,6 +24,10 @@ def test_every_api_route_is_documented_with_its_models(client: TestClient[Any]) 
     body = put["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("/ReturnIn")
     assert {"201", "200", "409", "412"} <= set(put["responses"])
+    for fmt, media in (("html", "text/html"), ("pdf", "application/pdf"), ("csv", "text/csv")):
+        report = paths[f"/api/operations/{{code}}/report.{fmt}"]["get"]["responses"]
+        assert list(report["200"]["content"]) == [media], fmt
+    assert not [path for path in paths if path.startswith("/schema")]  # pages, not the API
     seizure = schema["components"]["schemas"]["SeizureIn"]["properties"]
     assert seizure["category"]["$ref"].endswith("/Category")
     assert "coins" in schema["components"]["schemas"]["Category"]["enum"]

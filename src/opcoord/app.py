@@ -157,7 +157,13 @@ def create_app(
             description="Coordination of joint operations against trafficking in cultural objects.",
             path="/schema",
             render_plugins=[swagger],
-            openapi_router=Router(path="/schema", route_handlers=[], opt=needs(Rule.public)),
+            # The schema's own pages are not part of the API it describes.
+            openapi_router=Router(
+                path="/schema",
+                route_handlers=[],
+                opt=needs(Rule.public),
+                include_in_schema=False,
+            ),
         ),
         request_max_body_size=settings.max_body_bytes,
         template_config=TemplateConfig(

@@ -6,7 +6,7 @@ from functools import cache
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from opcoord.errors import invalid
 
@@ -37,7 +37,7 @@ def currency(value: str) -> str:
 def timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe", a long name
         raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Madrid") from None
     return value
 
@@ -59,8 +59,16 @@ def _json_bool(value: object) -> object:
 
 #: A request's yes/no field: JSON true or false only.
 JsonBool = Annotated[bool, BeforeValidator(_json_bool)]
-CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(country)]
-CurrencyCode = Annotated[
-    str, StringConstraints(min_length=3, max_length=3), AfterValidator(currency)
+CountryCode = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=2),
+    AfterValidator(country),
+    Field(examples=["ES"]),
 ]
-TimeZone = Annotated[str, AfterValidator(timezone)]
+CurrencyCode = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=3),
+    AfterValidator(currency),
+    Field(examples=["EUR"]),
+]
+TimeZone = Annotated[str, AfterValidator(timezone), Field(examples=["Europe/Madrid"])]

@@ -21,6 +21,7 @@ from litestar import MediaType, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
@@ -101,9 +102,23 @@ WRITE = {
 
 # Path parameters, typed as text so that a bad value is a 422 naming it after the
 # access check, never a bare 404 before it.
-Code = Annotated[str, PathParameter(description="Operation code, e.g. PANDORA-X")]
-CountryPath = Annotated[str, PathParameter(description="ISO 3166-1 alpha-2 country code")]
-DayPath = Annotated[str, PathParameter(description="The operation day (local date), YYYY-MM-DD")]
+Code = Annotated[
+    str,
+    PathParameter(
+        description="Operation code, e.g. PANDORA-X", examples=[Example(value="PANDORA-X")]
+    ),
+]
+CountryPath = Annotated[
+    str,
+    PathParameter(description="ISO 3166-1 alpha-2 country code", examples=[Example(value="ES")]),
+]
+DayPath = Annotated[
+    str,
+    PathParameter(
+        description="The operation day (local date), YYYY-MM-DD",
+        examples=[Example(value="2026-06-10")],
+    ),
+]
 
 
 def parse_day(value: str, field: str = "day") -> date:
@@ -316,9 +331,28 @@ def database_down_handler(request: Request[Any, Any, Any], exc: Exception) -> Re
     )
 
 
+def _form_field_being_decoded(exc: BaseException) -> str | None:
+    """The multipart field whose bytes ``exc`` failed to decode as text, when it was
+    raised in the framework's form parser (Litestar 2 decodes each field in
+    ``parse_multipart_form`` and lets the codec's error through)."""
+    if not isinstance(exc, UnicodeError | LookupError):
+        return None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "parse_multipart_form":
+            segment = tb.tb_frame.f_locals.get("segment")
+            return str(getattr(segment, "name", None) or "body")
+        tb = tb.tb_next
+    return None
+
+
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if _database_down(exc):
         return database_down_handler(request, exc)
+    field = _form_field_being_decoded(exc)
+    if field is not None:  # a form field that is not text in its charset: the client's
+        message = "not text in its charset (UTF-8 unless the part names another)"
+        return _answer(request, 400, [{"field": field, "message": message, "type": "encoding"}])
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_page(request):
         return _error_page(request, 500, page_lang(request).gettext("Please try again."), {})

@@ -113,6 +113,8 @@ def test_filters_and_pages(client: TestClient[Any], api: Api, clock: FrozenClock
     seen = {(e["at"], e["action"], e["object"]) for e in first["entries"]}
     assert not seen & {(e["at"], e["action"], e["object"]) for e in second["entries"]}
     assert _entries(client, since="2030-01-01T00:00:00Z") == []
+    beyond = client.get("/api/audit", params={"cursor": 2**31}, headers=ADMIN)
+    assert beyond.status_code == 422 and beyond.json()["errors"][0]["field"] == "cursor"
     page = client.get("/audit", params={"actor": "maria"}, headers=ADMIN)
     assert page.status_code == 200 and "return.submit" in page.text and "Audit log" in page.text
     # There is no way to change or delete an entry.

@@ -566,6 +566,30 @@ def test_missing_file_is_named(api: Api) -> None:
     assert r.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("part", "field"),
+    [
+        (b'name="file"\r\n\r\n\xd6', "file"),  # a field, not a file, in Latin-1
+        (b'name="amendment_reason"\r\n\r\nd\xe9claration tardive', "amendment_reason"),
+        (b'name="amendment_reason"\r\nContent-Type: text/plain; charset=klingon\r\n\r\nx',
+         "amendment_reason"),
+    ],
+    ids=["latin-1-file", "latin-1-reason", "unknown-charset"],
+)  # fmt: skip
+def test_a_form_field_that_is_not_text_is_400_naming_it(api: Api, part: bytes, field: str) -> None:
+    es = setup(api)
+    before = state(api)
+    body = b"--x\r\nContent-Disposition: form-data; " + part + b"\r\n--x--\r\n"
+    r = api.client.post(
+        f"{BASE}/ES/{DAY}/import",
+        content=body,
+        headers={**es, "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert r.status_code == 400, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [field]
+    assert state(api) == before
+
+
 # --- access -------------------------------------------------------------------------
 
 

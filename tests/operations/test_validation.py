@@ -102,6 +102,8 @@ def test_bad_path_parts(api: Api, es: dict[str, str]) -> None:
 BAD_OPERATIONS: list[tuple[dict[str, Any], str]] = [
     ({"code": "pandora x"}, "code"),
     ({"timezone": "Mars/Olympus"}, "timezone"),
+    ({"timezone": "Europe"}, "timezone"),  # a folder of the zone database, not a zone
+    ({"timezone": "Europe/" + "x" * 300}, "timezone"),  # longer than a file name may be
     ({"daily_cutoff": "24:30"}, "daily_cutoff"),
     ({"starts_on": "2026-07-01", "ends_on": "2026-06-01"}, "ends_on"),
     ({"starts_on": "1 June"}, "starts_on"),

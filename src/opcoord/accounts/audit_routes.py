@@ -42,8 +42,8 @@ class AuditPage(BaseModel):
 
 
 Text = Annotated[str | None, QueryParameter(required=False, max_length=64)]
-Cursor = Annotated[
-    int | None, QueryParameter(required=False, ge=1, le=2**62, description="From `next`")
+Cursor = Annotated[  # an entry's id: a 32-bit integer on PostgreSQL
+    int | None, QueryParameter(required=False, ge=1, le=2**31 - 1, description="From `next`")
 ]
 Limit = Annotated[int, QueryParameter(required=False, ge=1, le=500)]
 Since = Annotated[datetime | None, QueryParameter(required=False, description="ISO 8601")]

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
 from litestar.params import JSONBody, PathParameter
 
 from opcoord.accounts import sessions, users
@@ -25,7 +26,12 @@ from opcoord.web import COMMON, READ, WRITE, err
 CallerDep = NamedDependency[Caller]
 DbDep = NamedDependency[Database]
 NowDep = NamedDependency[datetime]
-Username = Annotated[str, PathParameter(description="The account's name", max_length=64)]
+Username = Annotated[
+    str,
+    PathParameter(
+        description="The account's name", max_length=64, examples=[Example(value="es-ncp")]
+    ),
+]
 
 
 def public(user: User) -> UserPublic:

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
 from opcoord.accounts.access import Rule, needs
@@ -16,9 +16,8 @@ from opcoord.maps.outlines import outlines_json
 from opcoord.operations.enums import Category
 from opcoord.operations.models import Operation
 from opcoord.operations.operations import load
-from opcoord.web import READ, page_context
+from opcoord.web import READ, Code, page_context
 
-Code = Annotated[str, PathParameter(description="Operation code")]
 From = Annotated[
     date | None, QueryParameter(name="from", required=False, description="First day (inclusive)")
 ]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import Stream
@@ -57,6 +58,14 @@ READ = {
     404: err("No such operation or edition"),
     409: err("The operation is not closed, or the edition is still being produced"),
     422: err("Invalid parameter"),
+}
+
+
+FILE_SUMMARIES = {
+    "html": "The consolidated report as one self-contained HTML page",
+    "pdf": "The consolidated report as PDF",
+    "xlsx": "The consolidated report as an XLSX workbook",
+    "csv": "The report's seizures as CSV",
 }
 
 
@@ -151,6 +160,41 @@ def reader_lang(request: Request[Any, Any, Any], asked: str | None) -> str:
     return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
 
 
+def _file_route(fmt: str) -> HTTPRouteHandler:
+    """``GET report.<fmt>``: the report as HTML (self-contained), PDF, XLSX or the CSV of
+    seizures."""
+
+    async def report_file(
+        self: Controller, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep,
+        now: NowDep, code: Code, edition: Audience = None, number: Number = None,
+        lang: Language = None,
+    ) -> Stream:  # fmt: skip
+        op, found, shown = await report_editions.readable(caller, db, code, edition, number)
+        language = report_editions.file_lang(fmt, reader_lang(request, lang))
+        stored = await report_editions.artefact(db, found, shown, fmt, now, language)
+        await report_editions.record_download(db, op, found, fmt, shown, now)
+        name = report_editions.file_name(code, found.edition, shown, fmt, language)
+        disposition = "inline" if fmt in ("html", "pdf") else "attachment"
+        headers = {
+            "Content-Disposition": f'{disposition}; filename="{name}"',
+            "Content-Length": str(stored.size),
+            "X-Report-Edition": str(found.edition),
+        }
+        if fmt not in report_editions.NEUTRAL_FORMATS:
+            headers["Content-Language"] = language
+            if lang is None:  # chosen from the request's cookie or Accept-Language
+                headers["Vary"] = "Cookie, Accept-Language"
+        return Stream(_chunks(stored.data), media_type=stored.content_type, headers=headers)
+
+    return get(
+        f"/{{code:str}}/report.{fmt}",
+        name=f"report_{fmt}",
+        media_type=report_editions.CONTENT_TYPES[fmt],
+        summary=FILE_SUMMARIES[fmt],
+        responses=READ,
+    )(report_file)
+
+
 class ReportController(Controller):
     path = "/api/operations"
     tags = ["report"]
@@ -203,37 +247,11 @@ class ReportController(Controller):
         await report_editions.record_download(db, op, found, "json", shown, now)
         return Response(body, headers={"X-Report-Edition": str(found.edition)})
 
-    @get(
-        [
-            "/{code:str}/report.html",
-            "/{code:str}/report.pdf",
-            "/{code:str}/report.xlsx",
-            "/{code:str}/report.csv",
-        ],
-        summary="The consolidated report as HTML (self-contained), PDF, XLSX or CSV of seizures",
-        responses=READ,
-    )
-    async def report_file(
-        self, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep, now: NowDep,
-        code: Code, edition: Audience = None, number: Number = None, lang: Language = None,
-    ) -> Stream:  # fmt: skip
-        fmt = request.url.path.rsplit(".", 1)[-1]
-        op, found, shown = await report_editions.readable(caller, db, code, edition, number)
-        language = report_editions.file_lang(fmt, reader_lang(request, lang))
-        stored = await report_editions.artefact(db, found, shown, fmt, now, language)
-        await report_editions.record_download(db, op, found, fmt, shown, now)
-        name = report_editions.file_name(code, found.edition, shown, fmt, language)
-        disposition = "inline" if fmt in ("html", "pdf") else "attachment"
-        headers = {
-            "Content-Disposition": f'{disposition}; filename="{name}"',
-            "Content-Length": str(stored.size),
-            "X-Report-Edition": str(found.edition),
-        }
-        if fmt not in report_editions.NEUTRAL_FORMATS:
-            headers["Content-Language"] = language
-            if lang is None:  # chosen from the request's cookie or Accept-Language
-                headers["Vary"] = "Cookie, Accept-Language"
-        return Stream(_chunks(stored.data), media_type=stored.content_type, headers=headers)
+    # One route a format, so that the schema gives each file its own content type.
+    report_html = _file_route("html")
+    report_pdf = _file_route("pdf")
+    report_xlsx = _file_route("xlsx")
+    report_csv = _file_route("csv")
 
     @post(
         "/{code:str}/report/publish",

@@ -13,7 +13,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, HeaderParameter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from opcoord.accounts.access import Rule, needs
 from opcoord.codes import country_field
@@ -31,7 +31,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportRowError(BaseModel):
-    row: int | None
+    row: int | None = Field(
+        default=None,
+        description="Spreadsheet row (the header is row 1); absent or null when "
+        "the problem is not in a row (the form itself, or its `amendment_reason`).",
+    )
     field: str
     message: str
     type: str | None = None
