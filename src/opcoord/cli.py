@@ -353,6 +353,67 @@ async def verify_everything(db: Any) -> tuple[Any, int]:
     return problem, checked
 
 
+# --- backup ---------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("code")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The file to write (replaced only once the new one is complete).",
+)
+@one_line_errors
+def backup_command(code: str, output: Path) -> None:
+    """Write one operation, with every version, seizure, event, report edition and audit
+    entry, to a file that `opcoord restore` reads into another database."""
+    from opcoord.backup import dump
+    from opcoord.clock import Clock
+
+    written = _run(_with(lambda db: dump.backup(db, code, output, Clock().now())))
+    counts = written.counts
+    click.echo(
+        f"backed up {written.code} from {describe(get_settings())} to {output}: "
+        f"{counts['return_versions']} return versions, {counts['seizures']} seizures, "
+        f"{counts['live_events']} live events, {counts['report_editions']} report editions, "
+        f"{counts['audit_log']} audit entries"
+    )
+    click.echo(f"sha256 {written.sha256}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@one_line_errors
+def restore_command(file: Path) -> None:
+    """Restore an operation from a file written by `opcoord backup`, in one transaction;
+    refused, changing nothing, if its code exists here or the file is not intact."""
+    from opcoord.backup import load
+    from opcoord.clock import Clock
+
+    done = _run(_with(lambda db: load.restore(db, file, Clock().now())))
+    counts = done.counts
+    click.echo(
+        f"restored {done.code} into {describe(get_settings())}: "
+        f"{counts['participants']} participants, {counts['return_versions']} return versions, "
+        f"{counts['seizures']} seizures, {counts['live_events']} live events, "
+        f"{counts['report_editions']} report editions, {counts['audit_log']} audit entries"
+    )
+    if not done.signature_checked:
+        click.echo(
+            "note: the file was written under another audit key, so its signature and MACs "
+            "could not be checked here; its checksums and audit digests were"
+        )
+    if done.created_users:
+        click.echo(
+            "accounts created disabled, without password or token: "
+            + ", ".join(done.created_users)
+            + " (enable with `opcoord users disable --enable NAME`,"
+            " then issue a token with `opcoord users rotate NAME`)"
+        )
+
+
 def _register_commands() -> None:
     from opcoord.bench.cli import bench
     from opcoord.report.command import report_command
