@@ -295,19 +295,29 @@ def users_set_password(name: str, password: str) -> None:
     show_default=True,
     help="SQLite file for the demo; recreated at every start.",
 )
-def demo(host: str, port: int, db_file: str) -> None:
-    """Run the server with a seeded demo operation and simulated contact points."""
+@click.option(
+    "--seconds-per-day",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0.05),
+    help="How long each day of the operation lasts; it closes and its report is out after "
+    "its 12 days, then the demo keeps serving in real time.",
+)
+def demo(host: str, port: int, db_file: str, seconds_per_day: float) -> None:
+    """Run the server with a demo operation from its first day to its report, simulated
+    contact points submitting live."""
     import uvicorn
 
     from opcoord.app import create_app
     from opcoord.db import migrate_url
-    from opcoord.demo import demo_lifespan
+    from opcoord.demo import demo_clock, demo_lifespan, demo_settings
 
     for suffix in ("", "-wal", "-shm"):
         Path(db_file + suffix).unlink(missing_ok=True)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db_file}")
+    check_port_free(host, port)
+    settings = demo_settings(f"sqlite+aiosqlite:///{db_file}")
     _run(migrate_url(settings.database_url))
-    app = create_app(settings, extra_lifespans=[demo_lifespan])
+    app = create_app(settings, clock=demo_clock(seconds_per_day), extra_lifespans=[demo_lifespan])
     app.state.demo_host = f"{host}:{port}"
     uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
 
