@@ -37,6 +37,8 @@ PACKAGES: dict[str, set[str]] = {
     # The benchmark harness drives opcoord from outside; only its internals module
     # reaches in (to time the report's formats one by one).
     "bench": {"accounts", "operations", "report"},
+    # One operation's rows from one database into another: it reads every package's tables.
+    "backup": {"accounts", "audit", "operations", "outbox", "report"},
     # The migrations register every package's tables.
     "migrations": {"accounts", "audit", "operations", "outbox", "report"},
 }

@@ -295,19 +295,29 @@ def users_set_password(name: str, password: str) -> None:
     show_default=True,
     help="SQLite file for the demo; recreated at every start.",
 )
-def demo(host: str, port: int, db_file: str) -> None:
-    """Run the server with a seeded demo operation and simulated contact points."""
+@click.option(
+    "--seconds-per-day",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0.05),
+    help="How long each day of the operation lasts; it closes and its report is out after "
+    "its 12 days, then the demo keeps serving in real time.",
+)
+def demo(host: str, port: int, db_file: str, seconds_per_day: float) -> None:
+    """Run the server with a demo operation from its first day to its report, simulated
+    contact points submitting live."""
     import uvicorn
 
     from opcoord.app import create_app
     from opcoord.db import migrate_url
-    from opcoord.demo import demo_lifespan
+    from opcoord.demo import demo_clock, demo_lifespan, demo_settings
 
     for suffix in ("", "-wal", "-shm"):
         Path(db_file + suffix).unlink(missing_ok=True)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db_file}")
+    check_port_free(host, port)
+    settings = demo_settings(f"sqlite+aiosqlite:///{db_file}")
     _run(migrate_url(settings.database_url))
-    app = create_app(settings, extra_lifespans=[demo_lifespan])
+    app = create_app(settings, clock=demo_clock(seconds_per_day), extra_lifespans=[demo_lifespan])
     app.state.demo_host = f"{host}:{port}"
     uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
 
@@ -351,6 +361,67 @@ async def verify_everything(db: Any) -> tuple[Any, int]:
         if problem is None:
             problem = await operations.verify(session)
     return problem, checked
+
+
+# --- backup ---------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("code")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The file to write (replaced only once the new one is complete).",
+)
+@one_line_errors
+def backup_command(code: str, output: Path) -> None:
+    """Write one operation, with every version, seizure, event, report edition and audit
+    entry, to a file that `opcoord restore` reads into another database."""
+    from opcoord.backup import dump
+    from opcoord.clock import Clock
+
+    written = _run(_with(lambda db: dump.backup(db, code, output, Clock().now())))
+    counts = written.counts
+    click.echo(
+        f"backed up {written.code} from {describe(get_settings())} to {output}: "
+        f"{counts['return_versions']} return versions, {counts['seizures']} seizures, "
+        f"{counts['live_events']} live events, {counts['report_editions']} report editions, "
+        f"{counts['audit_log']} audit entries"
+    )
+    click.echo(f"sha256 {written.sha256}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@one_line_errors
+def restore_command(file: Path) -> None:
+    """Restore an operation from a file written by `opcoord backup`, in one transaction;
+    refused, changing nothing, if its code exists here or the file is not intact."""
+    from opcoord.backup import load
+    from opcoord.clock import Clock
+
+    done = _run(_with(lambda db: load.restore(db, file, Clock().now())))
+    counts = done.counts
+    click.echo(
+        f"restored {done.code} into {describe(get_settings())}: "
+        f"{counts['participants']} participants, {counts['return_versions']} return versions, "
+        f"{counts['seizures']} seizures, {counts['live_events']} live events, "
+        f"{counts['report_editions']} report editions, {counts['audit_log']} audit entries"
+    )
+    if not done.signature_checked:
+        click.echo(
+            "note: the file was written under another audit key, so its signature and MACs "
+            "could not be checked here; its checksums and audit digests were"
+        )
+    if done.created_users:
+        click.echo(
+            "accounts created disabled, without password or token: "
+            + ", ".join(done.created_users)
+            + " (enable with `opcoord users disable --enable NAME`,"
+            " then issue a token with `opcoord users rotate NAME`)"
+        )
 
 
 def _register_commands() -> None:

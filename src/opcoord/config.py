@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Days an API token stays valid after it is issued or rotated (0: no expiry).",
     )
+    session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 366,
+        description="Hours a browser sign-in lasts (the demo, whose clock runs fast, sets more).",
+    )
     live_max_per_account: int = Field(
         default=20,
         ge=1,

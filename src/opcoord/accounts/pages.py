@@ -55,7 +55,8 @@ async def signin(
         return Template("signin.html", context=context, status_code=status, headers=headers)
 
     try:
-        opened = await sessions.sign_in(db, data.username.strip(), data.password, now)
+        hours = request.app.state.settings.session_hours
+        opened = await sessions.sign_in(db, data.username.strip(), data.password, now, hours=hours)
     except TooManyRequests as exc:
         minutes = max(1, (exc.retry_after + 59) // 60)
         return again(
@@ -76,7 +77,7 @@ async def signin(
         samesite="lax",
         path="/",
         secure=request.url.scheme == "https",
-        max_age=sessions.SESSION_HOURS * 3600,
+        max_age=request.app.state.settings.session_hours * 3600,
     )
     return response
 

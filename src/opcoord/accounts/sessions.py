@@ -89,7 +89,12 @@ SIGNINS_PER_ADDRESS = Limit("sign-in attempts from this address", 30, timedelta(
 
 
 async def sign_in(
-    db: Database, username: str, password: str, now: datetime, ip: str | None = None
+    db: Database,
+    username: str,
+    password: str,
+    now: datetime,
+    ip: str | None = None,
+    hours: int = SESSION_HOURS,
 ) -> tuple[str, str] | None:
     """Check the password; on success open a session and return (cookie value, CSRF token).
 
@@ -136,10 +141,12 @@ async def sign_in(
             )
         )
         await audit.record(session, "signin", now, object=user.username)
-    return await open_session(db, user, now)
+    return await open_session(db, user, now, hours)
 
 
-async def open_session(db: Database, user: User, now: datetime) -> tuple[str, str]:
+async def open_session(
+    db: Database, user: User, now: datetime, hours: int = SESSION_HOURS
+) -> tuple[str, str]:
     assert user.id is not None
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     async with db.write() as session:
@@ -149,7 +156,7 @@ async def open_session(db: Database, user: User, now: datetime) -> tuple[str, st
                 user_id=user.id,
                 csrf_token=csrf,
                 created_at=now,
-                expires_at=now + timedelta(hours=SESSION_HOURS),
+                expires_at=now + timedelta(hours=hours),
             )
         )
     return token, csrf

@@ -1,4 +1,11 @@
-"""`opcoord demo`: a seeded operation and simulated contact points submitting live.
+"""`opcoord demo`: a newcomer's tour. A seeded operation runs from its first day to its
+closing and its report, each day lasting a few seconds, with simulated contact points
+submitting live; then the server keeps serving, in real time, for exploring.
+
+- ``clock``: the demo's clock, fast until the report is out.
+- ``places``: real airports, ports, border crossings, postal centres, auction houses.
+- ``simulated``: returns whose facts hang together, and when each is sent.
+- ``tour``: the accounts, the plan, and the run that plays it.
 
 Everything goes through the same actions as the API, so the dashboard, the map and the
 report see exactly what real submissions would produce.
@@ -7,168 +14,98 @@ report see exactly what real submissions would produce.
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar
 
-from opcoord.accounts import sessions, tokens, users
-from opcoord.accounts.identity import Caller, Role
-from opcoord.db import Database
-from opcoord.errors import DomainError
-from opcoord.operations import ledger, operations, participants, returns
-from opcoord.operations.enums import Agency, Category, Conveyance, PlaceType
-from opcoord.operations.schemas import OperationCreate, ParticipantCreate, ReturnIn
+from opcoord.config import Settings
+from opcoord.demo.clock import DemoClock
+from opcoord.demo.tour import (
+    CODE,
+    COORDINATOR,
+    COUNTRIES,
+    CUTOFF,
+    DAYS,
+    PARTNER,
+    PASSWORD,
+    TIMEZONE,
+    Tour,
+    first_day_after,
+    ncp,
+    run,
+    seed,
+    start_of,
+)
+from opcoord.operations.scheduled import Context
 
-log = logging.getLogger(__name__)
-CODE = "ATHENA-DEMO"
-PASSWORD = "demo-password"  # noqa: S105 - the demo's published password, demo data only
-# Reporting countries with a plausible place of seizure (lat, lon, name).
-COUNTRIES: dict[str, tuple[float, float, str]] = {
-    "ES": (40.47, -3.56, "Madrid-Barajas"),
-    "FR": (49.01, 2.55, "Paris-CDG"),
-    "IT": (41.80, 12.25, "Roma Fiumicino"),
-    "GR": (37.94, 23.64, "Piraeus"),
-    "DE": (50.03, 8.56, "Frankfurt"),
-    "NL": (51.95, 4.14, "Rotterdam"),
-    "PT": (38.77, -9.13, "Lisboa"),
-    "BG": (42.69, 23.41, "Sofia"),
-    "CY": (34.88, 33.63, "Larnaca"),
-    "EG": (30.11, 31.41, "Cairo"),
-    "TR": (41.26, 28.74, "Istanbul"),
-    "CH": (47.45, 8.56, "Zurich"),
-}
-ORIGINS = ["IT", "GR", "EG", "IQ", "SY", "CY", "PE", "MX", "TR", "BG"]
+SECONDS_PER_DAY = 5.0
+
+__all__ = ["CODE", "COUNTRIES", "PASSWORD", "DemoClock", "Tour", "demo_clock", "demo_lifespan"]
 
 
-def _return(rng: random.Random, country: str, day: date, serial: int) -> ReturnIn:
-    if rng.random() < 0.25:
-        return ReturnIn(nil_return=True)
-    lat, lon, place = COUNTRIES[country]
-    seizures = []
-    for i in range(rng.choice([0, 0, 1, 1, 2, 3])):
-        category = rng.choice(list(Category))
-        seizures.append(
-            {
-                "ref": f"{country}-{day:%m%d}-{serial}-{i}",
-                "category": category,
-                "quantity": rng.choice([1, 1, 2, 5, 12, 40, 91, 300]),
-                "description": f"{category.value.replace('_', ' ')} found in a "
-                + rng.choice(["suitcase", "parcel", "container", "vehicle"]),
-                "place_type": rng.choice(
-                    [
-                        PlaceType.airport,
-                        PlaceType.seaport,
-                        PlaceType.postal_centre,
-                        PlaceType.auction_house,
-                        PlaceType.online,
-                    ]
-                ),
-                "place_name": place,
-                "lat": lat + rng.uniform(-0.3, 0.3),
-                "lon": lon + rng.uniform(-0.3, 0.3),
-                "conveyance": rng.choice(list(Conveyance)),
-                "origin_country": rng.choice(ORIGINS),
-                "destination_country": rng.choice(list(COUNTRIES)),
-                "estimated_value": rng.choice([800, 2500, 12000, 95000]),
-                "currency": "EUR",
-            }
-        )
-    return ReturnIn.model_validate(
-        {
-            "counters": {
-                "persons_checked": rng.randint(50, 2000),
-                "vehicles_checked": rng.randint(0, 300),
-                "online_checks": rng.randint(0, 60),
-                "arrests": rng.choice([0, 0, 0, 1, 2]),
-                "investigations_criminal": rng.choice([0, 0, 1]),
-            },
-            "seizures": seizures,
-        }
+def demo_clock(seconds_per_day: float = SECONDS_PER_DAY, now: datetime | None = None) -> DemoClock:
+    """A clock that starts an hour before the first day (today, or the day of ``now``)."""
+    return DemoClock(start_of(first_day_after(now or datetime.now(UTC))), seconds_per_day)
+
+
+def demo_settings(database_url: str, **overrides: Any) -> Settings:
+    """The demo's settings: its run drives the day cycle in step with its clock (no
+    scheduler of its own), and sign-ins and tokens outlast days that pass in seconds."""
+    base: dict[str, Any] = {
+        "database_url": database_url,
+        "scheduler_enabled": False,
+        "token_days": 0,
+        "session_hours": 24 * 90,
+    }
+    return Settings(**{**base, **overrides})
+
+
+#: Libraries whose progress lines would bury the demo's own few lines.
+QUIET = ("weasyprint", "fontTools")
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def _introduce(tour: Tour, clock: DemoClock, host: str, token: str) -> None:
+    days = tour.days
+    seconds_per_day = 86_400 / clock.speed
+    cutoff = int(CUTOFF[:2]) + int(CUTOFF[3:]) / 60
+    until_report = (DAYS + (cutoff + 1) / 24) * seconds_per_day  # to the last cut-off
+    contact_points = ", ".join(ncp(cc) for cc in COUNTRIES[:3])
+    print(
+        f"\nopcoord demo: {CODE}, {len(COUNTRIES)} countries, {DAYS} days from {days[0]} to "
+        f"{days[-1]} ({TIMEZONE}; each day's return is due at {CUTOFF} the next day).\n"
+        f"Each day lasts {seconds_per_day:g} s: the operation closes in about "
+        f"{_minutes(until_report)} and its report follows; then the demo keeps serving, in "
+        "real time.\n"
+        f"Accounts, all with password {PASSWORD}: {COORDINATOR}; contact points "
+        f"{contact_points}, … (one per country); partner {PARTNER}, who reads the report "
+        "once it is published.\n"
+        f"API token of {COORDINATOR}, for scripts: {token}\n"
+        f"\nSign in at http://{host}/signin as {COORDINATOR}, password {PASSWORD}\n",
+        flush=True,
     )
-
-
-async def seed(db: Database, now: datetime) -> tuple[Caller, dict[str, str]]:
-    """The demo operation, its countries, accounts and the returns of past days."""
-    today = now.date()
-    await operations.create_operation(
-        db,
-        OperationCreate(
-            code=CODE,
-            name="Operation Athena (demonstration)",
-            lead="World Customs Organization",
-            partners=["INTERPOL", "Europol", "UNESCO"],
-            starts_on=today - timedelta(days=9),
-            ends_on=today + timedelta(days=20),
-            timezone="UTC",
-            daily_cutoff="10:00",
-        ),
-        now,
-    )
-    issued = {}
-    admin, issued["admin"] = await users.create_user(
-        db, username="coordinator", role=Role.coordinator, country=None, now=now
-    )
-    await sessions.set_password(db, "coordinator", PASSWORD, now)
-    rng = random.Random(7)  # noqa: S311 - simulated data, not security
-    for cc in COUNTRIES:
-        await participants.add_participant(
-            db,
-            CODE,
-            ParticipantCreate(country=cc, agencies=[Agency.customs, Agency.police]),
-            now,
-        )
-        user, issued[cc] = await users.create_user(
-            db, username=f"ncp-{cc.lower()}", role=Role.ncp, country=cc, now=now
-        )
-        await sessions.set_password(db, user.username, PASSWORD, now)
-        caller = tokens.caller_of(user)
-        for back in range(9, 0, -1):
-            day = today - timedelta(days=back)
-            if rng.random() < 0.08:
-                continue  # a missing return
-            at = datetime.combine(day, time(18), tzinfo=UTC) + timedelta(
-                hours=rng.choice([0, 0, 0, 20])
-            )
-            await returns.submit_return(
-                db, caller, CODE, cc, day, _return(rng, cc, day, back), None, at
-            )
-    return tokens.caller_of(admin), issued
-
-
-async def simulate(db: Database, clock: Any, caller: Caller, period: float = 6.0) -> None:
-    """Contact points submitting today's returns, one every few seconds."""
-    rng = random.Random()  # noqa: S311 - simulated data, not security
-    serial = 0
-    while True:
-        await asyncio.sleep(period * rng.uniform(0.5, 1.5))
-        serial += 1
-        cc = rng.choice(list(COUNTRIES))
-        now = clock.now()
-        async with db.read() as session:
-            op = await operations.load(session, CODE)
-        day = ledger.today(op, now)
-        try:
-            await returns.submit_return(
-                db, caller, CODE, cc, day, _return(rng, cc, day, 1000 + serial), None, now
-            )
-        except DomainError as exc:  # e.g. after the window
-            log.info("demo submission refused: %s", exc.message)
 
 
 @asynccontextmanager
 async def demo_lifespan(app: Litestar) -> AsyncIterator[None]:
     state = app.state
-    coordinator, issued = await seed(state.db, state.clock.now())
-    print(
-        f"\nDemo operation {CODE}: sign in at http://{state.demo_host} as 'coordinator' "
-        f"or 'ncp-es', 'ncp-fr', … with password '{PASSWORD}'."
-    )
-    print(f"API token of the coordinator: {issued['admin']}\n", flush=True)
-    task = asyncio.create_task(simulate(state.db, state.clock, coordinator))
+    clock = state.clock
+    if not isinstance(clock, DemoClock):
+        raise TypeError("opcoord demo runs on a DemoClock (opcoord.demo.demo_clock())")
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    tour, issued = await seed(state.db, clock.now())
+    state.demo = tour
+    host = getattr(state, "demo_host", "127.0.0.1:8000")
+    _introduce(tour, clock, host, issued[COORDINATOR])
+    clock.start()
+    task = asyncio.create_task(run(state.db, clock, Context.of(state), tour, host))
     try:
         yield
     finally:

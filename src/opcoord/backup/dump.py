@@ -1,0 +1,155 @@
+"""Backing up one operation: its rows read from one snapshot of the database, checked
+against the audit log, written to a file, and the export recorded in the audit log.
+
+An operation whose rows or audit chain were altered is not backed up: a restore chains
+the entries again under the target's key, and must not vouch for what the source's
+chain no longer vouches for.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, col
+
+from opcoord.accounts.identity import Role
+from opcoord.accounts.models import User
+from opcoord.audit import log as audit
+from opcoord.audit.models import AuditEntry, AuditHead
+from opcoord.backup import archive, checks
+from opcoord.backup.archive import Bundle, Rows
+from opcoord.backup.tables import ARTEFACTS, BY_NAME, CARRIED
+from opcoord.db import Database
+from opcoord.errors import conflict
+from opcoord.operations.models import (
+    DailyReturn,
+    JobRun,
+    Participant,
+    ReturnVersion,
+    Seizure,
+)
+from opcoord.operations.operations import load
+from opcoord.outbox.models import LiveEvent, LiveStream
+from opcoord.report.models import ReportArtefact, ReportEdition
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    code: str
+    path: Path
+    sha256: str
+    counts: dict[str, int]
+
+
+def _plain(row: SQLModel, table: str) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in BY_NAME[table].columns()}
+
+
+async def _all(session: AsyncSession, stmt: Any, table: str) -> Rows:
+    return [_plain(r, table) for r in (await session.scalars(stmt)).all()]
+
+
+async def collect(session: AsyncSession, code: str) -> tuple[Bundle, int]:
+    """Every carried row of operation ``code``, and the operation's id."""
+    op = await load(session, code)
+    op_id = op.id
+    assert op_id is not None
+    tables: dict[str, Rows] = {"operations": [_plain(op, "operations")]}
+
+    def of_op(model: Any) -> Any:
+        return sa.select(model).where(model.operation_id == op_id).order_by(model.id)
+
+    tables["participants"] = await _all(session, of_op(Participant), "participants")
+    tables["daily_returns"] = await _all(session, of_op(DailyReturn), "daily_returns")
+    tables["return_versions"] = await _all(session, of_op(ReturnVersion), "return_versions")
+    tables["seizures"] = await _all(session, of_op(Seizure), "seizures")
+    tables["job_runs"] = await _all(session, of_op(JobRun), "job_runs")
+    tables["report_editions"] = await _all(session, of_op(ReportEdition), "report_editions")
+    editions = [e["id"] for e in tables["report_editions"]]
+    artefacts = (
+        await session.scalars(
+            sa.select(ReportArtefact)
+            .where(col(ReportArtefact.edition_id).in_(editions))
+            .order_by(col(ReportArtefact.id))
+        )
+    ).all()
+    tables[ARTEFACTS] = [_plain(a, ARTEFACTS) for a in artefacts]
+    blobs = {int(a.id or 0): bytes(a.data) for a in artefacts}
+    tables["live_streams"] = await _all(
+        session, sa.select(LiveStream).where(col(LiveStream.stream_id) == op_id), "live_streams"
+    )
+    tables["live_events"] = await _all(
+        session,
+        sa.select(LiveEvent).where(col(LiveEvent.stream_id) == op_id).order_by(col(LiveEvent.seq)),
+        "live_events",
+    )
+    tables["audit_log"] = await _all(
+        session,
+        sa.select(AuditEntry)
+        .where(col(AuditEntry.stream_id) == op_id)
+        .order_by(col(AuditEntry.seq)),
+        "audit_log",
+    )
+    tables["audit_heads"] = await _all(
+        session, sa.select(AuditHead).where(col(AuditHead.stream_id) == op_id), "audit_heads"
+    )
+    tables["users"] = await _users(session, tables)
+    assert set(tables) == {t.name for t in CARRIED}
+    manifest = {"operation": {"code": op.code, "id": op_id}}
+    return Bundle(manifest, tables, blobs), op_id
+
+
+async def _users(session: AsyncSession, tables: dict[str, Rows]) -> Rows:
+    """The accounts the operation's rows name, and the contact points of its countries."""
+    named = {v["submitted_by"] for v in tables["return_versions"]}
+    named |= {e["requested_by"] for e in tables["report_editions"] if e["requested_by"]}
+    countries = {p["country"] for p in tables["participants"]}
+    stmt = (
+        sa.select(User)
+        .where(
+            sa.or_(
+                col(User.id).in_(named),
+                sa.and_(col(User.role) == str(Role.ncp), col(User.country).in_(countries)),
+            )
+        )
+        .order_by(col(User.id))
+    )
+    return await _all(session, stmt, "users")
+
+
+async def _revision(session: AsyncSession) -> str:
+    return str(await session.scalar(sa.text("SELECT version_num FROM alembic_version")))
+
+
+async def backup(db: Database, code: str, path: Path, now: datetime) -> Written:
+    """Write operation ``code`` to ``path``; refuse an operation the audit log does not
+    vouch for (naming the first altered row), and change nothing then."""
+    key = db.audit_key
+    assert key is not None, "the database was opened without an audit key"
+    async with db.snapshot() as session:
+        bundle, op_id = await collect(session, code)
+        revision = await _revision(session)
+    problem = checks.chain(bundle.tables, key) or checks.vouched(bundle.tables)
+    if problem is not None:
+        raise conflict(
+            f"refusing to back up {code}: {problem} (see opcoord audit verify)", "code", "altered"
+        )
+    bundle.manifest.update(
+        schema_revision=revision,
+        created_at=now.isoformat(),
+        source={"database": db.dialect},
+    )
+    sha256 = archive.write(path, bundle, key)
+    await audit.record_alone(
+        db,
+        "operation.backup",
+        now,
+        stream_id=op_id,
+        operation=code,
+        object=path.name,
+        detail={"sha256": sha256, "rows": bundle.counts()},
+    )
+    return Written(code, path, sha256, bundle.counts())

@@ -1,0 +1,320 @@
+"""Restoring one operation from a backup file, in one transaction: all of it, or nothing.
+
+1. The file is read and checked without the database (``archive.read``): format, schema
+   revision, every member's checksum, the rows' columns and values. Where this database
+   has the audit key the file was written under, its signature and its audit chain are
+   checked too. Every vouched row must match its latest audit entry (no key needed).
+2. The operation's code must be free here.
+3. Accounts are matched by username (same role and country), or created disabled, with
+   no password and a token nobody knows, and their creation is audited.
+4. Rows are inserted without their ids, in ``tables.CARRIED`` order; each new id
+   replaces the old one in every reference. Live events keep their numbers, in the
+   operation's new stream.
+5. The operation's audit entries are chained again under this database's key and the new
+   stream: same numbers, times, actors and actions; object keys name the new ids; the
+   latest digest of each vouched row is computed again from the row as inserted (it
+   names new ids), older digests are kept as recorded. A last entry,
+   ``operation.restore``, says where the entries came from.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from opcoord.accounts.integrity import user_key, user_state
+from opcoord.accounts.models import User
+from opcoord.accounts.tokens import hash_token, new_token
+from opcoord.audit import log as audit
+from opcoord.audit.models import AuditEntry, AuditHead
+from opcoord.backup import archive, checks
+from opcoord.backup.archive import Bundle, Rows
+from opcoord.backup.tables import (
+    ARTEFACTS,
+    AUDIT,
+    AUDIT_HEADS,
+    CARRIED,
+    OPERATION,
+    STREAMS,
+    USERS,
+    Carried,
+)
+from opcoord.db import Database
+from opcoord.errors import Invalid, conflict
+from opcoord.operations import integrity
+from opcoord.operations.models import JobRun, Operation
+from opcoord.outbox.models import LiveStream
+
+#: Tables whose rows are inserted as they are, with new ids.
+PLAIN = tuple(t for t in CARRIED if t.name not in (USERS, STREAMS, AUDIT, AUDIT_HEADS))
+#: The tables whose rows audit entries name by object key.
+VOUCHED = (OPERATION, "participants", "return_versions")
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    code: str
+    counts: dict[str, int]
+    created_users: list[str]
+    matched_users: list[str]
+    #: whether the file's signature and audit chain could be checked (same audit key)
+    signature_checked: bool
+
+
+@dataclass(slots=True)
+class Remap:
+    """Old id -> new id, per table."""
+
+    ids: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    def new(self, table: str, old: int, where: str) -> int:
+        found = self.ids.get(table, {}).get(old)
+        if found is None:
+            raise Invalid(f"{where} refers to {table} row {old}, which the backup does not hold")
+        return found
+
+    def row(self, carried: Carried, row: dict[str, Any], number: int) -> dict[str, Any]:
+        out = dict(row)
+        for column, table in carried.refs.items():
+            if out[column] is not None:
+                where = f"{carried.name} row {number}"
+                out[column] = self.new(table, int(out[column]), where)
+        return out
+
+
+async def restore(db: Database, path: Path, now: datetime) -> Restored:
+    """Restore the operation in ``path``; refuse (changing nothing) a file that is not
+    intact, or an operation whose code exists here."""
+    key = db.audit_key
+    assert key is not None, "the database was opened without an audit key"
+    bundle = archive.read(path)
+    signed = _check_signature(bundle, key, path.name)
+    problem = checks.chain(bundle.tables, key if signed else None) or checks.vouched(bundle.tables)
+    if problem is not None:
+        raise Invalid(f"{path.name} was altered after it was written: {problem}")
+    sha256 = archive.file_sha256(path)
+    async with db.write() as session:
+        await _check_free(session, bundle)
+        remap = Remap()
+        created, matched = await _users(session, bundle, remap, now)
+        inserted = await _rows(session, bundle, remap)
+        stream = remap.ids[OPERATION][int(bundle.manifest["operation"]["id"])]
+        await _check_stream_free(session, stream, bundle.code)
+        await _streams(session, bundle, remap)
+        await _chain(session, key, bundle, remap, inserted, stream)
+        await audit.record(
+            session,
+            "operation.restore",
+            now,
+            stream_id=stream,
+            operation=bundle.code,
+            object=path.name,
+            detail={
+                "sha256": sha256,
+                "written_at": bundle.manifest.get("created_at"),
+                "written_by": f"opcoord {bundle.manifest.get('opcoord_version')}",
+                "source_database": (bundle.manifest.get("source") or {}).get("database"),
+                "source_stream": int(bundle.manifest["operation"]["id"]),
+                "entries_carried": len(bundle.tables[AUDIT]),
+                "signature": "checked" if signed else "not checked: another audit key",
+                "accounts_created": created,
+            },
+        )
+    return Restored(bundle.code, bundle.counts(), created, matched, signed)
+
+
+def _check_signature(bundle: Bundle, key: bytes, name: str) -> bool:
+    """True when the file was written under this database's key and its signature holds;
+    False when it was written under another key (it cannot be checked here)."""
+    if bundle.manifest.get("key_id") != archive.key_id(key):
+        return False
+    if bundle.manifest.get("signature") != archive.signature(key, bundle.manifest):
+        raise Invalid(f"{name} was altered after it was written: its signature does not match")
+    return True
+
+
+async def _check_free(session: AsyncSession, bundle: Bundle) -> None:
+    code = bundle.code
+    taken = await session.scalar(sa.select(col(Operation.id)).where(col(Operation.code) == code))
+    if taken is not None:
+        raise conflict(
+            f"an operation with code {code!r} already exists in this database; "
+            "nothing was restored",
+            "code",
+            "code_taken",
+        )
+    revision = await session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    if revision != bundle.manifest["schema_revision"]:
+        raise Invalid(
+            f"this database is at schema revision {revision!r}, the backup at "
+            f"{bundle.manifest['schema_revision']!r}: run opcoord migrate first"
+        )
+    runs = await session.scalar(
+        sa.select(sa.func.count()).where(col(JobRun.job_id).startswith(f"{code}:"))
+    )
+    if runs:
+        raise conflict(
+            f"this database holds day-cycle records of an earlier operation {code!r}; "
+            "nothing was restored",
+            "code",
+        )
+
+
+async def _check_stream_free(session: AsyncSession, stream: int, code: str) -> None:
+    """A new operation id whose event or audit stream already exists (rows left behind
+    by an operation deleted by hand) would mix two operations' histories."""
+    for table, column in (
+        ("live_streams", col(LiveStream.stream_id)),
+        ("audit_heads", col(AuditHead.stream_id)),
+    ):
+        found = await session.scalar(sa.select(sa.func.count()).where(column == stream))
+        if found:
+            raise conflict(
+                f"stream {stream}, the new id of {code}, already holds {table} rows; "
+                "nothing was restored",
+                "code",
+            )
+
+
+def _describe(role: str, country: str | None) -> str:
+    return role + (f" {country}" if country else "")
+
+
+async def _users(
+    session: AsyncSession, bundle: Bundle, remap: Remap, now: datetime
+) -> tuple[list[str], list[str]]:
+    created, matched, ids = [], [], {}
+    for row in bundle.tables[USERS]:
+        name = row["username"]
+        user = await session.scalar(sa.select(User).where(col(User.username) == name))
+        if user is not None:
+            if (user.role, user.country) != (row["role"], row["country"]):
+                raise conflict(
+                    f"the account {name!r} is {_describe(user.role, user.country)} here but "
+                    f"{_describe(row['role'], row['country'])} in the backup; nothing was "
+                    "restored",
+                    "username",
+                )
+            matched.append(name)
+        else:
+            user = User(
+                username=name,
+                role=row["role"],
+                country=row["country"],
+                email=row["email"],
+                # A token nobody was given, already expired, on a disabled account: a
+                # coordinator enables the account and issues a token when it is wanted.
+                token_hash=hash_token(new_token()),
+                token_expires_at=now,
+                password_hash=None,
+                disabled=True,
+                created_at=row["created_at"],
+            )
+            session.add(user)
+            await session.flush()
+            await audit.record(
+                session,
+                "user.restore",
+                now,
+                object=f"{name} ({_describe(user.role, user.country)}, disabled)",
+                object_key=user_key(user),
+                state=user_state(user),
+                detail={"operation": bundle.code},
+            )
+            created.append(name)
+        assert user.id is not None
+        ids[int(row["id"])] = user.id
+    remap.ids[USERS] = ids
+    return created, matched
+
+
+async def _insert(session: AsyncSession, carried: Carried, rows: Rows) -> list[int]:
+    """Insert ``rows`` without their ids; the new ids, in the rows' order."""
+    if not rows:
+        return []
+    table = carried.model.__table__  # type: ignore[attr-defined]
+    stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    result = await session.execute(stmt, rows)
+    return [int(r[0]) for r in result.all()]
+
+
+async def _rows(session: AsyncSession, bundle: Bundle, remap: Remap) -> dict[str, Rows]:
+    """Insert every plain table; each table's rows as inserted, with their new ids."""
+    inserted: dict[str, Rows] = {}
+    for carried in PLAIN:
+        old_rows = bundle.tables[carried.name]
+        rows = []
+        for number, old in enumerate(old_rows, start=1):
+            row = remap.row(carried, old, number)
+            row.pop("id")
+            if carried.name == ARTEFACTS:
+                row["data"] = bundle.blobs[int(old["id"])]
+            rows.append(row)
+        new_ids = await _insert(session, carried, rows)
+        remap.ids[carried.name] = {int(o["id"]): n for o, n in zip(old_rows, new_ids, strict=True)}
+        inserted[carried.name] = [
+            {**row, "id": new_id} for row, new_id in zip(rows, new_ids, strict=True)
+        ]
+    return inserted
+
+
+async def _streams(session: AsyncSession, bundle: Bundle, remap: Remap) -> None:
+    carried = next(t for t in CARRIED if t.name == STREAMS)
+    rows = [remap.row(carried, r, n) for n, r in enumerate(bundle.tables[STREAMS], start=1)]
+    if rows:
+        await session.execute(sa.insert(LiveStream), rows)
+
+
+def _new_keys(remap: Remap) -> dict[str, str]:
+    """Old object key -> new object key, for every vouched row."""
+    return {
+        integrity.key(table, old): integrity.key(table, new)
+        for table in VOUCHED
+        for old, new in remap.ids[table].items()
+    }
+
+
+async def _chain(
+    session: AsyncSession,
+    key: bytes,
+    bundle: Bundle,
+    remap: Remap,
+    inserted: dict[str, Rows],
+    stream: int,
+) -> None:
+    """The operation's entries, chained again in ``stream`` under ``key``."""
+    new_keys = _new_keys(remap)
+    new_states = checks.states(inserted)
+    latest = checks.latest_digests(bundle.tables[AUDIT])
+    previous, rows = "", []
+    for old in sorted(bundle.tables[AUDIT], key=lambda e: int(e["seq"])):
+        entry = AuditEntry(**{**old, "id": None, "stream_id": stream, "mac": ""})
+        if old["object_key"] is not None:
+            new_key = new_keys.get(old["object_key"])
+            if new_key is None:
+                raise Invalid(
+                    f"audit entry {old['seq']} of the backup names {old['object_key']!r}, "
+                    "a row the backup does not hold"
+                )
+            entry.object_key = new_key
+            if old["digest"] is not None and latest[old["object_key"]][0] == old["seq"]:
+                entry.digest = audit.digest(new_states[new_key][1])
+        entry.mac = audit.entry_mac(key, previous, entry)
+        previous = entry.mac
+        rows.append({k: v for k, v in entry.model_dump().items() if k != "id"})
+    if rows:
+        await session.execute(sa.insert(AuditEntry), rows)
+    seq = len(rows)
+    session.add(
+        AuditHead(
+            stream_id=stream,
+            seq=seq,
+            mac=previous,
+            head_mac=audit.head_mac(key, stream, seq, previous),
+        )
+    )
+    await session.flush()
