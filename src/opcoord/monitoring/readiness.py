@@ -7,6 +7,7 @@ an orchestrator or a person can tell a database outage from a migration not yet 
 """
 
 import asyncio
+import logging
 from functools import lru_cache
 from typing import Protocol
 
@@ -16,6 +17,7 @@ from alembic.script import ScriptDirectory
 from opcoord.db import Database, alembic_config
 
 OK = "ok"
+log = logging.getLogger(__name__)
 
 
 class Listener(Protocol):
@@ -47,7 +49,13 @@ async def checks(db: Database, pump: Listener | None, timeout: float) -> dict[st
     except TimeoutError:
         out["database"] = f"no answer within {timeout:g} s"
     except Exception as exc:  # whatever the driver raises, the answer is "not ready"
-        out["database"] = f"unreachable: {type(exc).__name__}"
+        # The driver's own error class, not its text: /ready is public, the text names
+        # hosts and databases; the log line has it all.
+        cause: BaseException = getattr(exc, "orig", None) or exc
+        while cause.__cause__ is not None:
+            cause = cause.__cause__
+        out["database"] = f"unreachable: {type(cause).__name__}"
+        log.warning("not ready: the database is unreachable: %s", exc)
     else:
         out["database"] = OK
         wanted = expected_heads()
