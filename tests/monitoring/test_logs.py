@@ -4,6 +4,7 @@ each request's line carrying its id, its user and its operation."""
 import io
 import json
 import logging
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,7 @@ def console() -> Iterator[io.StringIO]:
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(False)
 
 
 def _render_with_bad_css() -> None:
@@ -108,3 +110,13 @@ def test_at_debug_the_demoted_lines_are_there_as_debug(console: io.StringIO) -> 
     lines: list[dict[str, Any]] = [json.loads(x) for x in console.getvalue().splitlines()]
     css = [x for x in lines if x["logger"] == "weasyprint" and "colr" in x["message"]]
     assert css and all(x["level"] == "debug" for x in css)
+
+
+def test_a_library_warning_is_a_json_line_too(console: io.StringIO) -> None:
+    logs.configure("info", "json", console)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("AutoDateLocator was unable to pick an interval", UserWarning, stacklevel=1)
+    (line,) = [json.loads(x) for x in console.getvalue().splitlines()]
+    assert line["logger"] == "py.warnings" and line["level"] == "warning"
+    assert "AutoDateLocator" in line["message"]

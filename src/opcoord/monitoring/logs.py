@@ -109,6 +109,9 @@ def configure(level: str = "info", fmt: Format = "text", stream: TextIO | None =
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(threshold)
+    # A library's warnings.warn() becomes a log line too (py.warnings), not raw text
+    # between the JSON lines.
+    logging.captureWarnings(True)
     # uvicorn's loggers write through the root logger; its access lines are replaced by
     # the app's own (opcoord.http), which know the route, the user and the operation.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
