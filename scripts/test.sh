@@ -18,9 +18,10 @@ echo "databases: sqlite${OPCOORD_TEST_DATABASE_URL:+ and $OPCOORD_TEST_DATABASE_
 
 # System packages: Debian's chromium for the browser tests (a browser download is not
 # possible offline), poppler's pdftotext to read report PDFs back, fonts and HarfBuzz
-# for WeasyPrint, wrk for the benchmark harness's load, and node (when none is installed)
-# to test the browser's modules.
-debs="chromium fonts-dejavu-core poppler-utils libharfbuzz-subset0 wrk"
+# for WeasyPrint, wrk for the benchmark harness's load, nginx to run deploy/nginx.conf in
+# front of two servers (tests/deploy/test_proxy.py), and node (when none is installed) to
+# test the browser's modules.
+debs="chromium fonts-dejavu-core poppler-utils libharfbuzz-subset0 wrk nginx"
 command -v node >/dev/null || debs="$debs nodejs"
 missing=$(for p in $debs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, MediaType, Router, get
+from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -37,6 +37,8 @@ from opcoord.live.pages import DASHBOARD_PAGES
 from opcoord.live.pump import LivePump
 from opcoord.live.routes import LIVE_ROUTES
 from opcoord.maps.routes import MAP_ROUTES
+from opcoord.monitoring.http import Monitor
+from opcoord.monitoring.routes import ROUTES as MONITORING_ROUTES
 from opcoord.operations import routes as operation_routes
 from opcoord.operations.imports.routes import ROUTES as IMPORT_ROUTES
 from opcoord.operations.operations import load_facts
@@ -67,13 +69,8 @@ def listen_dsn(database_url: str) -> str | None:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@get("/health", include_in_schema=False, media_type=MediaType.JSON, opt=needs(Rule.public))
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-
 HANDLERS: list[Any] = [
-    health,
+    *MONITORING_ROUTES,
     *account_pages.PAGES,
     *account_routes.ROUTES,
     *AUDIT_ROUTES,
@@ -148,8 +145,13 @@ def create_app(
             scheduler_lifespan(editions.build_pending, _purge_limits),
             *extra_lifespans,
         ],
-        # Outermost first: every response gets its request id and security headers.
-        middleware=[RequestIds, SecurityHeaders, SharedReads],
+        # Outermost first: every response gets its request id and security headers; the
+        # monitor counts, times and logs each request knowing its id; the reads of one
+        # request share one connection.
+        middleware=[RequestIds, SecurityHeaders, Monitor, SharedReads],
+        # The command line sets up logging (opcoord.monitoring.logs); the app leaves the
+        # root logger alone, so that it does not undo that (and tests keep their capture).
+        logging_config=None,
         exception_handlers=web.EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="opcoord",

@@ -93,21 +93,25 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from opcoord.app import create_app
+    from opcoord.monitoring import logs
 
     settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    # With JSON logs, what serve says is a log line too: a collector parses every line.
+    say = click.echo if settings.log_format == "text" else logs.say
     check_production(settings)
     check_port_free(host, port)
     token = _run(_bootstrap(settings))
     if token is not None:
         path = write_secret(Path("opcoord-admin.token"), token)
-        click.echo(f"First start: created the coordinator 'admin'; its API token is in {path}")
-        click.echo("(readable only by you; use it as 'Authorization: Bearer <token>').")
-    click.echo(f"opcoord {__version__} on http://{host}:{port}/ with {describe(settings)}")
+        say(f"First start: created the coordinator 'admin'; its API token is in {path}")
+        say("(readable only by you; use it as 'Authorization: Bearer <token>').")
+    say(f"opcoord {__version__} on http://{host}:{port}/ with {describe(settings)}")
     uvicorn.run(
         create_app(settings),
         host=host,
         port=port,
-        log_level="info",
+        **logs.UVICORN_LOGGING,
         ws="websockets-sansio",
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
@@ -311,7 +315,9 @@ def demo(host: str, port: int, db_file: str, seconds_per_day: float) -> None:
     from opcoord.app import create_app
     from opcoord.db import migrate_url
     from opcoord.demo import demo_clock, demo_lifespan, demo_settings
+    from opcoord.monitoring import logs
 
+    logs.configure("warning")
     for suffix in ("", "-wal", "-shm"):
         Path(db_file + suffix).unlink(missing_ok=True)
     check_port_free(host, port)
@@ -319,7 +325,7 @@ def demo(host: str, port: int, db_file: str, seconds_per_day: float) -> None:
     _run(migrate_url(settings.database_url))
     app = create_app(settings, clock=demo_clock(seconds_per_day), extra_lifespans=[demo_lifespan])
     app.state.demo_host = f"{host}:{port}"
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
+    uvicorn.run(app, host=host, port=port, **logs.UVICORN_LOGGING, ws="websockets-sansio")
 
 
 # --- audit ----------------------------------------------------------------------------------

@@ -107,6 +107,22 @@ class Settings(BaseSettings):
         "is taken over by another instance.",
     )
 
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="'json': one JSON object per log line, with request_id, user and "
+        "operation where known (for a log collector); 'text': lines for a person.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description="The least severe log lines written. The scheduler's per-job lines and "
+        "WeasyPrint's CSS warnings count as debug.",
+    )
+    ready_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How long GET /ready waits for the database before it answers 503.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:

@@ -60,6 +60,8 @@ PAGE = {"anonymous": 303}  # a page sends whoever is not signed in to the sign-i
 # (method, route template, concrete path, body) -> expected status per role
 MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("GET", "/health", "/health", None, everyone(200)),
+    ("GET", "/ready", "/ready", None, everyone(200)),
+    ("GET", "/metrics", "/metrics", None, everyone(200)),
     ("GET", "/geo/countries.geojson", "/geo/countries.geojson", None, everyone(200)),
     ("GET", "/static/{file_path}", "/static/css/app.css", None, everyone(200)),
     ("GET", "/schema", "/schema", None, everyone(200)),

@@ -46,7 +46,15 @@ class LivePump:
         self._stopping = False
         self._closed_sockets: set[str] = set()
         self._housekeeping = asyncio.Event()
+        self._listening: Any = None  # the LISTEN connection while it is up
         db.commit_hooks.append(self.on_commit)
+
+    @property
+    def listening(self) -> bool | None:
+        """Whether the LISTEN connection is up (None: this pump has none to keep)."""
+        if not self.listen_dsn:
+            return None
+        return self._listening is not None and not self._listening.is_closed()
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._run(), name="live-pump"))
@@ -134,6 +142,7 @@ class LivePump:
                 conn = await asyncpg.connect(self.listen_dsn)
                 await conn.add_listener(CHANNEL, self._notified)
                 await conn.add_listener(REVOKED_CHANNEL, self._revoked)
+                self._listening = conn
                 for stream_id in list(self.cursors):  # catch up on what passed while away
                     self.nudge(stream_id)
                 while not conn.is_closed() and not self._stopping:
@@ -144,6 +153,7 @@ class LivePump:
                 log.warning("LISTEN connection lost; reconnecting", exc_info=True)
                 await asyncio.sleep(1)
             finally:
+                self._listening = None
                 if conn is not None and not conn.is_closed():
                     with contextlib.suppress(Exception):
                         await conn.close()

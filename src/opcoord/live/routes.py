@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import PathParameter, QueryParameter
+from prometheus_client import Gauge
 
 from opcoord.accounts import access, limits, sessions, tokens
 from opcoord.accounts.access import Rule, needs
@@ -37,6 +38,10 @@ AUTH_TIMEOUT_SECONDS = 10
 REPLAY_LIMIT = 5000
 MAX_MESSAGE = 4096  # characters: an auth message or a ping is far shorter
 Socket = WebSocket[Any, Any, Any]
+LIVE_CONNECTIONS = Gauge(
+    "opcoord_live_connections",
+    "Live-channel websockets open on this process (signed in and allowed to watch).",
+)
 
 
 async def _caller(socket: Socket, db: Database, now: datetime) -> Caller | None:
@@ -98,12 +103,14 @@ async def live(
         sub.close()
         await socket.close(code=POLICY_VIOLATION, reason=exc.message[:120])
         return
+    LIVE_CONNECTIONS.inc()
     try:
         cursor = await _start(socket, db, caller, op.code, op.id, since, state.clock.now())
         await _forward(socket, sub, caller, cursor, hub)
     except WebSocketDisconnect:
         pass
     finally:
+        LIVE_CONNECTIONS.dec()
         sub.close()
         pump.forget_socket(sub.id)
 

@@ -21,7 +21,7 @@ from opcoord.accounts.models import User
 from opcoord.audit import log as audit
 from opcoord.db import Database, pk
 from opcoord.errors import StaleVersion, conflict, invalid, not_found
-from opcoord.operations import figures, integrity, ledger
+from opcoord.operations import counters, figures, integrity, ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 from opcoord.operations.operations import load
@@ -138,11 +138,13 @@ async def submit_return(
     digest = content_hash(data)
     try:
         async with db.write() as session:
-            return await _submit(
+            done = await _submit(
                 session, caller, code, country, day, data, if_match, digest, now, via
             )
     except IntegrityError as exc:  # the database's own guards, should a check be raced
         raise conflict("the return changed while it was being saved; fetch it and retry") from exc
+    counters.returns_received(done.created, done.changed, via)  # counted once committed
+    return done
 
 
 async def _submit(
