@@ -22,19 +22,26 @@ def free_port() -> int:
 
 @contextmanager
 def opcoord_server(
-    env: dict[str, str], log: Path | None = None, cwd: Path | None = None
+    env: dict[str, str],
+    log: Path | None = None,
+    cwd: Path | None = None,
+    args: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """Start `opcoord serve` with ``env`` added to ours; yield its base URL once healthy."""
     port = free_port()
     out = log.open("wb") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "opcoord.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            *(sys.executable, "-m", "opcoord.cli", "serve"),
+            *("--host", "127.0.0.1", "--port", str(port), *args),
+        ],
         env={**os.environ, "OPCOORD_AUDIT_KEY": AUDIT_KEY, **env},
         stdout=out,
         stderr=subprocess.STDOUT,
         cwd=cwd,
     )
     base = f"http://127.0.0.1:{port}"
+    opcoord_server.pid = proc.pid  # type: ignore[attr-defined]
     try:
         deadline = time.monotonic() + 60
         while True:

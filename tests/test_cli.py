@@ -63,3 +63,44 @@ def test_users_create_then_serve(fresh_db: str) -> None:
         assert admin.json()["role"] == "coordinator"
         schema = httpx.get(f"{base}/schema/openapi.json").json()
         assert "/api/operations/{code}/returns/{country}/{day}" in schema["paths"]
+
+
+@pytest.mark.multiprocess
+def test_serve_with_workers(fresh_db: str) -> None:
+    """`serve --workers 2` runs two server processes on one port (PostgreSQL); SQLite,
+    which has one writer, is refused in one line."""
+    env = {"OPCOORD_DATABASE_URL": fresh_db, "OPCOORD_ADMIN_TOKEN": ADMIN}
+    if fresh_db.startswith("sqlite"):
+        refused = opcoord("serve", "--workers", "2", env=env)
+        assert refused.returncode != 0
+        assert refused.stderr.strip().splitlines() == [
+            "Error: --workers needs PostgreSQL: SQLite has one writer, kept by one process"
+        ]
+        return
+    with opcoord_server(env, args=("--workers", "2")) as base:
+        parent = opcoord_server.pid  # type: ignore[attr-defined]
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        workers = [  # uvicorn spawns its workers with multiprocessing
+            c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()
+        ]
+        assert len(workers) == 2
+        auth = {"Authorization": f"Bearer {ADMIN}"}
+        made = httpx.post(
+            f"{base}/api/operations",
+            json={
+                "code": "WORKERS-1",
+                "name": "Two workers",
+                "lead": "Guardia Civil",
+                "starts_on": "2026-01-05",
+                "ends_on": "2026-01-20",
+                "timezone": "Europe/Madrid",
+                "daily_cutoff": "10:00",
+            },
+            headers=auth,
+        )
+        assert made.status_code == 201, made.text
+        # Each request on a new connection: whichever worker accepts it, it sees the
+        # operation the other may have created.
+        for _ in range(20):
+            one = httpx.get(f"{base}/api/operations/WORKERS-1", headers=auth)
+            assert one.status_code == 200 and one.json()["name"] == "Two workers"

@@ -9,13 +9,16 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from opcoord import __version__
 from opcoord.accounts.identity import Role
 from opcoord.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 T = TypeVar("T")
 
@@ -87,8 +90,16 @@ def prepare_sqlite(settings: Settings) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the port (PostgreSQL only): each is an instance, "
+    "as replicas behind a proxy are.",
+)
 @one_line_errors
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, workers: int) -> None:
     """Apply migrations, then run the server (database from OPCOORD_DATABASE_URL)."""
     import uvicorn
 
@@ -100,6 +111,10 @@ def serve(host: str, port: int) -> None:
     # With JSON logs, what serve says is a log line too: a collector parses every line.
     say = click.echo if settings.log_format == "text" else logs.say
     check_production(settings)
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException(
+            "--workers needs PostgreSQL: SQLite has one writer, kept by one process"
+        )
     check_port_free(host, port)
     token = _run(_bootstrap(settings))
     if token is not None:
@@ -108,7 +123,12 @@ def serve(host: str, port: int) -> None:
         say("(readable only by you; use it as 'Authorization: Bearer <token>').")
     say(f"opcoord {__version__} on http://{host}:{port}/ with {describe(settings)}")
     uvicorn.run(
-        create_app(settings),
+        # Several workers are started afresh (spawned): each builds its app from the
+        # environment, as served_app does; the live fan-out, the limits and the
+        # scheduler's claims already hold across instances.
+        create_app(settings) if workers == 1 else "opcoord.cli:served_app",
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         **logs.UVICORN_LOGGING,
@@ -116,6 +136,16 @@ def serve(host: str, port: int) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+
+
+def served_app() -> "Litestar":
+    """The app of one worker of ``serve --workers N``, with the parent's logging."""
+    from opcoord.app import create_app
+    from opcoord.monitoring import logs
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def check_production(settings: Settings) -> None:
