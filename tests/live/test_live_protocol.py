@@ -1,6 +1,7 @@
 """The live channel through the websocket API: auth, snapshot, order, replay, filtering."""
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from reducers import check_both
 
 from opcoord.clock import FrozenClock
 from opcoord.operations.scheduled import Context, run_due_jobs
+from opcoord.report import editions
 
 from conftest import ADMIN, ADMIN_TOKEN, NOW, Api, seizure
 
@@ -19,15 +21,41 @@ URL = "/api/operations/PANDORA-X/live"
 WAIT = 10.0
 
 
+class Opened:
+    """A socket a test opened: closed by the test, or at its end whatever happened (a
+    socket left open keeps its handler, and so the app's shutdown, waiting)."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.open = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.open:
+            self.open = False
+            self.ws.__exit__(*exc)
+
+
+_opened: list[Opened] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_sockets() -> Iterator[None]:
+    yield
+    while _opened:
+        _opened.pop().__exit__(None, None, None)
+
+
 def connect(client: TestClient[Any], token: str, url: str = URL) -> Any:
     ws = client.websocket_connect(url)
     session: WebSocketTestSession = ws.__enter__()
+    opened = Opened(ws)
+    _opened.append(opened)
     session.send_json({"type": "auth", "token": token})
-    return ws, session
+    return opened, session
 
 
-def receive(session: WebSocketTestSession) -> dict[str, Any]:
-    return dict(session.receive_json(timeout=WAIT))
+def receive(session: WebSocketTestSession, wait: float = WAIT) -> dict[str, Any]:
+    return dict(session.receive_json(timeout=wait))
 
 
 def receive_until(session: WebSocketTestSession, kind: str) -> list[dict[str, Any]]:
@@ -239,8 +267,14 @@ def test_day_close_and_reminder_events_keep_snapshots_equal(
 
 @pytest.mark.parametrize("viewer", ["coordinator", "ES"])
 def test_early_closing_keeps_snapshots_equal(
-    api: Api, setup: dict[str, dict[str, str]], viewer: str, tmp_path: Any
+    api: Api,
+    setup: dict[str, dict[str, str]],
+    viewer: str,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The edition's figures and its report_ready event are under test, not its files.
+    monkeypatch.setattr(editions, "render_files", lambda *a, **k: {})
     token = ADMIN_TOKEN if viewer == "coordinator" else token_of(setup[viewer])
     api.put_return("ES", "2026-06-09", {"seizures": [seizure("ES-1", 3)]}, setup["ES"])
     ws, session = connect(api.client, token)
@@ -249,7 +283,7 @@ def test_early_closing_keeps_snapshots_equal(
     assert api.client.post("/api/operations/PANDORA-X/close", headers=ADMIN).status_code == 202
     events = []
     while not any(e["type"] == "report_ready" for e in events):  # built in the background
-        events.append(receive(session))
+        events.append(receive(session, wait=60))
     fresh = _fresh(api.client, token)
     ws.__exit__(None, None, None)
     assert events[0]["type"] == "operation_status_changed"
