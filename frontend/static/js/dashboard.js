@@ -588,7 +588,6 @@ function main(root) {
       if (!api) { return; }
       clearInterval(mapTimer);
       mapTimer = null;
-      trimMap();
       if (!mapKeys) {  // what the frame already drew, so a seizure is not added twice
         mapKeys = {};
         api.markers.getLayers().forEach(function (m) {
@@ -597,23 +596,6 @@ function main(root) {
       }
       flushMap(api);
     }, 250);
-  }
-  // The frame is the full map page; on a dashboard tile its own title and the open layer
-  // list crowd the view (the full map keeps them), so the embed trims them.
-  // The category key is the "Objects by category" panel, in the same colours.
-  var EMBED_CSS = ".opcoord-title,.leaflet-control-layers,.opcoord-legend>b,.opcoord-legend>ul" +
-    "{display:none!important}.opcoord-legend{font-size:11px!important;padding:3px 8px!important}" +
-    ".opcoord-nocoords-line{margin:0!important;font-weight:normal!important}";
-  function trimMap() {
-    try {
-      var doc = frame.contentDocument;
-      if (doc && doc.head && !doc.getElementById("opcoord-embed")) {
-        var style = doc.createElement("style");
-        style.id = "opcoord-embed";
-        style.textContent = EMBED_CSS;
-        doc.head.appendChild(style);
-      }
-    } catch (e) { /* not ready or not ours: leave it as it is */ }
   }
   function flushMap(api) {
     while (mapQueue.length) {

@@ -30,7 +30,7 @@ from opcoord.accounts.identity import Caller
 from opcoord.audit import log as audit
 from opcoord.db import Database
 from opcoord.errors import Conflict, NotFound, conflict, not_found
-from opcoord.i18n import LANGUAGES
+from opcoord.i18n import LANGUAGES, Lang
 from opcoord.operations.models import Operation
 from opcoord.operations.operations import load
 from opcoord.operations.scheduled import Context
@@ -333,7 +333,7 @@ def render_files(
     out: dict[str, bytes] = {}
     if "html" in formats:
         progress("map")
-        map_html = _map(shown, rows, audience)
+        map_html = _map(shown, rows, audience, lang)
         progress("html")
         out["html"] = render_html(shown, map_html=map_html, lang=lang).encode()
     if "pdf" in formats:
@@ -349,15 +349,19 @@ def render_files(
     return out
 
 
-def _map(report: dict[str, Any], rows: list[tuple[Any, ...]], audience: str) -> str | None:
+def _map(
+    report: dict[str, Any], rows: list[tuple[Any, ...]], audience: str, lang: str = "en"
+) -> str | None:
     from opcoord.maps.builder import build_map
 
+    code = report["operation"]["code"]
     try:
         return build_map(
             report_data.seizure_points(rows, audience),
             objects_by_country=report["totals"]["objects_by_country"],
             inline_assets=True,
-            title=f"{report['operation']['code']}: seizures",
+            title=Lang(lang).gettext("Seizures · %(code)s", code=code),
+            lang=lang,
         )
     except FileNotFoundError:  # no vendored Leaflet in this installation: report without map
         log.warning("map assets missing: the HTML report is built without its map")
