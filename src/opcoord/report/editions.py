@@ -473,7 +473,9 @@ async def find_edition(
                 edition = None
     if edition is None:
         if op.closed_at is None:
-            raise conflict(f"operation {code} is not closed yet: its report does not exist")
+            raise conflict(
+                f"operation {code} is not closed yet: its report does not exist", kind="no_report"
+            )
         raise not_found("edition", f"no such report edition for {code}")
     return op, edition
 
