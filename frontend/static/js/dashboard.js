@@ -162,6 +162,17 @@ function main(root) {
       text += " · " + fmt(T.day_of, {day: NUM.format(idx + 1), days: NUM.format(days.length)});
     }
     win.textContent = text;
+    // A closed operation expects nothing more: no due time, no "live" collecting.
+    var closed = op.status === "closed";
+    document.getElementById("op-due").hidden = closed;
+    if (closed && root.dataset.role === "coordinator") {
+      setText(document.getElementById("compl-title"), T.reporting_final);
+    }
+    if (conn === "live") { connText.textContent = liveText(); }
+  }
+
+  function liveText() {
+    return state && state.operation.status === "closed" ? T.final : T.live;
   }
 
   // Completeness: per country, the last day due and the day being collected, as the
@@ -216,6 +227,8 @@ function main(root) {
       lastDue ? fmt(T.last_due_day, {day: shortDay(lastDue)}) : T.last_due;
     document.getElementById("today-head").textContent = collecting
       ? fmt(T.collecting_day, {day: shortDay(collecting)}) : T.collecting;
+    // No day being collected (planned, or closed): no column that would say so per row.
+    root.querySelector("#compl thead th[data-key=collecting]").hidden = !collecting;
     var rows = completenessRows(lastDue, collecting).sort(compare);
     var body = document.getElementById("compl-body");
     body.textContent = "";
@@ -234,6 +247,7 @@ function main(root) {
       th.appendChild(el("span", "cname", r.name));
       tr.appendChild(th);
       [["last_due", r.last_due], ["collecting", r.collecting]].forEach(function (pair) {
+        if (pair[0] === "collecting" && !collecting) { return; }
         var cell = el("td", "status-cell");
         cell.dataset.col = pair[0];
         cell.appendChild(chip(pair[1]));
@@ -656,7 +670,7 @@ function main(root) {
       var msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
       receive(msg);
-      if (conn !== "live") { attempt = 0; setConn("live", T.live); }
+      if (conn !== "live") { attempt = 0; setConn("live", liveText()); }
     };
     socket.onclose = function (e) {
       if (socket !== ws) { return; }

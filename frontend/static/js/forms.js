@@ -101,6 +101,8 @@ async function submit(event) {
       box.querySelector("code").textContent = data.token;
     }
     if (summary) { summary.className = "form-status ok"; summary.textContent = t("saved", "Saved."); }
+    // Pages that show what the form changed listen for this (setup.js adds the account).
+    form.dispatchEvent(new CustomEvent("api:done", { bubbles: true, detail: data }));
     if (form.dataset.then === "reload") window.location.reload();
     else if (form.dataset.then) window.location.assign(form.dataset.then.replace("{code}", data.code || ""));
   } catch (e) {

@@ -86,10 +86,12 @@ async def setup(request: Request[Any, Any, Any], code: Code) -> Response[Any]:
     async with db.read() as session:
         users = (await session.scalars(sa.select(User).order_by(User.role, User.username))).all()
     taking_part = {p.country for p in people}
+    lang = page_lang(request)
     return Template(
         "operation_setup.html",
         context=page_context(
             request,
+            country_label=lang.country,
             op=op,
             participants=people,
             countries=countries(),
