@@ -413,28 +413,73 @@ function main(root) {
       return;
     }
     var total = rows.reduce(function (a, r) { return a + r[1]; }, 0);
-    var W = Math.max(300, box.clientWidth), rowH = 30, labelW = Math.min(190, W * 0.34);
-    var valueW = 118, H = rows.length * rowH + 6, bw = W - labelW - valueW - 12;
+    var names = rows.map(function (r) {
+      var name = word(T.category, r[0]);
+      return name.charAt(0).toUpperCase() + name.slice(1);
+    });
+    var values = rows.map(function (r) { return NUM.format(r[1]) + "  " + PCT.format(r[1] / total); });
+    // Measure the words before choosing the layout: a label beside its bar when every
+    // label fits in a third of the width, else above it (phones, long French or Russian
+    // names), so that no label runs under a bar or is cut.
+    var W = Math.max(240, box.clientWidth);
+    var probe = svg("svg", {width: W, height: 20});
+    var group = probe.appendChild(svg("g", {"class": "cat"}));
+    box.appendChild(probe);
+    function widest(texts, cls) {
+      return texts.reduce(function (most, text) {
+        var node = group.appendChild(svg("text", {"class": cls}, text));
+        var w = node.getComputedTextLength();
+        group.removeChild(node);
+        return Math.max(most, w);
+      }, 0);
+    }
+    var labelNeed = widest(names, "lbl") + 28, valueW = widest(values, "val") + 14;
+    var beside = labelNeed <= W * 0.36;
+    // Above its bar a label has the whole width; a longer one wraps between words.
+    var lines = names.map(function (name) {
+      if (beside) { return [name]; }
+      var out = [], line = "";
+      name.split(" ").forEach(function (w) {
+        var next = line ? line + " " + w : w;
+        if (line && widest([next], "lbl") > W - 24) { out.push(line); line = w; }
+        else { line = next; }
+      });
+      out.push(line);
+      return out;
+    });
+    box.removeChild(probe);
+    var labelW = beside ? labelNeed : 0, LINE = 16;
+    var tops = [], H = 3;
+    rows.forEach(function (r, i) {
+      tops.push(H);
+      H += beside ? 30 : lines[i].length * LINE + 24;
+    });
+    H += 3;
+    var bw = Math.max(20, W - labelW - valueW - 8);
     var s = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img",
       "aria-label": fmt(T.cats_label, {list: rows.map(function (r) {
         return word(T.category, r[0]) + " " + NUM.format(r[1]);
       }).join(", ")})});
     rows.forEach(function (r, i) {
-      var y = i * rowH + 3, w = Math.max(2, (r[1] / rows[0][1]) * bw);
+      var y = tops[i], w = Math.max(2, (r[1] / rows[0][1]) * bw);
+      var barY = beside ? y + 5 : y + lines[i].length * LINE + 4, barH = beside ? 16 : 14;
+      var textY = beside ? y + 18 : y + 12;
       var g = svg("g", {"class": "cat"});
       g.appendChild(svg("title", {}, fmt(T.day_objects, {day: word(T.category, r[0]),
         objects: objects(r[1])})));
-      g.appendChild(svg("circle", {cx: 7, cy: y + rowH / 2 - 2, r: 5.5, "class": "sw",
+      g.appendChild(svg("circle", {cx: 7, cy: textY - 5, r: 5.5, "class": "sw",
         fill: CAT_COLOURS[r[0]] || CAT_COLOURS.other}));
-      var name = word(T.category, r[0]);
-      g.appendChild(svg("text", {x: 20, y: y + rowH / 2 + 3, "class": "lbl"},
-        name.charAt(0).toUpperCase() + name.slice(1)));
-      g.appendChild(svg("rect", {x: labelW, y: y + 5, width: bw, height: rowH - 14, rx: 3,
+      var label = svg("text", {x: 20, y: textY, "class": "lbl"});
+      lines[i].forEach(function (text, n) {
+        label.appendChild(svg("tspan", {x: 20, dy: n ? LINE : 0}, text));
+      });
+      g.appendChild(label);
+      g.appendChild(svg("rect", {x: labelW, y: barY, width: bw, height: barH, rx: 3,
         "class": "track"}));
-      g.appendChild(svg("rect", {x: labelW, y: y + 5, width: w, height: rowH - 14, rx: 3,
+      g.appendChild(svg("rect", {x: labelW, y: barY, width: w, height: barH, rx: 3,
         "class": "fill", fill: CAT_COLOURS[r[0]] || CAT_COLOURS.other}));
-      g.appendChild(svg("text", {x: W - 4, y: y + rowH / 2 + 3, "class": "val",
-        "text-anchor": "end"}, NUM.format(r[1]) + "  " + PCT.format(r[1] / total)));
+      g.appendChild(svg("text", {x: W - 4, y: barY + barH / 2 + 4, "class": "val",
+        "text-anchor": "end"}, values[i]));
       s.appendChild(g);
     });
     box.appendChild(s);
