@@ -45,6 +45,12 @@ function main(root) {
   var dueFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, day: "numeric", month: "short",
     hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
 
+  var keyFmt = new Intl.DateTimeFormat("en-CA", {timeZone: TZ, year: "numeric",
+    month: "2-digit", day: "2-digit"});
+  var feedDayFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, day: "numeric",
+    month: "short"});
+  function localDay(ms) { return keyFmt.format(ms); }
+
   function isoToUtc(iso) {
     var d = iso.split("-").map(Number);
     return Date.UTC(d[0], d[1] - 1, d[2]);
@@ -221,6 +227,39 @@ function main(root) {
     return r || (a.country < b.country ? -1 : a.country > b.country ? 1 : 0);
   }
 
+  // What the coordinator asked to see: a board of every country (one small tile each,
+  // forty fit on a 1440 x 900 screen; the first view) or the table, which sorts; a text
+  // filter and a state filter apply to both. The choice is remembered in this browser.
+  var VIEW_KEY = "opcoord.completeness.view";
+  var view = null;
+  function savedView() {
+    try { return window.localStorage.getItem(VIEW_KEY); } catch (e) { return null; }
+  }
+  var FILTERS = {
+    attention: function (r) { return r.last_due === "missing" || r.last_due === "late"; },
+    waiting: function (r) { return r.collecting === "collecting"; }
+  };
+  function shown(rows) {
+    var text = document.getElementById("compl-filter").value.trim().toLowerCase();
+    var only = FILTERS[document.getElementById("compl-show").value];
+    return rows.filter(function (r) {
+      var named = !text || r.country.toLowerCase().indexOf(text) === 0 ||
+        String(r.name).toLowerCase().indexOf(text) >= 0;
+      return named && (!only || only(r));
+    });
+  }
+  function setView(next, remember) {
+    view = next === "table" ? "table" : "board";
+    if (remember) {
+      try { window.localStorage.setItem(VIEW_KEY, view); } catch (e) { /* private mode */ }
+    }
+    document.getElementById("compl-board").hidden = view !== "board";
+    document.getElementById("compl-table").hidden = view !== "table";
+    root.querySelectorAll(".compl-views button").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.view === view));
+    });
+  }
+
   function renderCompleteness() {
     var c = state.completeness, lastDue = c.last_due, collecting = c.collecting;
     document.getElementById("due-head").textContent =
@@ -229,11 +268,16 @@ function main(root) {
       ? fmt(T.collecting_day, {day: shortDay(collecting)}) : T.collecting;
     // No day being collected (planned, or closed): no column that would say so per row.
     root.querySelector("#compl thead th[data-key=collecting]").hidden = !collecting;
-    var rows = completenessRows(lastDue, collecting).sort(compare);
+    var all = completenessRows(lastDue, collecting).sort(compare);
+    if (view === null) { setView(savedView()); }
+    var rows = shown(all);
+    document.getElementById("compl-count").textContent = rows.length === all.length
+      ? plural(all.length, T.n_countries)
+      : fmt(T.n_of_countries, {shown: NUM.format(rows.length), total: NUM.format(all.length)});
     var body = document.getElementById("compl-body");
     body.textContent = "";
     if (!rows.length) {
-      var td = el("td", "empty", T.no_countries);
+      var td = el("td", "empty", all.length ? T.no_match : T.no_countries);
       td.colSpan = 7;
       body.appendChild(el("tr")).appendChild(td);
     }
@@ -266,10 +310,54 @@ function main(root) {
       });
       body.appendChild(tr);
     });
+    var before = lastCells;
     lastCells = seen;
-    renderCompletenessSummary(rows);
+    renderBoard(rows, lastDue, collecting, all.length, before);
+    renderCompletenessSummary(all);
     root.querySelectorAll("#compl thead th").forEach(function (h) {
       h.setAttribute("aria-sort", h.dataset.key === sort.key ? sort.dir : "none");
+    });
+  }
+
+  // One tile per country, one line: its code and name, the state of the last day due
+  // (the tile's colour and a sign) and of the day being collected (a sign). The words,
+  // and its totals of late and missing days, are its label and tooltip; the legend above
+  // names the colours and signs.
+  function renderBoard(rows, lastDue, collecting, total, before) {
+    var board = document.getElementById("compl-board");
+    board.textContent = "";
+    if (!rows.length) {
+      board.appendChild(el("li", "empty", total ? T.no_match : T.no_countries));
+      return;
+    }
+    rows.forEach(function (r) {
+      var li = el("li", "ctile st-" + (r.last_due || "none"));
+      li.dataset.country = r.country;
+      li.appendChild(el("span", "cc", r.country));
+      li.appendChild(el("span", "ct-name", r.name));
+      var due = STATUS[r.last_due] || ["–", T.day_status.none];
+      li.appendChild(el("span", "ct-sign ct-due st-" + (r.last_due || "none"), due[0]))
+        .setAttribute("aria-hidden", "true");
+      if (collecting) {
+        li.appendChild(el("span", "ct-sign ct-coll st-" + (r.collecting || "none"),
+          (STATUS[r.collecting] || ["–"])[0])).setAttribute("aria-hidden", "true");
+      }
+      var words = [r.country + " " + r.name];
+      if (lastDue) { words.push(fmt(T.last_due_day, {day: shortDay(lastDue)}) + ": " + due[1]); }
+      if (collecting) {
+        words.push(fmt(T.collecting_day, {day: shortDay(collecting)}) + ": " +
+          (STATUS[r.collecting] || ["", T.day_status.none])[1]);
+      }
+      if (r.missing) { words.push(T.day_status.missing + " " + plural(r.missing, T.n_days)); }
+      if (r.late) { words.push(T.day_status.late + " " + plural(r.late, T.n_days)); }
+      li.setAttribute("aria-label", words.join(" · "));
+      li.title = words.join("\n");
+      var key = r.country + "|tile";
+      if (rendered && before[key] !== undefined && before[key] !== r.last_due + r.collecting) {
+        flash(li);
+      }
+      lastCells[key] = r.last_due + r.collecting;
+      board.appendChild(li);
     });
   }
 
@@ -583,7 +671,11 @@ function main(root) {
       return;
     }
     var li = el("li", "ev ev-" + d[0] + (animate ? " fresh" : ""));
-    var t = el("time", null, hmFmt.format(Date.parse(ev.at)));
+    var at = Date.parse(ev.at);
+    var t = el("time");
+    // An event of an earlier day (in the operation's time zone) says which day.
+    if (localDay(at) !== localDay(now())) { t.appendChild(el("span", "d", feedDayFmt.format(at))); }
+    t.appendChild(document.createTextNode(hmFmt.format(at)));
     t.dateTime = ev.at;
     li.appendChild(t);
     li.appendChild(el("span", "ico")).setAttribute("aria-hidden", "true");
@@ -807,6 +899,17 @@ function main(root) {
         sort.dir = ["country", "last_due", "collecting"].indexOf(key) >= 0
           ? "ascending" : "descending";
       }
+      if (state) { renderCompleteness(); }
+    });
+  });
+  root.querySelectorAll(".compl-views button").forEach(function (b) {
+    b.addEventListener("click", function () { setView(b.dataset.view, true); });
+  });
+  ["input", "change"].forEach(function (kind) {
+    document.getElementById("compl-filter").addEventListener(kind, function () {
+      if (state) { renderCompleteness(); }
+    });
+    document.getElementById("compl-show").addEventListener(kind, function () {
       if (state) { renderCompleteness(); }
     });
   });
