@@ -24,6 +24,7 @@ from opcoord.codes import country_name as code_country_name
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "es": "Español", "ru": "Русский"}
 DEFAULT = "en"
 COOKIE = "opcoord_lang"
+_FORMATS = {"en": "en_GB"}  # the CLDR locale whose formats a language uses
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
@@ -74,7 +75,9 @@ class Lang:
 
     def __init__(self, code: str) -> None:
         self.code = code if code in LANGUAGES else DEFAULT
-        self.locale = Locale.parse(self.code)
+        # English dates as partners write them, day before month ("22 Nov 2026"), the
+        # way the dashboard writes them too: British English's formats.
+        self.locale = Locale.parse(_FORMATS.get(self.code, self.code))
         self._t = translations(self.code)
 
     def gettext(self, message: str, **values: Any) -> str:

@@ -28,10 +28,12 @@ from opcoord.web import page_context, page_lang
 Code = Annotated[str, PathParameter()]
 
 
-def countries() -> list[tuple[str, str]]:
+def countries(lang: Lang | None = None) -> list[tuple[str, str]]:
+    """(code, name) of every country, named and sorted in the reader's language."""
+    name = lang.country if lang is not None else country_name
     return sorted(
-        ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries),
-        key=lambda pair: pair[1],
+        ((c.alpha_2, name(c.alpha_2)) for c in pycountry.countries),
+        key=lambda pair: _sort_key(pair[1]),
     )
 
 
@@ -94,7 +96,7 @@ async def setup(request: Request[Any, Any, Any], code: Code) -> Response[Any]:
             country_label=lang.country,
             op=op,
             participants=people,
-            countries=countries(),
+            countries=countries(lang),
             agencies=[a.value for a in Agency],
             roles=[r.value for r in Role],
             users=[u for u in users if u.role != Role.ncp or u.country in taking_part],
