@@ -344,3 +344,10 @@ def test_offline_page_works_in_chromium(tmp_path: Path) -> None:
     for absent in ("None", "null", "undefined", "Reference", "Description", "Conveyance"):
         assert absent not in popups[1]
     assert added == [True, True, 3, "2 seizures without coordinates (not on the map)"]
+
+
+def test_the_map_carries_the_apps_icon() -> None:
+    served = build_map([point()], objects_by_country={})
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in served
+    inline = build_map([point()], objects_by_country={}, inline_assets=True)
+    assert '<link rel="icon" type="image/svg+xml" href="data:image/svg+xml;base64,' in inline

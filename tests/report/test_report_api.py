@@ -240,3 +240,4 @@ def test_the_reports_map_speaks_the_reports_language(client: TestClient[Any], ap
     assert "opcoord-panel" in french and "L.control.layers" not in french
     english = client.get("/api/operations/PANDORA-X/report.html", headers=ADMIN).text
     assert "Seizures · PANDORA-X" in english and "Couches" not in english
+    assert '<link rel="icon" type="image/svg+xml" href="data:image/svg+xml,' in english

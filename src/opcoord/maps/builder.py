@@ -154,6 +154,7 @@ def build_map(
     if bounds:
         m.fit_bounds(bounds, max_zoom=6, padding=(24, 24))
     root.title = html.escape(title)
+    root.header.add_child(Element(_favicon(inline_assets or asset_base is None)), name="icon")
     css = _PAGE_CSS + (_COMPACT_CSS if compact else "")
     root.header.add_child(Element(f"<style>{css}</style>"), name="opcoord_css")
     classes = list(zip(_class_colours(len(data["breaks"])), data["breaks"], strict=True))
@@ -295,6 +296,16 @@ def _dumps(data: Any) -> str:
 
 def _json_tag(element_id: str, text: str) -> str:
     return f'<script type="application/json" id="{element_id}">{text}</script>'
+
+
+@cache
+def _favicon(inline: bool) -> str:
+    """The app's icon: linked on the served map, inlined in the self-contained report."""
+    if not inline:
+        return '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">'
+    svg = (vendor_dir().parent / "favicon.svg").read_text("utf-8").strip()
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return f'<link rel="icon" type="image/svg+xml" href="{uri}">'
 
 
 @cache
