@@ -166,7 +166,25 @@ def build_map(
     root.html.add_child(Element("\n".join(body)), name="opcoord_body")
     script = _MAP_JS.replace("__MAP__", m.get_name())
     m.add_child(_Script(script), name="opcoord_script")
-    return root.render()
+    return _accessible(root.render(), m.get_name(), words)
+
+
+def _accessible(page: str, map_id: str, lang: Lang) -> str:
+    """What folium's page lacks for assistive technology: the page's language, a main
+    landmark around the map, and zooming (its viewport forbids it)."""
+    page = page.replace("<html>", f'<html lang="{lang.code}">', 1)
+    label = html.escape(lang.gettext("Map of seizures"))
+    page = page.replace(
+        f'<div class="folium-map" id="{map_id}" >',
+        f'<div class="folium-map" id="{map_id}" role="main" aria-label="{label}">',
+        1,
+    )
+    return re.sub(
+        r'<meta name="viewport" content="[^"]*"\s*/>',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        page,
+        count=1,
+    )
 
 
 def _map_data(
