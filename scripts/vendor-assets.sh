@@ -16,6 +16,7 @@ MARKERCLUSTER=1.5.3
 HEAT=0.2.0
 SWAGGER=5.35.0
 WORLD_ATLAS=2.0.2   # Natural Earth outlines as TopoJSON; build input only, not served
+AXE=4.14.1          # axe-core, for the accessibility tests only (tests/vendor/), not served
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 vendor="$root/frontend/static/vendor"
@@ -27,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 # reports the download to a third party; we only need the files in the tarballs.
 npm install --prefix "$tmp" --no-audit --no-fund --ignore-scripts --no-save \
     "leaflet@$LEAFLET" "leaflet.markercluster@$MARKERCLUSTER" "leaflet.heat@$HEAT" \
-    "swagger-ui-dist@$SWAGGER" "world-atlas@$WORLD_ATLAS"
+    "swagger-ui-dist@$SWAGGER" "world-atlas@$WORLD_ATLAS" "axe-core@$AXE"
 nm="$tmp/node_modules"
 
 rm -rf "$vendor/leaflet" "$vendor/leaflet.markercluster" "$vendor/leaflet.heat" \
@@ -54,6 +55,11 @@ cp "$nm/swagger-ui-dist/swagger-ui-bundle.js" \
 # Source maps are not shipped: drop the comments so browsers do not ask for them.
 sed -i '/^\/\/# sourceMappingURL=/d' "$vendor"/*/*.js
 sed -i 's#/\*\# sourceMappingURL=[^*]*\*/##' "$vendor"/*/*.css
+
+# The accessibility tests' checker (tests/test_accessibility_browser.py), never served.
+mkdir -p "$root/tests/vendor/axe-core"
+cp "$nm/axe-core/axe.min.js" "$nm/axe-core/LICENSE" "$root/tests/vendor/axe-core/"
+sed -i '/^\/\/# sourceMappingURL=/d' "$root/tests/vendor/axe-core/axe.min.js"
 
 # Country outlines: Natural Earth 1:50m, simplified and keyed by ISO alpha-2.
 "$python" -m opcoord.maps.outlines "$nm/world-atlas/countries-50m.json" \

@@ -19,9 +19,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from opcoord.codes import country_name as code_country_name
+
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "es": "Español", "ru": "Русский"}
 DEFAULT = "en"
 COOKIE = "opcoord_lang"
+_FORMATS = {"en": "en_GB"}  # the CLDR locale whose formats a language uses
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
@@ -72,7 +75,9 @@ class Lang:
 
     def __init__(self, code: str) -> None:
         self.code = code if code in LANGUAGES else DEFAULT
-        self.locale = Locale.parse(self.code)
+        # English dates as partners write them, day before month ("22 Nov 2026"), the
+        # way the dashboard writes them too: British English's formats.
+        self.locale = Locale.parse(_FORMATS.get(self.code, self.code))
         self._t = translations(self.code)
 
     def gettext(self, message: str, **values: Any) -> str:
@@ -85,6 +90,26 @@ class Lang:
 
     def number(self, value: int | float) -> str:
         return numbers.format_decimal(value, locale=self.locale)
+
+    @property
+    def intl(self) -> str:
+        """The BCP 47 tag for the browser's ``Intl`` formatters, matching ``self.locale``."""
+        return str(self.locale).replace("_", "-")
+
+    def word(self, code: str) -> str:
+        """A vocabulary value (``auction_house``) as a label: its catalogue entry,
+        capitalised, so that pages, map and dashboard name it alike."""
+        text = self.gettext(code) if code else code
+        return text[:1].upper() + text[1:]
+
+    def country(self, code: str) -> str:
+        """A country's short name in this language, or the code when unknown."""
+        if not code or code.upper() == "ZZ":  # CLDR's "Unknown Region" is no country
+            return code
+        return str(self.locale.territories.get(code.upper()) or code_country_name(code))
+
+    def percent(self, value: float) -> str:
+        return numbers.format_percent(value, locale=self.locale)
 
     def money(self, value: int | float, currency: str) -> str:
         return numbers.format_currency(value, currency, locale=self.locale)

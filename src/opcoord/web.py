@@ -27,7 +27,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
 from pydantic import BaseModel
 
-from opcoord import i18n
+from opcoord import i18n, vocabulary
 from opcoord.errors import (
     Conflict,
     DomainError,
@@ -182,8 +182,52 @@ def to_signin(connection: ASGIConnection[Any, Any, Any, Any]) -> Redirect:
     return Redirect(f"/signin?next={quote(target)}", status_code=303)
 
 
+def _page_message(lang: i18n.Lang, status: int, errors: list[dict[str, Any]]) -> str:
+    """Why the page was refused, in the reader's words: by the error's kind, else by what
+    is missing or not valid (named as the reader calls it), else by the status."""
+    _ = lang.gettext
+    for e in errors:
+        reason = vocabulary.PAGE_REASONS.get(str(e.get("type") or ""))
+        if reason:
+            return _(reason)
+    fields = [str(e.get("field") or "") for e in errors]
+    if status == 404:
+        for field in fields:
+            if field in vocabulary.PAGE_MISSING:
+                return _(vocabulary.PAGE_MISSING[field])
+    named = [f for f in dict.fromkeys(fields) if f in vocabulary.PAGE_FIELDS]
+    if status in (400, 422) and named:
+        words = ", ".join(_(vocabulary.PAGE_FIELDS[f]) for f in named)
+        return _("A value in the address is not valid: %(fields)s.", fields=words)
+    text = (
+        vocabulary.PAGE_STATUS.get(status) or vocabulary.PAGE_STATUS[500 if status >= 500 else 422]
+    )
+    return _(text)
+
+
+def _ways_back(request: Request[Any, Any, Any], status: int) -> list[tuple[str, str]]:
+    """Links out of the error: the page without its query (a filter that is not valid),
+    the page the reader came from (same site only), and the start page."""
+    _ = page_lang(request).gettext
+    links: list[tuple[str, str]] = []
+    here = request.url.path
+    if status in (400, 422) and request.url.query and request.method == "GET":
+        links.append((here, _("Open the page without these filters")))
+    referer = request.headers.get("referer") or ""
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    if referer.startswith(origin + "/"):
+        back = referer[len(origin) :]
+        if back.split("?")[0] != here and back != "/":
+            links.append((back, _("Back to the previous page")))
+    links.append(("/", _("Back to the start page")))
+    return links
+
+
 def _error_page(
-    request: Request[Any, Any, Any], status: int, message: str, headers: Mapping[str, str]
+    request: Request[Any, Any, Any],
+    status: int,
+    errors: list[dict[str, Any]],
+    headers: Mapping[str, str],
 ) -> Response[Any]:
     if status == 401:
         return to_signin(request)
@@ -199,7 +243,13 @@ def _error_page(
     )
     return Template(
         "error.html",
-        context=page_context(request, status=status, title=title, message=message),
+        context=page_context(
+            request,
+            status=status,
+            title=title,
+            message=_page_message(lang, status, errors),
+            links=_ways_back(request, status),
+        ),
         status_code=status,
         headers=dict(headers),
     )
@@ -223,7 +273,7 @@ def _answer(
         f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"]) for e in errors
     )
     if is_page(request):
-        return _error_page(request, status, detail, headers or {})
+        return _error_page(request, status, errors, headers or {})
     return Response(
         {"status_code": status, "detail": detail, "errors": errors},
         status_code=status,
@@ -355,7 +405,7 @@ def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return _answer(request, 400, [{"field": field, "message": message, "type": "encoding"}])
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_page(request):
-        return _error_page(request, 500, page_lang(request).gettext("Please try again."), {})
+        return _error_page(request, 500, [], {})
     return Response(
         {"status_code": 500, "detail": "internal server error", "errors": []},
         status_code=500,

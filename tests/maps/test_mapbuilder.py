@@ -69,13 +69,65 @@ def test_markers_have_their_category_colour() -> None:
         (c, 10.0 + i, 20.0 + i) for i, c in enumerate(categories)
     ]
     assert data["colours"] == CATEGORY_COLOURS
-    legend = re.search(r'<div id="opcoord-legend".*?</div>', page, re.S)
-    assert legend
+    key = re.search(r'<ul class="opcoord-key" id="opcoord-categories">.*?</ul>', page, re.S)
+    assert key
     for category, colour in CATEGORY_COLOURS.items():
-        label = category.replace("_", " ")
-        assert f'<i style="background:{colour}"></i>{label} <span class="n">1</span>' in (
-            legend.group(0)
-        )
+        assert re.search(
+            rf'<li data-category="{category}"><i class="sw dot" style="background:{colour}"'
+            rf'[^>]*></i><span class="lbl">[^<]+</span> <span class="n">1</span></li>',
+            key.group(0),
+        ), category
+    assert "Historical weapons" in key.group(0) and ">weapons<" not in key.group(0)
+
+
+def test_the_key_lists_categories_by_count_and_keeps_empty_ones_hidden() -> None:
+    points = [point(category="coins")] + [point(category="weapons")] * 3
+    key = re.search(r'id="opcoord-categories">(.*?)</ul>', build_map(points, objects_by_country={}))
+    assert key
+    order = re.findall(r'data-category="(\w+)"', key.group(1))
+    assert order[:2] == ["weapons", "coins"] and len(order) == 13
+    assert '<li data-category="paintings" hidden>' in key.group(1)
+
+
+def test_one_layer_shows_by_default_and_the_others_are_switches() -> None:
+    page = build_map([point()], objects_by_country={"ES": 12})
+    boxes = dict(re.findall(r'<input type="checkbox" data-layer="(\w+)"( checked)?>', page))
+    assert boxes == {"markers": " checked", "choropleth": "", "routes": "", "heat": ""}
+    for name in ("choropleth", "routes", "heat"):
+        assert f'id="opcoord-key-{name}" hidden>' in page
+    # The key sits beside the map, in the page's grid, not in a Leaflet control over it.
+    assert '<aside id="opcoord-panel" class="opcoord-panel"' in page
+    assert "L.control(" not in page and "L.control.layers" not in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fr", ["Couches", "Objets saisis, par pays déclarant",
+                "Itinéraires (origine → destination)", "Pièces de monnaie (numismatique)",
+                "1 saisie sans coordonnées"]),
+        ("ru", ["Слои", "Изъятые предметы по сообщившим странам", "Маршруты (происхождение",
+                "Монеты", "1 изъятие без координат"]),
+    ],
+)  # fmt: skip
+def test_every_word_is_in_the_readers_language(lang: str, words: list[str]) -> None:
+    points = [point(), point(lat=None, lon=None, place_type="auction_house")]
+    page = build_map(points, objects_by_country={"ES": 12000}, lang=lang, title="PANDORA")
+    aside = re.search(r"<aside .*?</aside>", page, re.S)
+    assert aside
+    for word in words:
+        assert word in aside.group(0), word
+    for english in ("Layers", "Objects seized, by reporting country", "without coordinates"):
+        assert english not in aside.group(0), english
+    data = page_data(page)
+    assert data["locale"] == lang
+    assert data["words"]["place_type"]["auction_house"] not in ("auction_house", "auction house")
+    assert data["days"]["2024-06-03"] == {"fr": "3 juin 2024", "ru": "3 июн. 2024\u202fг."}[lang]
+    assert data["countries"]["TR"] == {"fr": "Turquie", "ru": "Турция"}[lang]
+    assert data["choropleth"]["ES"]["label"] == {
+        "fr": "Espagne : 12\u202f000 objets",
+        "ru": "Испания: 12\u00a0000 предметов",
+    }[lang].replace("Espagne :", "Espagne:")
 
 
 def test_popup_data_is_carried_and_user_text_cannot_inject_html() -> None:
@@ -91,7 +143,7 @@ def test_popup_data_is_carried_and_user_text_cannot_inject_html() -> None:
     assert "<img" not in page and "</script><b>" not in page
     assert "<title>&lt;img src=x" in page
     # the popup itself is built in the browser by esc()-ing every value
-    assert 'rows.push("<tr><th>" + name + "</th><td>" + esc(value)' in page
+    assert 'rows.push("<tr><th>" + esc(name) + "</th><td>" + esc(value)' in page
 
 
 def test_routes_are_aggregated_per_pair_and_weighted_by_objects() -> None:
@@ -108,10 +160,34 @@ def test_routes_are_aggregated_per_pair_and_weighted_by_objects() -> None:
     (tr_fr, iq_de) = routes
     tr, fr, iq, de = (country_centroid(cc) for cc in ("TR", "FR", "IQ", "DE"))
     assert tr and fr and iq and de
-    assert tr_fr == [*tr, *fr, 10.0, 40, 2, "Turkey", "France"]
+    assert tr_fr == [
+        *tr,
+        *fr,
+        10.0,
+        40,
+        2,
+        "TR",
+        "FR",
+        "Türkiye → France: 40 objects in 2 seizures",
+    ]
     assert iq_de[:4] == [*iq, *de]
     assert iq_de[4] == pytest.approx(1.5 + 8.5 * math.sqrt(10 / 40), abs=0.051)
-    assert iq_de[5:7] == [10, 1]
+    assert iq_de[5:9] == [10, 1, "IQ", "DE"]
+
+
+def test_only_the_largest_routes_draw_until_asked_and_the_key_says_so() -> None:
+    from opcoord.maps.builder import ROUTES_SHOWN
+
+    origins = ["TR", "IQ", "SY", "EG", "LB", "IR", "PE", "MX", "CN", "JP", "IN", "BR", "AR", "CL"]
+    points = [point(origin_country=o, destination_country="FR", quantity=100 - i)
+              for i, o in enumerate(origins)]  # fmt: skip
+    page = build_map(points, objects_by_country={})
+    data = page_data(page)
+    assert len(data["routes"]) == len(origins) > ROUTES_SHOWN == data["routesShown"]
+    assert [r[5] for r in data["routes"]] == sorted((r[5] for r in data["routes"]), reverse=True)
+    assert f"The {ROUTES_SHOWN} largest of {len(origins)} routes" in page
+    assert f'data-routes="all"> Show all {len(origins)} routes' in page
+    assert "Türkiye → France" in page  # the largest, listed in the key
 
 
 def test_choropleth_has_objects_per_reporting_country() -> None:
@@ -137,7 +213,17 @@ def test_seizures_without_coordinates_are_counted_visibly() -> None:
     page = build_map(points, objects_by_country={})
     assert page_data(page)["noCoords"] == 3
     assert len(page_data(page)["rows"]) == 1
-    assert '<span id="opcoord-nocoords">3</span> seizures without coordinates' in page
+    assert '<span id="opcoord-nocoords">3 seizures without coordinates (not on the map)</span>' in (
+        page
+    )
+    one = build_map([point(lat=None)], objects_by_country={}, lang="ru")
+    assert '<span id="opcoord-nocoords">1 изъятие без координат (нет на карте)</span>' in one
+
+
+def test_a_compact_map_has_no_panel_but_keeps_the_count() -> None:
+    page = build_map([point(), point(lat=None)], objects_by_country={"ES": 1}, compact=True)
+    assert "<aside" not in page and 'class="opcoord-strip"' in page
+    assert "1 seizure without coordinates" in page
 
 
 _LOADS = [
@@ -253,7 +339,15 @@ def test_offline_page_works_in_chromium(tmp_path: Path) -> None:
     assert len(popups) == 2
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;" in popups[0]
     assert "<img" not in popups[0] and "ES-2024-0001" in popups[0]
-    assert "Roman denarii" in popups[0] and "TR \u2192 ES" in popups[0]
+    assert "Roman denarii" in popups[0] and "Türkiye \u2192 Spain" in popups[0]
+    assert "<td>Coins (numismatics)</td>" in popups[0] and "<td>Air passenger</td>" in popups[0]
     for absent in ("None", "null", "undefined", "Reference", "Description", "Conveyance"):
         assert absent not in popups[1]
-    assert added == [True, True, 3, "2"]
+    assert added == [True, True, 3, "2 seizures without coordinates (not on the map)"]
+
+
+def test_the_map_carries_the_apps_icon() -> None:
+    served = build_map([point()], objects_by_country={})
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in served
+    inline = build_map([point()], objects_by_country={}, inline_assets=True)
+    assert '<link rel="icon" type="image/svg+xml" href="data:image/svg+xml;base64,' in inline

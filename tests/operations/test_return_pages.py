@@ -110,7 +110,7 @@ def test_calendar_shows_each_days_state(api: Api, scenario: dict[str, dict[str, 
     assert re.search(r'class="day st-collecting is-today" data-day="2026-06-10"', page.text)
     assert 'aria-current="date"' in page.text
     assert 'data-lead-day="2026-06-10"' in page.text
-    assert "is due by 10:00 on June 11, Europe/Madrid" in page.text
+    assert "is due by 10:00 on 11 June, Europe/Madrid" in page.text  # day before month
     # Each state is spelt out, not only coloured; days to do are links.
     for label in ("Submitted", "Nil return", "Late", "Missing", "Being collected", "Not yet open"):
         assert f'<span class="lbl">{label}</span>' in page.text

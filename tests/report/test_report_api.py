@@ -229,3 +229,15 @@ def test_stored_artefacts_are_reused_per_language(
     # first request; the CSV is one file for every language.
     assert sorted(rendered) == [(("html",), "es"), (("html",), "fr"), (("xlsx",), "es"),
                                 (("xlsx",), "fr")]  # fmt: skip
+
+
+def test_the_reports_map_speaks_the_reports_language(client: TestClient[Any], api: Api) -> None:
+    closed(api, client)
+    french = client.get("/api/operations/PANDORA-X/report.html?lang=fr", headers=ADMIN).text
+    for words in ("Couches", "Saisies · PANDORA-X", "Objets saisis, par pays déclarant"):
+        assert words in french, words
+    # the map's key sits beside the map, never over it (the layer control used to cover it)
+    assert "opcoord-panel" in french and "L.control.layers" not in french
+    english = client.get("/api/operations/PANDORA-X/report.html", headers=ADMIN).text
+    assert "Seizures · PANDORA-X" in english and "Couches" not in english
+    assert '<link rel="icon" type="image/svg+xml" href="data:image/svg+xml,' in english

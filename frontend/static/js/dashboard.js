@@ -45,6 +45,12 @@ function main(root) {
   var dueFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, day: "numeric", month: "short",
     hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
 
+  var keyFmt = new Intl.DateTimeFormat("en-CA", {timeZone: TZ, year: "numeric",
+    month: "2-digit", day: "2-digit"});
+  var feedDayFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, day: "numeric",
+    month: "short"});
+  function localDay(ms) { return keyFmt.format(ms); }
+
   function isoToUtc(iso) {
     var d = iso.split("-").map(Number);
     return Date.UTC(d[0], d[1] - 1, d[2]);
@@ -162,6 +168,17 @@ function main(root) {
       text += " · " + fmt(T.day_of, {day: NUM.format(idx + 1), days: NUM.format(days.length)});
     }
     win.textContent = text;
+    // A closed operation expects nothing more: no due time, no "live" collecting.
+    var closed = op.status === "closed";
+    document.getElementById("op-due").hidden = closed;
+    if (closed && root.dataset.role === "coordinator") {
+      setText(document.getElementById("compl-title"), T.reporting_final);
+    }
+    if (conn === "live") { connText.textContent = liveText(); }
+  }
+
+  function liveText() {
+    return state && state.operation.status === "closed" ? T.final : T.live;
   }
 
   // Completeness: per country, the last day due and the day being collected, as the
@@ -210,17 +227,57 @@ function main(root) {
     return r || (a.country < b.country ? -1 : a.country > b.country ? 1 : 0);
   }
 
+  // What the coordinator asked to see: a board of every country (one small tile each,
+  // forty fit on a 1440 x 900 screen; the first view) or the table, which sorts; a text
+  // filter and a state filter apply to both. The choice is remembered in this browser.
+  var VIEW_KEY = "opcoord.completeness.view";
+  var view = null;
+  function savedView() {
+    try { return window.localStorage.getItem(VIEW_KEY); } catch (e) { return null; }
+  }
+  var FILTERS = {
+    attention: function (r) { return r.last_due === "missing" || r.last_due === "late"; },
+    waiting: function (r) { return r.collecting === "collecting"; }
+  };
+  function shown(rows) {
+    var text = document.getElementById("compl-filter").value.trim().toLowerCase();
+    var only = FILTERS[document.getElementById("compl-show").value];
+    return rows.filter(function (r) {
+      var named = !text || r.country.toLowerCase().indexOf(text) === 0 ||
+        String(r.name).toLowerCase().indexOf(text) >= 0;
+      return named && (!only || only(r));
+    });
+  }
+  function setView(next, remember) {
+    view = next === "table" ? "table" : "board";
+    if (remember) {
+      try { window.localStorage.setItem(VIEW_KEY, view); } catch (e) { /* private mode */ }
+    }
+    document.getElementById("compl-board").hidden = view !== "board";
+    document.getElementById("compl-table").hidden = view !== "table";
+    root.querySelectorAll(".compl-views button").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.view === view));
+    });
+  }
+
   function renderCompleteness() {
     var c = state.completeness, lastDue = c.last_due, collecting = c.collecting;
     document.getElementById("due-head").textContent =
       lastDue ? fmt(T.last_due_day, {day: shortDay(lastDue)}) : T.last_due;
     document.getElementById("today-head").textContent = collecting
       ? fmt(T.collecting_day, {day: shortDay(collecting)}) : T.collecting;
-    var rows = completenessRows(lastDue, collecting).sort(compare);
+    // No day being collected (planned, or closed): no column that would say so per row.
+    root.querySelector("#compl thead th[data-key=collecting]").hidden = !collecting;
+    var all = completenessRows(lastDue, collecting).sort(compare);
+    if (view === null) { setView(savedView()); }
+    var rows = shown(all);
+    document.getElementById("compl-count").textContent = rows.length === all.length
+      ? plural(all.length, T.n_countries)
+      : fmt(T.n_of_countries, {shown: NUM.format(rows.length), total: NUM.format(all.length)});
     var body = document.getElementById("compl-body");
     body.textContent = "";
     if (!rows.length) {
-      var td = el("td", "empty", T.no_countries);
+      var td = el("td", "empty", all.length ? T.no_match : T.no_countries);
       td.colSpan = 7;
       body.appendChild(el("tr")).appendChild(td);
     }
@@ -234,6 +291,7 @@ function main(root) {
       th.appendChild(el("span", "cname", r.name));
       tr.appendChild(th);
       [["last_due", r.last_due], ["collecting", r.collecting]].forEach(function (pair) {
+        if (pair[0] === "collecting" && !collecting) { return; }
         var cell = el("td", "status-cell");
         cell.dataset.col = pair[0];
         cell.appendChild(chip(pair[1]));
@@ -252,10 +310,54 @@ function main(root) {
       });
       body.appendChild(tr);
     });
+    var before = lastCells;
     lastCells = seen;
-    renderCompletenessSummary(rows);
+    renderBoard(rows, lastDue, collecting, all.length, before);
+    renderCompletenessSummary(all);
     root.querySelectorAll("#compl thead th").forEach(function (h) {
       h.setAttribute("aria-sort", h.dataset.key === sort.key ? sort.dir : "none");
+    });
+  }
+
+  // One tile per country, one line: its code and name, the state of the last day due
+  // (the tile's colour and a sign) and of the day being collected (a sign). The words,
+  // and its totals of late and missing days, are its label and tooltip; the legend above
+  // names the colours and signs.
+  function renderBoard(rows, lastDue, collecting, total, before) {
+    var board = document.getElementById("compl-board");
+    board.textContent = "";
+    if (!rows.length) {
+      board.appendChild(el("li", "empty", total ? T.no_match : T.no_countries));
+      return;
+    }
+    rows.forEach(function (r) {
+      var li = el("li", "ctile st-" + (r.last_due || "none"));
+      li.dataset.country = r.country;
+      li.appendChild(el("span", "cc", r.country));
+      li.appendChild(el("span", "ct-name", r.name));
+      var due = STATUS[r.last_due] || ["–", T.day_status.none];
+      li.appendChild(el("span", "ct-sign ct-due st-" + (r.last_due || "none"), due[0]))
+        .setAttribute("aria-hidden", "true");
+      if (collecting) {
+        li.appendChild(el("span", "ct-sign ct-coll st-" + (r.collecting || "none"),
+          (STATUS[r.collecting] || ["–"])[0])).setAttribute("aria-hidden", "true");
+      }
+      var words = [r.country + " " + r.name];
+      if (lastDue) { words.push(fmt(T.last_due_day, {day: shortDay(lastDue)}) + ": " + due[1]); }
+      if (collecting) {
+        words.push(fmt(T.collecting_day, {day: shortDay(collecting)}) + ": " +
+          (STATUS[r.collecting] || ["", T.day_status.none])[1]);
+      }
+      if (r.missing) { words.push(T.day_status.missing + " " + plural(r.missing, T.n_days)); }
+      if (r.late) { words.push(T.day_status.late + " " + plural(r.late, T.n_days)); }
+      li.setAttribute("aria-label", words.join(" · "));
+      li.title = words.join("\n");
+      var key = r.country + "|tile";
+      if (rendered && before[key] !== undefined && before[key] !== r.last_due + r.collecting) {
+        flash(li);
+      }
+      lastCells[key] = r.last_due + r.collecting;
+      board.appendChild(li);
     });
   }
 
@@ -399,28 +501,73 @@ function main(root) {
       return;
     }
     var total = rows.reduce(function (a, r) { return a + r[1]; }, 0);
-    var W = Math.max(300, box.clientWidth), rowH = 30, labelW = Math.min(190, W * 0.34);
-    var valueW = 118, H = rows.length * rowH + 6, bw = W - labelW - valueW - 12;
+    var names = rows.map(function (r) {
+      var name = word(T.category, r[0]);
+      return name.charAt(0).toUpperCase() + name.slice(1);
+    });
+    var values = rows.map(function (r) { return NUM.format(r[1]) + "  " + PCT.format(r[1] / total); });
+    // Measure the words before choosing the layout: a label beside its bar when every
+    // label fits in a third of the width, else above it (phones, long French or Russian
+    // names), so that no label runs under a bar or is cut.
+    var W = Math.max(240, box.clientWidth);
+    var probe = svg("svg", {width: W, height: 20});
+    var group = probe.appendChild(svg("g", {"class": "cat"}));
+    box.appendChild(probe);
+    function widest(texts, cls) {
+      return texts.reduce(function (most, text) {
+        var node = group.appendChild(svg("text", {"class": cls}, text));
+        var w = node.getComputedTextLength();
+        group.removeChild(node);
+        return Math.max(most, w);
+      }, 0);
+    }
+    var labelNeed = widest(names, "lbl") + 28, valueW = widest(values, "val") + 14;
+    var beside = labelNeed <= W * 0.36;
+    // Above its bar a label has the whole width; a longer one wraps between words.
+    var lines = names.map(function (name) {
+      if (beside) { return [name]; }
+      var out = [], line = "";
+      name.split(" ").forEach(function (w) {
+        var next = line ? line + " " + w : w;
+        if (line && widest([next], "lbl") > W - 24) { out.push(line); line = w; }
+        else { line = next; }
+      });
+      out.push(line);
+      return out;
+    });
+    box.removeChild(probe);
+    var labelW = beside ? labelNeed : 0, LINE = 16;
+    var tops = [], H = 3;
+    rows.forEach(function (r, i) {
+      tops.push(H);
+      H += beside ? 30 : lines[i].length * LINE + 24;
+    });
+    H += 3;
+    var bw = Math.max(20, W - labelW - valueW - 8);
     var s = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img",
       "aria-label": fmt(T.cats_label, {list: rows.map(function (r) {
         return word(T.category, r[0]) + " " + NUM.format(r[1]);
       }).join(", ")})});
     rows.forEach(function (r, i) {
-      var y = i * rowH + 3, w = Math.max(2, (r[1] / rows[0][1]) * bw);
+      var y = tops[i], w = Math.max(2, (r[1] / rows[0][1]) * bw);
+      var barY = beside ? y + 5 : y + lines[i].length * LINE + 4, barH = beside ? 16 : 14;
+      var textY = beside ? y + 18 : y + 12;
       var g = svg("g", {"class": "cat"});
       g.appendChild(svg("title", {}, fmt(T.day_objects, {day: word(T.category, r[0]),
         objects: objects(r[1])})));
-      g.appendChild(svg("circle", {cx: 7, cy: y + rowH / 2 - 2, r: 5.5, "class": "sw",
+      g.appendChild(svg("circle", {cx: 7, cy: textY - 5, r: 5.5, "class": "sw",
         fill: CAT_COLOURS[r[0]] || CAT_COLOURS.other}));
-      var name = word(T.category, r[0]);
-      g.appendChild(svg("text", {x: 20, y: y + rowH / 2 + 3, "class": "lbl"},
-        name.charAt(0).toUpperCase() + name.slice(1)));
-      g.appendChild(svg("rect", {x: labelW, y: y + 5, width: bw, height: rowH - 14, rx: 3,
+      var label = svg("text", {x: 20, y: textY, "class": "lbl"});
+      lines[i].forEach(function (text, n) {
+        label.appendChild(svg("tspan", {x: 20, dy: n ? LINE : 0}, text));
+      });
+      g.appendChild(label);
+      g.appendChild(svg("rect", {x: labelW, y: barY, width: bw, height: barH, rx: 3,
         "class": "track"}));
-      g.appendChild(svg("rect", {x: labelW, y: y + 5, width: w, height: rowH - 14, rx: 3,
+      g.appendChild(svg("rect", {x: labelW, y: barY, width: w, height: barH, rx: 3,
         "class": "fill", fill: CAT_COLOURS[r[0]] || CAT_COLOURS.other}));
-      g.appendChild(svg("text", {x: W - 4, y: y + rowH / 2 + 3, "class": "val",
-        "text-anchor": "end"}, NUM.format(r[1]) + "  " + PCT.format(r[1] / total)));
+      g.appendChild(svg("text", {x: W - 4, y: barY + barH / 2 + 4, "class": "val",
+        "text-anchor": "end"}, values[i]));
       s.appendChild(g);
     });
     box.appendChild(s);
@@ -524,7 +671,11 @@ function main(root) {
       return;
     }
     var li = el("li", "ev ev-" + d[0] + (animate ? " fresh" : ""));
-    var t = el("time", null, hmFmt.format(Date.parse(ev.at)));
+    var at = Date.parse(ev.at);
+    var t = el("time");
+    // An event of an earlier day (in the operation's time zone) says which day.
+    if (localDay(at) !== localDay(now())) { t.appendChild(el("span", "d", feedDayFmt.format(at))); }
+    t.appendChild(document.createTextNode(hmFmt.format(at)));
     t.dateTime = ev.at;
     li.appendChild(t);
     li.appendChild(el("span", "ico")).setAttribute("aria-hidden", "true");
@@ -588,7 +739,6 @@ function main(root) {
       if (!api) { return; }
       clearInterval(mapTimer);
       mapTimer = null;
-      trimMap();
       if (!mapKeys) {  // what the frame already drew, so a seizure is not added twice
         mapKeys = {};
         api.markers.getLayers().forEach(function (m) {
@@ -597,23 +747,6 @@ function main(root) {
       }
       flushMap(api);
     }, 250);
-  }
-  // The frame is the full map page; on a dashboard tile its own title and the open layer
-  // list crowd the view (the full map keeps them), so the embed trims them.
-  // The category key is the "Objects by category" panel, in the same colours.
-  var EMBED_CSS = ".opcoord-title,.leaflet-control-layers,.opcoord-legend>b,.opcoord-legend>ul" +
-    "{display:none!important}.opcoord-legend{font-size:11px!important;padding:3px 8px!important}" +
-    ".opcoord-nocoords-line{margin:0!important;font-weight:normal!important}";
-  function trimMap() {
-    try {
-      var doc = frame.contentDocument;
-      if (doc && doc.head && !doc.getElementById("opcoord-embed")) {
-        var style = doc.createElement("style");
-        style.id = "opcoord-embed";
-        style.textContent = EMBED_CSS;
-        doc.head.appendChild(style);
-      }
-    } catch (e) { /* not ready or not ours: leave it as it is */ }
   }
   function flushMap(api) {
     while (mapQueue.length) {
@@ -674,7 +807,7 @@ function main(root) {
       var msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
       receive(msg);
-      if (conn !== "live") { attempt = 0; setConn("live", T.live); }
+      if (conn !== "live") { attempt = 0; setConn("live", liveText()); }
     };
     socket.onclose = function (e) {
       if (socket !== ws) { return; }
@@ -766,6 +899,17 @@ function main(root) {
         sort.dir = ["country", "last_due", "collecting"].indexOf(key) >= 0
           ? "ascending" : "descending";
       }
+      if (state) { renderCompleteness(); }
+    });
+  });
+  root.querySelectorAll(".compl-views button").forEach(function (b) {
+    b.addEventListener("click", function () { setView(b.dataset.view, true); });
+  });
+  ["input", "change"].forEach(function (kind) {
+    document.getElementById("compl-filter").addEventListener(kind, function () {
+      if (state) { renderCompleteness(); }
+    });
+    document.getElementById("compl-show").addEventListener(kind, function () {
       if (state) { renderCompleteness(); }
     });
   });

@@ -478,6 +478,12 @@ function signedOut() {
 }
 
 // --- version history -----------------------------------------------------------------
+// What a version is, as return_day.html's version_kind says it.
+function versionKind(v) {
+  const kind = v.version === 1 ? 'return' : v.amendment_reason ? 'amendment' : 'replacement';
+  if (kind === 'return') return v.nil_return ? T.kind_nil : T.kind_return;
+  return T[`kind_${kind}${v.nil_return ? '_nil' : ''}`];
+}
 async function refreshHistory() {
   let versions;
   try {
@@ -500,7 +506,7 @@ async function refreshHistory() {
       el('td', { text: whenFmt.format(new Date(v.submitted_at)) }),
       el('td', { text: v.submitted_by }),
       late,
-      el('td', { text: v.nil_return ? T.kind_nil : T.kind_return }),
+      el('td', { text: versionKind(v) }),
       el('td', { class: 'prewrap', text: v.amendment_reason || '—' }),
       el('td', {}, el('a', { href: `${base}?version=${v.version}`, text: fmt(T.view_version, { v: v.version }) })),
     ));

@@ -7,13 +7,21 @@ on networks cut off from the internet. Markers, heat and popups are drawn in the
 browser from one compact JSON array (strings interned), so 100,000 seizures stay a few
 megabytes; folium's one-Marker-per-point MarkerCluster took 27 s and 23 MB.
 
+One layer is on when the page opens: the seizures, grouped into rings that show their
+categories (a pie per cluster). Objects per reporting country, the routes (aggregated per
+origin and destination, drawn as arrows whose width grows with the objects) and the heat
+are one click away in the side panel (``panel.py``), which also holds each layer's key
+and never covers the map. Every word is in the reader's language (``lang``), numbers
+and dates in its locale.
+
 The page script is ``assets/map.js``. It sets ``window.opcoordMap`` = {map, markers,
-heat, routes, choropleth, outlines, colours, popupHtml(s), addSeizure(s), loaded}, where
-``loaded`` turns true once the marker clusters are built (in chunks, for big maps). The live
-dashboard calls ``opcoordMap.addSeizure(s)`` for a websocket event, with ``s`` an
-object with the SeizurePoint field names (``day`` as "YYYY-MM-DD", absent or null
-fields omitted from the popup); it returns the new marker, or null for a seizure
-without coordinates, which increments the visible "without coordinates" count.
+heat, routes, choropleth, outlines, layers, colours, popupHtml(s), addSeizure(s),
+show(name, on), loaded}, where ``loaded`` turns true once the marker clusters are built
+(in chunks, for big maps). The live dashboard calls ``opcoordMap.addSeizure(s)`` for a
+websocket event, with ``s`` an object with the SeizurePoint field names (``day`` as
+"YYYY-MM-DD", absent or null fields omitted from the popup); it returns the new marker,
+or null for a seizure without coordinates, which increments the visible "without
+coordinates" count.
 """
 
 import base64
@@ -33,7 +41,10 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from opcoord.maps.outlines import country_centroid, country_names, outlines_json
+from opcoord.i18n import Lang
+from opcoord.maps import panel
+from opcoord.maps.outlines import country_centroid, outlines_json
+from opcoord.operations.enums import Category, Conveyance, PlaceType
 
 # Fixed so that a category keeps its colour across maps, reports and the dashboard.
 CATEGORY_COLOURS: dict[str, str] = {
@@ -63,6 +74,8 @@ CSS_ASSETS = (
     "leaflet.markercluster/MarkerCluster.Default.css",
 )
 MIN_ROUTE_WEIGHT, MAX_ROUTE_WEIGHT = 1.5, 10.0
+# Routes drawn when the layer is switched on; the panel offers the rest, and says so.
+ROUTES_SHOWN = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +112,23 @@ def build_map(
     inline_assets: bool = False,
     tile_url: str | None = None,
     title: str = "",
+    lang: str = "en",
+    compact: bool = False,
+    window: tuple[datetime.date, datetime.date] | None = None,
 ) -> str:
-    """The full HTML document of the seizure map.
+    """The full HTML document of the seizure map, in language ``lang``.
 
     ``objects_by_country`` (ISO alpha-2 -> objects seized) feeds the choropleth; it is
     an SQL aggregate in the caller, not recomputed from ``seizures``. Assets are
     referenced under ``asset_base`` (e.g. /static/vendor/leaflet/leaflet.js), or
     inlined when ``inline_assets`` is true or there is no ``asset_base``.
     ``tile_url`` adds a tile layer, for deployments that have their own tile server.
+    ``compact`` leaves out the side panel (a map embedded in a dashboard, whose own
+    panels carry the key) and keeps only the line under the map. ``window`` (the
+    operation's first and last day) has every day's date written here, so that a seizure
+    added live shows its date exactly as the others do.
     """
+    words = Lang(lang)
     m = folium.Map(location=(30, 15), zoom_start=3, tiles=None, prefer_canvas=True)
     root = cast(Figure, m.get_root())  # folium.Map puts itself in a new Figure
     # tiles=None drops maxZoom, and markercluster refuses a map without one.
@@ -119,33 +140,59 @@ def build_map(
         base = asset_base.rstrip("/")
         m.default_js = [(Path(p).stem, f"{base}/{p}") for p in JS_ASSETS]
         m.default_css = [(Path(p).stem + "_css", f"{base}/{p}") for p in CSS_ASSETS]
-    tiles_var = "null"
     if tile_url:
         tiles = folium.TileLayer(tile_url, attr="Map tiles: local server", control=False)
         tiles.add_to(m)
-        tiles_var = tiles.get_name()
 
-    data = _map_data(seizures, objects_by_country, has_tiles=bool(tile_url))
+    data = _map_data(seizures, objects_by_country, words, has_tiles=bool(tile_url))
+    if window is not None:
+        first, last = window
+        for n in range((last - first).days + 1):
+            day = first + datetime.timedelta(days=n)
+            data["days"].setdefault(day.isoformat(), words.date(day))
     bounds = data.pop("bounds")
     if bounds:
-        m.fit_bounds(bounds, max_zoom=6)
+        m.fit_bounds(bounds, max_zoom=6, padding=(24, 24))
     root.title = html.escape(title)
-    root.header.add_child(Element(f"<style>{_PAGE_CSS}</style>"), name="opcoord_css")
+    root.header.add_child(Element(_favicon(inline_assets or asset_base is None)), name="icon")
+    css = _PAGE_CSS + (_COMPACT_CSS if compact else "")
+    root.header.add_child(Element(f"<style>{css}</style>"), name="opcoord_css")
+    classes = list(zip(_class_colours(len(data["breaks"])), data["breaks"], strict=True))
     body = [
         _json_tag("opcoord-data", _dumps(data)),
         _json_tag("opcoord-countries", _safe_json(outlines_json())),
-        _legend_html(data),
+        panel.panel_html(words, data, classes, title=title, compact=compact),
     ]
-    if title:
-        body.append(f'<div class="opcoord-title">{html.escape(title)}</div>')
     root.html.add_child(Element("\n".join(body)), name="opcoord_body")
-    script = _MAP_JS.replace("__MAP__", m.get_name()).replace("__TILES__", tiles_var)
+    script = _MAP_JS.replace("__MAP__", m.get_name())
     m.add_child(_Script(script), name="opcoord_script")
-    return root.render()
+    return _accessible(root.render(), m.get_name(), words)
+
+
+def _accessible(page: str, map_id: str, lang: Lang) -> str:
+    """What folium's page lacks for assistive technology: the page's language, a main
+    landmark around the map, and zooming (its viewport forbids it)."""
+    page = page.replace("<html>", f'<html lang="{lang.code}">', 1)
+    label = html.escape(lang.gettext("Map of seizures"))
+    page = page.replace(
+        f'<div class="folium-map" id="{map_id}" >',
+        f'<div class="folium-map" id="{map_id}" role="main" aria-label="{label}">',
+        1,
+    )
+    return re.sub(
+        r'<meta name="viewport" content="[^"]*"\s*/>',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        page,
+        count=1,
+    )
 
 
 def _map_data(
-    seizures: Iterable[SeizurePoint], objects_by_country: Mapping[str, int], *, has_tiles: bool
+    seizures: Iterable[SeizurePoint],
+    objects_by_country: Mapping[str, int],
+    lang: Lang,
+    *,
+    has_tiles: bool,
 ) -> dict[str, Any]:
     strings: dict[str, int] = {}
     days: dict[datetime.date, int] = {}
@@ -178,6 +225,10 @@ def _map_data(
         rows.append(row)
     quantities = sorted(r[3] for r in rows)
     lats, lons = [r[0] for r in rows], [r[1] for r in rows]
+    routes = _routes(pairs, lang)
+    choropleth = _choropleth(objects_by_country, lang)
+    mentioned = {s for s in strings if len(s) == 2 and s.isupper()}
+    mentioned |= {cc for r in routes for cc in r[7:9]} | set(choropleth)
     return {
         "strings": list(strings),
         "rows": rows,
@@ -185,20 +236,33 @@ def _map_data(
         "noCoords": no_coords,
         # 95th percentile: one hoard of 10,000 coins must not flatten the rest.
         "heatMax": max(1, quantities[int(len(quantities) * 0.95)] if quantities else 1),
-        "routes": _routes(pairs),
-        "choropleth": _choropleth(objects_by_country),
+        "routes": routes,
+        "routesShown": ROUTES_SHOWN,
+        "choropleth": choropleth,
+        "breaks": choropleth_breaks(v["objects"] for v in choropleth.values()),
         "tiles": has_tiles,
         "categoryCounts": dict(per_category),
         "bounds": [[min(lats), min(lons)], [max(lats), max(lons)]] if rows else None,
+        # What the page script needs to speak the reader's language.
+        "locale": lang.intl,
+        "t": panel.script_words(lang),
+        "words": _words(lang),
+        "countries": {cc: lang.country(cc) for cc in sorted(mentioned)},
+        "days": {day.isoformat(): lang.date(day) for day in days},
     }
 
 
-def _name(cc: str) -> str:
-    return country_names().get(cc, cc)
+def _words(lang: Lang) -> dict[str, dict[str, str]]:
+    """The vocabulary's labels (``auction_house`` -> "Auction house, gallery or dealer")."""
+    return {
+        "category": {c.value: lang.word(c.value) for c in Category},
+        "place_type": {p.value: lang.word(p.value) for p in PlaceType},
+        "conveyance": {c.value: lang.word(c.value) for c in Conveyance},
+    }
 
 
-def _routes(pairs: Mapping[tuple[str, str], list[int]]) -> list[list[Any]]:
-    """One line per origin -> destination pair, width by objects (sqrt: area-like)."""
+def _routes(pairs: Mapping[tuple[str, str], list[int]], lang: Lang) -> list[list[Any]]:
+    """One arrow per origin -> destination pair, width by objects (sqrt: area-like)."""
     top = max((objects for objects, _ in pairs.values()), default=0)
     routes = []
     for (o, d), (objects, count) in sorted(pairs.items(), key=lambda kv: -kv[1][0]):
@@ -207,7 +271,8 @@ def _routes(pairs: Mapping[tuple[str, str], list[int]]) -> list[list[Any]]:
             continue
         share = math.sqrt(objects / top) if top > 0 else 0.0
         weight = round(MIN_ROUTE_WEIGHT + (MAX_ROUTE_WEIGHT - MIN_ROUTE_WEIGHT) * share, 1)
-        routes.append([*start, *end, weight, objects, count, _name(o), _name(d)])
+        label = panel.route_label(lang, o, d, objects, count)
+        routes.append([*start, *end, weight, objects, count, o, d, label])
     return routes
 
 
@@ -220,41 +285,21 @@ def choropleth_breaks(values: Iterable[int]) -> list[int]:
     return sorted({ranked[len(ranked) * i // n] for i in range(n)})
 
 
-def _choropleth(objects_by_country: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+def _choropleth(objects_by_country: Mapping[str, int], lang: Lang) -> dict[str, dict[str, Any]]:
     breaks = choropleth_breaks(objects_by_country.values())
     colours = _class_colours(len(breaks))
     out = {}
     for cc, objects in objects_by_country.items():
         if objects > 0:
             cls = sum(1 for b in breaks if objects >= b) - 1
-            out[cc.upper()] = {"objects": objects, "colour": colours[cls]}
+            label = f"{lang.country(cc.upper())}: {panel.objects_text(lang, objects)}"
+            out[cc.upper()] = {"objects": objects, "colour": colours[cls], "label": label}
     return out
 
 
 def _class_colours(n: int) -> tuple[str, ...]:
     # With few classes take the darkest colours: a lone country should not look pale.
     return CHOROPLETH_COLOURS[len(CHOROPLETH_COLOURS) - n :]
-
-
-def _legend_html(data: Mapping[str, Any]) -> str:
-    counts = data["categoryCounts"]
-    items = [
-        f'<li><i style="background:{colour}"></i>{html.escape(cat.replace("_", " "))}'
-        f' <span class="n">{counts.get(cat, 0):,}</span></li>'
-        for cat, colour in CATEGORY_COLOURS.items()
-    ]
-    breaks = choropleth_breaks(v["objects"] for v in data["choropleth"].values())
-    classes = [
-        f'<li><i style="background:{colour}"></i>&ge; {b:,}</li>'
-        for colour, b in zip(_class_colours(len(breaks)), breaks, strict=True)
-    ]
-    return (
-        '<div id="opcoord-legend" class="opcoord-legend" style="display:none">'
-        f"<b>Seizures by category</b><ul>{''.join(items)}</ul>"
-        + (f"<b>Objects by reporting country</b><ul>{''.join(classes)}</ul>" if classes else "")
-        + '<p class="opcoord-nocoords-line"><span id="opcoord-nocoords">'
-        f"{data['noCoords']:,}</span> seizures without coordinates (not on the map)</p></div>"
-    )
 
 
 def _safe_json(text: str) -> str:
@@ -269,6 +314,16 @@ def _dumps(data: Any) -> str:
 
 def _json_tag(element_id: str, text: str) -> str:
     return f'<script type="application/json" id="{element_id}">{text}</script>'
+
+
+@cache
+def _favicon(inline: bool) -> str:
+    """The app's icon: linked on the served map, inlined in the self-contained report."""
+    if not inline:
+        return '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">'
+    svg = (vendor_dir().parent / "favicon.svg").read_text("utf-8").strip()
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return f'<link rel="icon" type="image/svg+xml" href="{uri}">'
 
 
 @cache
@@ -302,22 +357,17 @@ class _Script(MacroElement):
         self.code = code
 
 
-_PAGE_CSS = """
-.leaflet-container { background: #dde8f0; }
-.opcoord-title { position: absolute; top: 10px; left: 60px; z-index: 1000; font: bold 16px
-  sans-serif; background: rgba(255,255,255,.85); padding: 4px 10px; border-radius: 4px; }
-.opcoord-legend { background: rgba(255,255,255,.92); padding: 6px 10px; font: 12px/1.4
-  sans-serif; border-radius: 4px; max-height: 60vh; overflow-y: auto; }
-.opcoord-legend ul { list-style: none; margin: 2px 0 6px; padding: 0; }
-.opcoord-legend i { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
-  vertical-align: -2px; border: 1px solid #555; border-radius: 50%; }
-.opcoord-legend .n { color: #666; }
-.opcoord-nocoords-line { margin: 4px 0 0; font-weight: bold; }
-table.opcoord-popup th { text-align: left; padding-right: 8px; vertical-align: top; }
+_ASSETS = Path(__file__).parent / "assets"
+_PAGE_CSS = (_ASSETS / "map.css").read_text(encoding="utf-8")
+# Embedded in a dashboard panel: the map, and one line under it.
+_COMPACT_CSS = """
+body { grid-template-columns: minmax(0, 1fr); grid-template-rows: minmax(0, 1fr) auto;
+  grid-template-areas: "map" "side"; }
+.opcoord-strip { grid-area: side; padding: 3px 8px; font-size: 12px; background: #fbfcfd;
+  border-top: 1px solid #c8d2dc; }
+.opcoord-strip .opcoord-nocoords-line { margin: 0; }
 """
-
-
-# The page script. JSON.parse of <script type="application/json"> tags is much faster
-# than a 10 MB JavaScript literal. Popups are built when opened, not for every point.
 # The page script, a file of its own so that it reads (and lints) as JavaScript.
-_MAP_JS = (Path(__file__).parent / "assets" / "map.js").read_text(encoding="utf-8")
+# JSON.parse of <script type="application/json"> tags is much faster than a 10 MB
+# JavaScript literal. Popups are built when opened, not for every point.
+_MAP_JS = (_ASSETS / "map.js").read_text(encoding="utf-8")

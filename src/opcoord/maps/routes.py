@@ -16,7 +16,7 @@ from opcoord.maps.outlines import outlines_json
 from opcoord.operations.enums import Category
 from opcoord.operations.models import Operation
 from opcoord.operations.operations import load
-from opcoord.web import READ, Code, page_context
+from opcoord.web import READ, Code, page_context, page_lang
 
 From = Annotated[
     date | None, QueryParameter(name="from", required=False, description="First day (inclusive)")
@@ -33,6 +33,9 @@ Countries = Annotated[
     QueryParameter(
         required=False, description="Reporting countries (ISO alpha-2), repeated or comma-separated"
     ),
+]
+Embed = Annotated[
+    bool, QueryParameter(required=False, description="Map only, for a dashboard panel")
 ]
 
 
@@ -119,14 +122,19 @@ async def map_frame(
     day_to: To = None,
     category: Categories = None,
     country: Countries = None,
+    embed: Embed = False,
 ) -> Response[Any]:
     op, filt = await _map_request(request, code, day_from, day_to, category, country)
     db: Database = request.app.state.db
+    lang = page_lang(request)
     html = build_map(
         await points.points(db, op, filt),
         objects_by_country=await points.objects_by_country(db, op, filt),
         tile_url=request.app.state.settings.tile_url,
-        title=f"{op.code} seizures",
+        title=lang.gettext("Seizures · %(code)s", code=op.code),
+        lang=lang.code,
+        compact=embed,
+        window=(op.starts_on, op.ends_on),
     )
     return Response(html, media_type="text/html; charset=utf-8")
 

@@ -90,9 +90,18 @@ LABELS: dict[str, str] = {
 CONVEYANCE_LABELS = {"online": N_("Online")}
 
 
+#: Vocabulary values every page names alike (the dashboard, the map, these forms): their
+#: catalogue entry (vocabulary.py), through ``Lang.word``.
+VOCABULARY = frozenset({*(c.value for c in Category), *(p.value for p in PlaceType),
+                        *(c.value for c in Conveyance)})  # fmt: skip
+
+
 def label(lang: Any, value: str, labels: dict[str, str] = LABELS) -> str:
-    """A value's label in the page's language; the catalogue's entry for the bare value
-    (vocabulary.py) stands in while the label itself is not translated yet."""
+    """A value's label in the page's language: the shared word for a category, place
+    type or conveyance; else this module's label, the catalogue's entry for the bare
+    value standing in while the label itself is not translated yet."""
+    if value in VOCABULARY:
+        return str(lang.word(value))
     text = labels.get(value) or LABELS.get(value) or value
     translated = lang.gettext(text)
     if translated == text and lang.code != "en":
@@ -261,6 +270,8 @@ async def returns_calendar(
         weekdays=_weekday_names(lang),
         month_name=lambda d: babel_dates.format_skeleton("yMMMM", d, locale=lang.locale),
         short_day=lambda d: babel_dates.format_skeleton("MMMEd", d, locale=lang.locale),
+        # Inside a sentence ("the return for 1 Dec"): no weekday to decline.
+        day_in_text=lambda d: babel_dates.format_skeleton("MMMd", d, locale=lang.locale),
         today=today,
         lead=lead,
         early=early,
@@ -334,7 +345,10 @@ async def return_day(
         country=country,
         country_name=names.get(country) or country_name(country),
         day=the_day,
-        day_label=babel_dates.format_date(the_day, "full", locale=lang.locale),
+        # The date and its weekday apart: "за среду", not "за среда" (Russian declines
+        # a weekday after a preposition; Babel's formats give the date alone).
+        day_label=babel_dates.format_date(the_day, "long", locale=lang.locale),
+        weekday=babel_dates.format_date(the_day, "cccc", locale=lang.locale),
         prev_day=the_day - timedelta(days=1) if the_day > op.starts_on else None,
         next_day=the_day + timedelta(days=1) if the_day < min(op.ends_on, today) else None,
         state=str(state) if state is not None else "outside",

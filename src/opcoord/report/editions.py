@@ -31,7 +31,7 @@ from opcoord.accounts.identity import Caller
 from opcoord.audit import log as audit
 from opcoord.db import Database, pk
 from opcoord.errors import Conflict, NotFound, conflict, not_found
-from opcoord.i18n import LANGUAGES
+from opcoord.i18n import LANGUAGES, Lang
 from opcoord.operations.models import Operation
 from opcoord.operations.operations import load
 from opcoord.operations.scheduled import Context
@@ -335,7 +335,7 @@ def render_files(
     out: dict[str, bytes] = {}
     if "html" in formats:
         progress("map")
-        map_html = _map(shown, rows, audience)
+        map_html = _map(shown, rows, audience, lang)
         progress("html")
         out["html"] = render_html(shown, map_html=map_html, lang=lang).encode()
     if "pdf" in formats:
@@ -351,15 +351,19 @@ def render_files(
     return out
 
 
-def _map(report: dict[str, Any], rows: list[tuple[Any, ...]], audience: str) -> str | None:
+def _map(
+    report: dict[str, Any], rows: list[tuple[Any, ...]], audience: str, lang: str = "en"
+) -> str | None:
     from opcoord.maps.builder import build_map
 
+    code = report["operation"]["code"]
     try:
         return build_map(
             report_data.seizure_points(rows, audience),
             objects_by_country=report["totals"]["objects_by_country"],
             inline_assets=True,
-            title=f"{report['operation']['code']}: seizures",
+            title=Lang(lang).gettext("Seizures · %(code)s", code=code),
+            lang=lang,
         )
     except FileNotFoundError:  # no vendored Leaflet in this installation: report without map
         log.warning("map assets missing: the HTML report is built without its map")
@@ -471,11 +475,15 @@ async def find_edition(
                 edition = None
     if edition is None:
         if op.closed_at is None:
-            raise conflict(f"operation {code} is not closed yet: its report does not exist")
+            raise conflict(
+                f"operation {code} is not closed yet: its report does not exist", kind="no_report"
+            )
         if number is None and not published_only:
             # Closed a moment ago: its first edition is arranged by the next scheduler
             # run, on whichever instance. Not missing, only not there yet.
-            raise conflict(f"operation {code} has closed: its report is being prepared")
+            raise conflict(
+                f"operation {code} has closed: its report is being prepared", kind="no_report"
+            )
         raise not_found("edition", f"no such report edition for {code}")
     return op, edition
 
