@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from serving import opcoord_server
+from serving import free_port, opcoord_server
 
 from conftest import PG_URL, _pg_exec, _pg_url_for
 
@@ -104,3 +104,38 @@ def test_serve_with_workers(fresh_db: str) -> None:
         for _ in range(20):
             one = httpx.get(f"{base}/api/operations/WORKERS-1", headers=auth)
             assert one.status_code == 200 and one.json()["name"] == "Two workers"
+
+
+def test_demo_deletes_no_database_it_did_not_make(tmp_path: Path) -> None:
+    """A demo pointed at a real database, or started on a busy port, leaves the file
+    alone and says why in one line."""
+    real = tmp_path / "opcoord.db"
+    env = {"OPCOORD_DATABASE_URL": f"sqlite:///{real}", "OPCOORD_ADMIN_TOKEN": ADMIN}
+    made = opcoord("users", "create", "maria", "--role", "ncp", "--country", "es", env=env)
+    assert made.returncode == 0, made.stderr
+    import sqlite3
+
+    with sqlite3.connect(real) as conn:
+        conn.execute(
+            "INSERT INTO operations (code, name, lead, partners, starts_on, ends_on, timezone,"
+            " daily_cutoff, created_at) VALUES ('PANDORA-X', 'x', 'y', '[]', '2026-06-01',"
+            " '2026-06-30', 'Europe/Madrid', '10:00', '2026-06-01 00:00:00')"
+        )
+    before = real.read_bytes()
+    refused = opcoord("demo", "--db", str(real), "--port", str(free_port()), env={})
+    assert refused.returncode != 0
+    assert "is not a demo database" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert real.read_bytes() == before
+
+    import socket
+
+    demo_db = tmp_path / "demo.db"
+    demo_db.write_bytes(b"")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        refused = opcoord("demo", "--db", str(demo_db), "--port", str(port), env={})
+    assert refused.returncode != 0 and "cannot listen" in refused.stderr
+    assert demo_db.exists()

@@ -2,6 +2,7 @@
 audit log as the command line's user, and says what went wrong in one line."""
 
 import asyncio
+import contextlib
 import functools
 import getpass
 import os
@@ -348,14 +349,36 @@ def demo(host: str, port: int, db_file: str, seconds_per_day: float) -> None:
     from opcoord.monitoring import logs
 
     logs.configure("warning")
+    check_port_free(host, port)  # before anything: a demo already running keeps its data
+    refuse_unless_demo(Path(db_file))
     for suffix in ("", "-wal", "-shm"):
         Path(db_file + suffix).unlink(missing_ok=True)
-    check_port_free(host, port)
     settings = demo_settings(f"sqlite+aiosqlite:///{db_file}")
     _run(migrate_url(settings.database_url))
     app = create_app(settings, clock=demo_clock(seconds_per_day), extra_lifespans=[demo_lifespan])
     app.state.demo_host = f"{host}:{port}"
     uvicorn.run(app, host=host, port=port, **logs.UVICORN_LOGGING, ws="websockets-sansio")
+
+
+def refuse_unless_demo(path: Path) -> None:
+    """The demo recreates its file at every start: refuse a file that is not a demo's
+    (no command deletes a database it did not create)."""
+    import sqlite3
+
+    from opcoord.demo.tour import CODE
+
+    if not path.exists():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            codes = {row[0] for row in conn.execute("SELECT code FROM operations")}
+    except sqlite3.Error:
+        codes = None
+    if codes is None or not codes <= {CODE}:
+        raise click.ClickException(
+            f"{path} is not a demo database (it holds other operations, or is not opcoord's); "
+            "choose another file with --db"
+        )
 
 
 # --- audit ----------------------------------------------------------------------------------
