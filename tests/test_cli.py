@@ -139,3 +139,13 @@ def test_demo_deletes_no_database_it_did_not_make(tmp_path: Path) -> None:
         refused = opcoord("demo", "--db", str(demo_db), "--port", str(port), env={})
     assert refused.returncode != 0 and "cannot listen" in refused.stderr
     assert demo_db.exists()
+
+
+def test_a_bad_setting_is_one_line_naming_it(tmp_path: Path) -> None:
+    env = {"OPCOORD_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "OPCOORD_ADMIN_TOKEN": "short"}
+    for args in (("users", "list"), ("serve", "--port", str(free_port()))):
+        refused = opcoord(*args, env=env)
+        assert refused.returncode != 0
+        assert refused.stderr.strip().splitlines() == [
+            "Error: OPCOORD_ADMIN_TOKEN must be at least 16 characters"
+        ]
