@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from opcoord.live.mapbuilder import CATEGORY_COLOURS, SeizurePoint, build_map
+from opcoord.maps.builder import CATEGORY_COLOURS, SeizurePoint, build_map
 
 COUNTRIES = ["ES", "FR", "IT", "GR", "DE", "NL", "BE", "PT", "AT", "PL", "RO", "BG", "CY",
              "TR", "EG", "IQ", "SY", "LB", "US", "GB", "CH", "MA", "TN", "UA"]  # fmt: skip
