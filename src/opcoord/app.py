@@ -15,6 +15,7 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -68,6 +69,14 @@ def listen_dsn(database_url: str) -> str | None:
         return None
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
+
+BEARER = SecurityScheme(
+    type="http",
+    scheme="bearer",
+    description="An API token: `opcoord users create NAME --role ...` prints one, "
+    "`POST /api/users` and `POST /api/users/{username}/token` issue one (shown once), and "
+    "`OPCOORD_ADMIN_TOKEN` is the token of the coordinator `admin`.",
+)
 
 HANDLERS: list[Any] = [
     *MONITORING_ROUTES,
@@ -159,6 +168,10 @@ def create_app(
             description="Coordination of joint operations against trafficking in cultural objects.",
             path="/schema",
             render_plugins=[swagger],
+            # Every API operation takes the same bearer token (a browser's session cookie
+            # works too, but Swagger's Authorize button needs a scheme to offer).
+            components=Components(security_schemes={"BearerToken": BEARER}),
+            security=[{"BearerToken": []}],
             # The schema's own pages are not part of the API it describes.
             openapi_router=Router(
                 path="/schema",

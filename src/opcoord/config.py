@@ -4,7 +4,8 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from types import UnionType
+from typing import Literal, Union, get_args, get_origin
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -225,3 +226,80 @@ def audit_key(settings: Settings) -> bytes:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# --- the configuration reference (docs/configuration.md) ----------------------------------
+
+
+def _type_words(annotation: object) -> str:
+    """A setting's type as a reader says it: ``integer``, ``one of `a`, `b```, ..."""
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(f"`{value}`" for value in get_args(annotation))
+    if get_origin(annotation) in (UnionType, Union):
+        kinds = [_type_words(arg) for arg in get_args(annotation) if arg is not type(None)]
+        return " or ".join(kinds) + " (optional)"
+    names: dict[object, str] = {
+        str: "text",
+        int: "integer",
+        float: "number",
+        bool: "`true` / `false`",
+        Path: "path",
+    }
+    return names.get(annotation) or str(getattr(annotation, "__name__", annotation))
+
+
+def _bounds(metadata: list[object]) -> str:
+    words = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+    parts = [
+        f"{sign} {getattr(item, name)}"
+        for item in metadata
+        for name, sign in words.items()
+        if hasattr(item, name)
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _default_words(value: object) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, int) and value >= 1024 * 1024 and value % (1024 * 1024) == 0:
+        return f"`{value}` ({value // (1024 * 1024)} MiB)"
+    return f"`{value}`"
+
+
+def configuration_reference() -> str:
+    """docs/configuration.md, made from ``Settings``: regenerate it with
+    ``python scripts/config-reference.py`` whenever a setting changes."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    lines = [
+        "# Configuration reference",
+        "",
+        "<!-- Generated from opcoord.config.Settings by scripts/config-reference.py;",
+        "     do not edit by hand: tests/test_config_reference.py fails when it is stale. -->",
+        "",
+        "opcoord reads its settings from environment variables (for the admin token and the",
+        "audit key, an empty value counts as unset). A bad value stops the server at start,",
+        "naming the setting. How the settings fit a deployment:",
+        "[operations.md](operations.md) and [deployment.md](deployment.md).",
+        "",
+        "| variable | type | default | what |",
+        "|---|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        description = " ".join((field.description or "").split()).replace("|", "\\|")
+        kind = _type_words(field.annotation) + _bounds(list(field.metadata))
+        lines.append(
+            f"| `{prefix}{name.upper()}` | {kind} | {_default_words(field.default)} "
+            f"| {description} |"
+        )
+    lines += [
+        "",
+        f"In production (`{prefix}ENVIRONMENT=production`) the server refuses to start with a",
+        f"short, default or published secret: `{prefix}ADMIN_TOKEN` and `{prefix}AUDIT_KEY`",
+        f"need {STRONG}+ characters, the audit key (or `{prefix}AUDIT_KEY_FILE`) is required,",
+        "and the database password may not be a default.",
+        "",
+    ]
+    return "\n".join(lines)

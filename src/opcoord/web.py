@@ -80,24 +80,78 @@ class ErrorBody(BaseModel):
     errors: list[FieldError]
 
 
-def err(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorBody, description=description)
+def error_example(
+    status: int, field: str, message: str, kind: str | None = None, *, detail: str | None = None
+) -> Example:
+    """A real error body for the schema's examples (never polyfactory's random strings)."""
+    error: dict[str, Any] = {"field": field, "message": message}
+    if kind is not None:
+        error["type"] = kind
+    return Example(
+        summary=message,
+        value={"status_code": status, "detail": detail or message, "errors": [error]},
+    )
+
+
+_CATEGORY = (
+    "Input should be 'archaeological', 'coins', 'paintings', 'sculptures', 'religious', "
+    "'manuscripts', 'ceramics', 'weapons', 'furniture', 'musical_instruments', 'fossils', "
+    "'ethnographic' or 'other'"
+)
+#: For each status, a body the server really answers (taken from a running server).
+EXAMPLES = {
+    400: error_example(400, "body", "Input data was truncated"),
+    401: error_example(
+        401, "Authorization", "sign in, or send a valid API token", "unauthenticated"
+    ),
+    403: error_example(403, "", "only an operation coordinator may do this", "coordinator_only"),
+    404: error_example(404, "code", "no operation with code 'PANDORA-Z'", "not_found"),
+    409: error_example(
+        409, "", "operation PANDORA-X is closed: its figures are final", "operation_closed"
+    ),
+    412: error_example(
+        412, "If-Match", "If-Match 2 is stale: the current version is 3", "stale_version"
+    ),
+    413: error_example(413, "body", "Request Entity Too Large"),
+    422: error_example(
+        422, "seizures[0].category", _CATEGORY, "enum", detail="seizures[0].category: " + _CATEGORY
+    ),
+    429: error_example(429, "", "too many failed sign-ins for this name", "too_many_requests"),
+    503: error_example(503, "", "the database is unavailable; try again shortly"),
+}
+
+
+def err(
+    description: str, status: int | None = None, *, example: Example | None = None
+) -> ResponseSpec:
+    """The error body, with a real example: ``example``, else the one for ``status``."""
+    example = example or (EXAMPLES.get(status) if status is not None else None)
+    return ResponseSpec(
+        data_container=ErrorBody,
+        description=description,
+        generate_examples=False,
+        examples=[example] if example is not None else None,
+    )
 
 
 COMMON = {
-    400: err("Malformed request"),
-    401: err("No valid credentials (API token or session)"),
-    403: err("The caller's role or country does not allow this"),
-    413: err("Request body too large"),
-    429: err("Too many requests; see Retry-After"),
-    503: err("The database is unavailable; retry after Retry-After"),
+    400: err("Malformed request", 400),
+    401: err("No valid credentials (API token or session)", 401),
+    403: err("The caller's role or country does not allow this", 403),
+    413: err("Request body too large", 413),
+    429: err("Too many requests; see Retry-After", 429),
+    503: err("The database is unavailable; retry after Retry-After", 503),
 }
-READ = {**COMMON, 404: err("No such operation (or object)"), 422: err("Invalid parameter")}
+READ = {
+    **COMMON,
+    404: err("No such operation (or object)", 404),
+    422: err("Invalid parameter", 422),
+}
 WRITE = {
     **READ,
-    400: err("Malformed request"),
-    409: err("State conflict, e.g. the operation is closed"),
-    422: err("Invalid content; `errors` names each offending field"),
+    400: err("Malformed request", 400),
+    409: err("State conflict, e.g. the operation is closed", 409),
+    422: err("Invalid content; `errors` names each offending field", 422),
 }
 
 # Path parameters, typed as text so that a bad value is a 422 naming it after the

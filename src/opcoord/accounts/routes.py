@@ -21,7 +21,7 @@ from opcoord.accounts.schemas import (
     UserPublic,
 )
 from opcoord.db import Database
-from opcoord.web import COMMON, READ, WRITE, err
+from opcoord.web import COMMON, READ, WRITE, err, error_example
 
 CallerDep = NamedDependency[Caller]
 DbDep = NamedDependency[Database]
@@ -32,6 +32,14 @@ Username = Annotated[
         description="The account's name", max_length=64, examples=[Example(value="es-ncp")]
     ),
 ]
+
+NO_ACCOUNT = error_example(404, "username", "no account 'nobody'", "not_found")
+LAST_COORDINATOR = error_example(
+    409,
+    "disabled",
+    "this is the last enabled coordinator: enable or create another first",
+    "last_coordinator",
+)
 
 
 def public(user: User) -> UserPublic:
@@ -57,7 +65,15 @@ class UserController(Controller):
 
     @post(
         "/",
-        responses={**WRITE, 409: err("The username is taken")},
+        responses={
+            **WRITE,
+            409: err(
+                "The username is taken",
+                example=error_example(
+                    409, "username", "username 'es-ncp' is taken", "username_taken"
+                ),
+            ),
+        },
         summary="Create an account; the token is shown once",
         opt=needs(Rule.coordinate),
     )
@@ -86,7 +102,7 @@ class UserController(Controller):
     @post(
         "/{username:str}/token",
         status_code=201,
-        responses={**WRITE, 404: err("No such account")},
+        responses={**WRITE, 404: err("No such account", example=NO_ACCOUNT)},
         summary="Issue a new API token; the old one stops working at once",
         opt=needs(Rule.coordinate),
     )
@@ -104,7 +120,11 @@ class UserController(Controller):
 
     @patch(
         "/{username:str}",
-        responses={**WRITE, 404: err("No such account"), 409: err("The last coordinator")},
+        responses={
+            **WRITE,
+            404: err("No such account", example=NO_ACCOUNT),
+            409: err("The last coordinator", example=LAST_COORDINATOR),
+        },
         summary="Disable or enable an account (a disabled one stops working at once)",
         opt=needs(Rule.coordinate),
     )
@@ -116,7 +136,7 @@ class UserController(Controller):
     @put(
         "/{username:str}/password",
         status_code=204,
-        responses={**WRITE, 404: err("No such account")},
+        responses={**WRITE, 404: err("No such account", example=NO_ACCOUNT)},
         summary="Set or reset an account's password (signs out its browsers and sockets)",
         opt=needs(Rule.coordinate),
     )

@@ -30,7 +30,17 @@ from opcoord.operations.schemas import (
     Summary,
     Totals,
 )
-from opcoord.web import COMMON, READ, WRITE, Code, CountryPath, DayPath, err, parse_day
+from opcoord.web import (
+    COMMON,
+    READ,
+    WRITE,
+    Code,
+    CountryPath,
+    DayPath,
+    err,
+    error_example,
+    parse_day,
+)
 
 CallerDep = NamedDependency[Caller]
 DbDep = NamedDependency[Database]
@@ -43,7 +53,15 @@ class OperationController(Controller):
 
     @post(
         "/",
-        responses={**WRITE, 409: err("An operation with this code exists")},
+        responses={
+            **WRITE,
+            409: err(
+                "An operation with this code exists",
+                example=error_example(
+                    409, "code", "an operation with code 'PANDORA-X' already exists", "conflict"
+                ),
+            ),
+        },
         summary="Create an operation",
         opt=needs(Rule.coordinate),
     )
@@ -132,8 +150,10 @@ class ReturnController(Controller):
         "`If-None-Match: *` unless no return exists yet.",
         responses={
             **WRITE,
-            201: ResponseSpec(ReturnPublic, description="First version created"),
-            412: err("If-Match names a version that is no longer current"),
+            201: ResponseSpec(
+                ReturnPublic, generate_examples=False, description="First version created"
+            ),
+            412: err("If-Match names a version that is no longer current", 412),
         },
     )
     async def submit(

@@ -25,7 +25,7 @@ from opcoord.operations.routes import CallerDep, DbDep, NowDep
 from opcoord.report import editions as report_editions
 from opcoord.report import redaction
 from opcoord.report.models import ReportEdition
-from opcoord.web import COMMON, WRITE, Code, err
+from opcoord.web import COMMON, WRITE, Code, err, error_example
 
 _background: set[asyncio.Task[Any]] = set()
 _CHUNK = 64 * 1024
@@ -55,9 +55,14 @@ Number = Annotated[
 ]
 READ = {
     **COMMON,
-    404: err("No such operation or edition"),
-    409: err("The operation is not closed, or the edition is still being produced"),
-    422: err("Invalid parameter"),
+    404: err("No such operation or edition", 404),
+    409: err(
+        "The operation is not closed, or the edition is still being produced",
+        example=error_example(
+            409, "", "operation PANDORA-X has no report yet: close it first", "no_report"
+        ),
+    ),
+    422: err("Invalid parameter", 422),
 }
 
 
@@ -208,7 +213,10 @@ class ReportController(Controller):
         "gets `report_ready` when the files exist. Closing an operation that is already "
         "closed answers 200 with the same body. The scheduler closes operations by "
         "itself at the last day's cut-off through the same path.",
-        responses={**WRITE, 200: ResponseSpec(ReportStatus, description="Already closed")},
+        responses={
+            **WRITE,
+            200: ResponseSpec(ReportStatus, generate_examples=False, description="Already closed"),
+        },
         opt=needs(Rule.coordinate),
     )
     async def close(
@@ -230,7 +238,7 @@ class ReportController(Controller):
     @get(
         "/{code:str}/report/status",
         summary="The report's editions and whether each is ready",
-        responses={**COMMON, 404: err("No such operation")},
+        responses={**COMMON, 404: err("No such operation", 404)},
     )
     async def status(self, caller: CallerDep, db: DbDep, now: NowDep, code: Code) -> ReportStatus:
         partner = access.report_audience(caller) == "partner"
@@ -270,7 +278,7 @@ class ReportController(Controller):
     @get(
         "/{code:str}/report/editions",
         summary="Every edition of the report",
-        responses={**COMMON, 404: err("No such operation")},
+        responses={**COMMON, 404: err("No such operation", 404)},
         opt=needs(Rule.coordinate),
     )
     async def editions(self, db: DbDep, code: Code) -> list[EditionPublic]:

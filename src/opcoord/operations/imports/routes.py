@@ -12,6 +12,7 @@ from litestar import Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.params import Body, HeaderParameter
 from pydantic import BaseModel, Field
 
@@ -56,8 +57,25 @@ class ImportForm:
     amendment_reason: str | None = None
 
 
+_ROW_ERROR = Example(
+    summary="a row is refused",
+    value={
+        "status_code": 422,
+        "detail": "the file has 1 error; nothing was imported",
+        "errors": [
+            {"field": "quantity", "message": "Input should be greater than or equal to 1", "row": 3}
+        ],
+    },
+)
+
+
 def _import_err(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ImportErrorBody, description=description)
+    return ResponseSpec(
+        data_container=ImportErrorBody,
+        description=description,
+        generate_examples=False,
+        examples=[_ROW_ERROR] if description.startswith("The file is refused") else None,
+    )
 
 
 @post(
@@ -76,10 +94,12 @@ def _import_err(description: str) -> ResponseSpec:
     opt=needs(Rule.country),
     responses={
         **WRITE,
-        201: ResponseSpec(ReturnPublic, description="First version created"),
-        404: err("No such operation, or the country does not take part"),
+        201: ResponseSpec(
+            ReturnPublic, generate_examples=False, description="First version created"
+        ),
+        404: err("No such operation, or the country does not take part", 404),
         409: _import_err("The operation is closed, or the return changed during the import"),
-        412: err("If-Match names a version that is no longer current"),
+        412: err("If-Match names a version that is no longer current", 412),
         413: _import_err("The file is larger than 5 MB"),
         422: _import_err("The file is refused; `errors` gives row, field and message"),
     },
