@@ -427,3 +427,119 @@ def test_upload_a_spreadsheet_of_seizures(server: Server, ncp: Session) -> None:
     expect(_row(page, 1).locator("[data-name=quantity]")).to_have_value("2")
     assert [s["ref"] for s in server.ret("ES", day)["seizures"]] == ["ES-0300", "ES-0301"]
     ncp.check()
+
+
+def _version(server: Server, country: str, day: str) -> int | None:
+    """The current version of a day's return, or None when none was sent."""
+    r = httpx.get(
+        f"{server.base}/api/operations/{CODE}/returns/{country}/{day}",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=30,
+    )
+    assert r.status_code in (200, 404), r.text
+    return int(r.json()["version"]) if r.status_code == 200 else None
+
+
+# Which element is under the submit bar's centre, whether the form goes on below it, and
+# how opaque its background is (the alpha of its computed colour).
+BAR_PROBE = """() => {
+  const bar = document.querySelector('.submit-bar');
+  const r = bar.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  const bg = getComputedStyle(bar).backgroundColor;
+  const m = /rgba?\\(([^)]+)\\)/.exec(bg);
+  const parts = m ? m[1].split(',').map(Number) : [];
+  return {
+    barHit: Boolean(hit && hit.closest('.submit-bar')),
+    bottom: r.bottom, height: window.innerHeight,
+    formBelow: document.querySelector('#return-form').getBoundingClientRect().bottom
+      > r.bottom + 20,
+    fieldUnder: [...document.querySelectorAll('#return-form .field')].some((f) => {
+      const q = f.getBoundingClientRect();
+      return !f.closest('.submit-bar') && q.top < r.bottom && q.bottom > r.top;
+    }),
+    alpha: parts.length === 4 ? parts[3] : 1,
+  };
+}"""
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1440, 900)])
+def test_the_sticky_submit_bar_hides_the_fields_scrolling_under_it(
+    server: Server, ncp: Session, width: int, height: int
+) -> None:
+    from playwright.sync_api import expect
+
+    page = ncp.page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(server.day_page(server.day(0)))
+    had = page.locator("#seizures .seizure").count()  # today's return may have some already
+    for _ in range(3):
+        page.click("#add-seizure")
+    expect(page.locator("#seizures .seizure")).to_have_count(had + 3)
+    # Scrolled to the middle of the seizures: fields pass under the stuck bar.
+    page.evaluate("() => window.scrollTo(0, document.querySelector('#seizures').offsetTop + 300)")
+    page.wait_for_timeout(100)
+    probe = page.evaluate(BAR_PROBE)
+    assert probe["formBelow"] and probe["fieldUnder"], probe  # the bar is stuck over fields
+    assert abs(probe["bottom"] - probe["height"]) <= 1, probe
+    assert probe["barHit"], probe
+    assert probe["alpha"] == 1, probe
+    _shot(page, f"return-submit-bar-{width}")
+    ncp.check()
+
+
+# The top of every input of the grid row an input is in (fields of one row start together).
+ROW_TOPS = """(input) => {
+  const field = input.closest('.field');
+  const grid = field.parentElement;
+  const top = field.getBoundingClientRect().top;
+  return [...grid.children]
+    .filter((f) => f.matches('.field') && Math.abs(f.getBoundingClientRect().top - top) < 1)
+    .map((f) => f.querySelector('input:not([type=checkbox]), select, textarea'))
+    .filter(Boolean)
+    .map((i) => Math.round(i.getBoundingClientRect().top * 10) / 10);
+}"""
+
+
+def test_one_submit_shows_the_pages_and_the_servers_messages_and_keeps_rows_aligned(
+    server: Server, ncp: Session
+) -> None:
+    from playwright.sync_api import expect
+
+    page = ncp.page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    day = server.day(0)
+    before = _version(server, "ES", day)
+    page.goto(server.day_page(day))
+    had = page.locator("#seizures .seizure").count()  # today's return may have some already
+    page.fill("#c-arrests", "-2")  # the browser's min="0" alone finds this
+    page.click("#add-seizure")
+    row = _row(page, had)
+    n = had + 1
+    row.locator("[data-name=ref]").fill("ES-0900")
+    row.locator("[data-name=category]").select_option("coins")
+    row.locator("[data-name=quantity]").fill("0")  # the browser's min="1"
+    row.locator("[data-name=place_type]").select_option("airport")
+    row.locator("[data-name=lat]").fill("200")  # only the server knows a latitude ends at 90
+    row.locator("[data-name=lon]").fill("2")
+    row.locator("[data-name=estimated_value]").fill("12,5")
+    row.locator("[data-name=currency]").select_option("")  # the page: a value needs its currency
+    page.click("#submit-button")
+
+    expect(page.locator("[data-error='counters.arrests']")).to_have_text("Must be 0 or more")
+    expect(row.locator("[data-error=quantity]")).to_have_text("Must be 1 or more")
+    expect(row.locator("[data-error=lat]")).to_have_text("Must be 90 or less")
+    expect(row.locator("[data-error=currency]")).to_be_visible()
+    summary = page.locator("#messages .msg-error")
+    for words in ("Arrests", f"Seizure {n} — Quantity", f"Seizure {n} — Latitude"):
+        expect(summary).to_contain_text(words)
+    assert _version(server, "ES", day) == before  # nothing was saved
+
+    # A message under one field moves no neighbour of its row.
+    for name in ("quantity", "lat", "currency"):
+        tops = page.evaluate(ROW_TOPS, row.locator(f"[data-name={name}]").element_handle())
+        assert len(tops) >= 2 and len(set(tops)) == 1, (name, tops)
+    tops = page.evaluate(ROW_TOPS, page.locator("#c-arrests").element_handle())
+    assert len(tops) >= 2 and len(set(tops)) == 1, tops
+    _shot(page, "return-one-round-errors-1440")
+    ncp.check()

@@ -237,7 +237,39 @@ function collect() {
   } else if (reason.value.trim()) {
     body.amendment_reason = reason.value.trim();
   }
+  // The browser's own checks (min, max, step, length, pattern) on the fields left, in
+  // the page's words rather than the browser's.
+  const seen = new Set(problems.map((p) => p.input));
+  for (const input of $$('input[data-name], select[data-name], textarea[data-name]', form)) {
+    if (seen.has(input) || input.disabled || input.closest('[hidden]') || !input.validity || input.validity.valid) continue;
+    const v = input.validity;
+    let text = T.generic;
+    if (v.valueMissing) text = T.required;
+    else if (v.badInput || v.stepMismatch) text = input.type === 'number' ? T.whole_number : T.generic;
+    else if (v.rangeUnderflow) text = fmt(T.greater_than_equal, { n: input.min });
+    else if (v.rangeOverflow) text = fmt(T.less_than_equal, { n: input.max });
+    else if (v.tooLong) text = fmt(T.string_too_long, { n: input.maxLength });
+    else if (v.patternMismatch) text = T.string_pattern_mismatch;
+    problems.push({ input, text });
+  }
   return { body, problems };
+}
+
+// No field of the return takes an object: a field the page found wrong goes to the server
+// as one, so the server refuses the whole body (nothing is saved) and answers for every
+// other field in the same round.
+const REFUSED = Object.freeze({});
+
+function refuse(body, input) {
+  const row = input.closest('.seizure');
+  if (row) {
+    const s = body.seizures[rows().indexOf(row)];
+    if (s) s[input.dataset.name] = REFUSED;
+    return;
+  }
+  const [group, key] = input.dataset.name.split('.');
+  if (key && body[group]) body[group][key] = REFUSED;
+  else body[group] = REFUSED;
 }
 
 function amendmentNeeded() { return hasReturn && reasonNeeded; }
@@ -323,11 +355,13 @@ function inputFor(path) {
   return form.querySelector(`[data-name="${CSS.escape(path)}"]`);
 }
 
-function showServerErrors(errors) {
+function showServerErrors(errors, known = []) {
   const placed = [];
   for (const e of errors || []) {
     const { text, english } = translate(e);
     const field = e.field || '';
+    const input = inputFor(field);
+    if (input && known.includes(input)) continue;  // the page's own message is shown there
     if (field === 'amendment_reason') {
       reasonNeeded = true;  // the due time passed while the page was open
       amendBox.hidden = false;
@@ -343,7 +377,6 @@ function showServerErrors(errors) {
       }
       continue;
     }
-    const input = inputFor(field);
     if (input) {
       showError(input, text, english);
       placed.push(input);
@@ -381,20 +414,23 @@ function summarise(inputs) {
 }
 
 // --- sending -------------------------------------------------------------------------
-async function send(body, { nil = false } = {}) {
+async function send(body, { nil = false, problems = [] } = {}) {
   if (busy) return;
   busy = true;
   form.setAttribute('aria-busy', 'true');
   submitButton.disabled = true;
   $('#nil-button').disabled = true;
-  say('info', [T.saving]);
+  const known = problems.map((p) => p.input);
+  for (const input of known) refuse(body, input);
+  say('info', [known.length ? T.checking : T.saving]);
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrf };
   if (baseVersion !== null) headers['If-Match'] = `"${baseVersion}"`;
   let response;
   try {
     response = await fetch(api, { method: 'PUT', headers, body: JSON.stringify(body), credentials: 'same-origin' });
   } catch (_) {
-    say('error', [T.network], { focus: true });
+    if (known.length) summarise(known);
+    else say('error', [T.network], { focus: true });
     return done();
   }
   let payload = null;
@@ -404,7 +440,7 @@ async function send(body, { nil = false } = {}) {
     else if (response.status === 412) await stale();
     else if (response.status === 401) signedOut();
     else if (response.status === 422 || response.status === 400) {
-      const placed = showServerErrors(payload ? payload.errors : []);
+      const placed = known.concat(showServerErrors(payload ? payload.errors : [], known));
       if (placed.length) summarise(placed);
       else say('error', [fmt(T.fix_fields, { n: 1 })], { focus: true });
     } else if (response.status === 409) say('error', [T.closed], { focus: true });
@@ -781,12 +817,9 @@ form.addEventListener('submit', (ev) => {
   clearErrors();
   refreshAmendment();
   const { body, problems } = collect();
-  if (problems.length) {
-    for (const p of problems) showError(p.input, p.text);
-    summarise(problems.map((p) => p.input));
-    return;
-  }
-  send(body);
+  // One round: the page's messages at once, the server's for the other fields with them.
+  for (const p of problems) showError(p.input, p.text);
+  send(body, { problems });
 });
 form.addEventListener('input', (ev) => {
   const field = ev.target.closest('.field.has-error');
