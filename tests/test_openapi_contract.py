@@ -64,7 +64,7 @@ from conftest import (
 EXAMPLES = int(os.environ.get("OPCOORD_SCHEMA_EXAMPLES", "10"))
 SEED = int(os.environ.get("OPCOORD_SCHEMA_SEED", "20260610"))
 # SQLite by default: on PostgreSQL each of the ~120 items creates and drops a database,
-# which doubles the run. OPCOORD_SCHEMA_BACKENDS=sqlite,postgresql adds it.
+# which more than doubles the run. OPCOORD_SCHEMA_BACKENDS=sqlite,postgresql adds it.
 WANTED = os.environ.get("OPCOORD_SCHEMA_BACKENDS", "sqlite").split(",")
 CONTRACT_BACKENDS = [b for b in BACKENDS if b in WANTED]
 if "postgresql" in WANTED and "postgresql" not in BACKENDS:
@@ -148,6 +148,9 @@ def _config(refused: list[str]) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             "seed": SEED,
+            # Also in @settings below: each place ignores a value equal to Hypothesis's
+            # default (100), and the suite's profile sets its own.
+            "generation": {"max-examples": EXAMPLES},
             "dictionaries": {name: {"values": values} for name, values in KNOWN.items()},
             "parameters": {
                 key: {"dictionary": name, "probability": 0.8} for key, name in BINDINGS.items()
