@@ -62,3 +62,19 @@ class Offline:
     def _socket(self, ws: Any) -> None:
         if not self._local(ws.url.replace("ws://", "http://").replace("wss://", "https://")):
             self.attempted.append(ws.url)
+
+
+def wait_js(target: Any, expression: str, timeout: float = 30_000) -> None:
+    """Wait until the JavaScript ``expression`` is true in ``target`` (a page or a frame).
+
+    Playwright's ``wait_for_function`` evaluates its predicate with ``new Function``
+    inside the page when it has to poll, which the app's CSP (no 'unsafe-eval') refuses;
+    ``evaluate`` goes through the devtools protocol, which the CSP does not govern.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while not target.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout / 1000:.0f} s: {expression}")
+        time.sleep(0.05)

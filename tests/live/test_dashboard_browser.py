@@ -18,7 +18,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from browsing import MARKS, SHOTS, Offline, launched_browser
+from browsing import MARKS, SHOTS, Offline, launched_browser, wait_js
 from serving import opcoord_server
 
 ADMIN_TOKEN = "browser-test-admin-token-0123456789"
@@ -184,7 +184,7 @@ def test_coordinator_watches_a_return_arrive_without_reload(server: Server, brow
     expect(map_frame.locator(".leaflet-container")).to_be_visible(timeout=WAIT_MS)
     frame = page.frame(url=lambda u: "/map/frame" in u)
     assert frame is not None
-    frame.wait_for_function("window.opcoordMap && window.opcoordMap.loaded", timeout=WAIT_MS)
+    wait_js(frame, "window.opcoordMap && window.opcoordMap.loaded", timeout=WAIT_MS)
     markers_before = _marker_count(frame)
     assert markers_before == 4  # the seeded seizures with coordinates
     page.wait_for_timeout(500)
@@ -207,8 +207,10 @@ def test_coordinator_watches_a_return_arrive_without_reload(server: Server, brow
     expect(newest).to_contain_text("2 seizures, 14 objects")
     expect(newest).to_contain_text("ref ES-0100")
     expect(es_collecting).to_have_text("Submitted")
-    frame.wait_for_function(
-        f"window.opcoordMap.markers.getLayers().length === {markers_before + 2}", timeout=WAIT_MS
+    wait_js(
+        frame,
+        f"window.opcoordMap.markers.getLayers().length === {markers_before + 2}",
+        timeout=WAIT_MS,
     )
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from browsing import MARKS, SHOTS, Offline, launched_browser
+from browsing import MARKS, SHOTS, Offline, launched_browser, wait_js
 from opcoord.i18n import Lang
 from pagesite import CODE, WAIT_MS, Site, served_site
 
@@ -84,7 +84,7 @@ def _map_frame(page: Any) -> Any:
     for _ in range(WAIT_MS // 100):
         frame = page.frame(url=lambda u: "/map/frame" in u)
         if frame is not None:
-            frame.wait_for_function("window.opcoordMap && opcoordMap.loaded", timeout=WAIT_MS)
+            wait_js(frame, "window.opcoordMap && opcoordMap.loaded", timeout=WAIT_MS)
             return frame
         page.wait_for_timeout(100)
     raise AssertionError("the map frame did not load")

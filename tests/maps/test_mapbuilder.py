@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from browsing import wait_js
 from opcoord.maps.builder import (
     CATEGORY_COLOURS,
     CHOROPLETH_COLOURS,
@@ -322,7 +323,7 @@ def test_offline_page_works_in_chromium(tmp_path: Path) -> None:
         page.on("request", lambda r: requests.append(r.url))
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(path.as_uri())
-        page.wait_for_function("window.opcoordMap !== undefined")
+        wait_js(page, "window.opcoordMap !== undefined")
         popups = page.evaluate(
             "opcoordMap.markers.getLayers().map(m => opcoordMap.popupHtml(m.seizure))"
         )

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from browsing import MARKS, SHOTS, Offline, launched_browser
+from browsing import MARKS, SHOTS, Offline, launched_browser, wait_js
 from serving import opcoord_server
 
 ADMIN_TOKEN = "returns-browser-admin-token-0123456789"
@@ -176,7 +176,7 @@ def test_submit_a_return_with_two_seizures_and_see_it_in_the_calendar(
     # The point is picked on the map (country outlines, no tile server).
     first.locator(".sz-pick").click()
     expect(page.locator("#map-dialog")).to_be_visible()
-    page.wait_for_function("document.querySelectorAll('#pick-map path').length > 50")
+    wait_js(page, "document.querySelectorAll('#pick-map path').length > 50")
     box = page.locator("#pick-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
     expect(page.locator("#map-use")).to_be_enabled()
