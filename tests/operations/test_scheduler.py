@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 
@@ -25,6 +26,13 @@ NY = {
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """The app boots on the day these tests set up their operation: its first catch-up
+    run, which starts with the app, must not see a later day than the tests' own."""
+    return FrozenClock(utc(2026, 3, 1, 12))
 
 
 def run(client: TestClient[Any], now: datetime) -> list[str]:
