@@ -95,6 +95,14 @@ def db_url(
         asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, one per test module (see browsing.py)."""
+    from browsing import launched_browser
+
+    yield from launched_browser()
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from browsing import MARKS, launched_browser
+from browsing import MARKS
 from pagesite import CODE, Site, served_site
 
 pytestmark = MARKS
@@ -24,11 +24,6 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with served_site(tmp_path_factory.mktemp("a11y")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 def _violations(page: Any) -> list[tuple[str, str, list[str]]]:

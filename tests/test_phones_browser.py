@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from browsing import MARKS, SHOTS, launched_browser
+from browsing import MARKS, SHOTS
 from pagesite import CODE, WAIT_MS, Site, served_site
 
 pytestmark = MARKS
@@ -19,11 +19,6 @@ PHONE = (390, 844)
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with served_site(tmp_path_factory.mktemp("phones")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 def _pages(site: Site, role: str) -> list[str]:

@@ -1,21 +1,13 @@
 """The API browser in a real browser: Authorize with a token, then a call answers 200."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from browsing import MARKS, Offline, launched_browser
+from browsing import MARKS, Offline
 from serving import opcoord_server
 
 pytestmark = MARKS
 TOKEN = "swagger-admin-token-0123456789"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 def test_authorize_then_try_it_out_gets_200(browser: Any, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from browsing import MARKS, SHOTS, Offline, launched_browser, wait_js
+from browsing import MARKS, SHOTS, Offline, wait_js
 from serving import opcoord_server
 
 ADMIN_TOKEN = "browser-test-admin-token-0123456789"
@@ -111,11 +111,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         server = Server(base, datetime.now(UTC).date())
         _seed(server)
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 def _sign_in(page: Any, server: Server, username: str) -> None:

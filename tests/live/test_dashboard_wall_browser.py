@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from browsing import MARKS, SHOTS, Offline, launched_browser
+from browsing import MARKS, SHOTS, Offline
 from pagesite import WAIT_MS, Site, served_site
 
 pytestmark = MARKS
@@ -46,11 +46,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 "seizures": [{"ref": f"{cc}-1", "category": "religious", "quantity": 3,
                               "place_type": "airport"}]})  # fmt: skip
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 def _open(site: Site, browser: Any, lang: str) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from browsing import MARKS, SHOTS, Offline, launched_browser, wait_js
+from browsing import MARKS, SHOTS, Offline, wait_js
 from opcoord.i18n import Lang
 from pagesite import CODE, WAIT_MS, Site, served_site
 
@@ -66,11 +66,6 @@ CATEGORY_COLOURS = {"#a6611a", "#e6ab02", "#1f78b4", "#e31a1c", "#ff7f00", "#222
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with served_site(tmp_path_factory.mktemp("map-browser")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 def _open_map(site: Site, browser: Any, lang: str, width: int, height: int) -> tuple[Any, Any]:

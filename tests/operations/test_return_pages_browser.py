@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from browsing import MARKS, SHOTS, Offline, launched_browser, wait_js
+from browsing import MARKS, SHOTS, Offline, wait_js
 from serving import opcoord_server
 
 ADMIN_TOKEN = "returns-browser-admin-token-0123456789"
@@ -85,11 +85,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         server = Server(base, datetime.now(UTC).date())
         _seed(server)
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 @dataclass

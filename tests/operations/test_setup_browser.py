@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from browsing import MARKS, SHOTS, Offline, launched_browser
+from browsing import MARKS, SHOTS, Offline
 from pagesite import CODE, Site, served_site
 
 pytestmark = MARKS
@@ -17,11 +17,6 @@ pytestmark = MARKS
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with served_site(tmp_path_factory.mktemp("setup-browser")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 def _no_codes(text: str) -> None:

@@ -1,15 +1,13 @@
 """A partner in a real browser: signs in, finds the published report, downloads its PDF."""
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from browsing import MARKS, SHOTS, Offline, launched_browser
+from browsing import MARKS, SHOTS, Offline
 from serving import opcoord_server
 
 ADMIN_TOKEN = "portal-browser-admin-token-0123456789"
@@ -27,11 +25,6 @@ def api(base: str, method: str, path: str, **kw: Any) -> httpx.Response:
     )
     assert r.status_code < 400, f"{method} {path}: {r.status_code} {r.text}"
     return r
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
 
 
 def test_partner_downloads_the_published_pdf(tmp_path: Any, browser: Any) -> None:
