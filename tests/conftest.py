@@ -192,8 +192,14 @@ def api(client: TestClient[Any]) -> Api:
     return Api(client)
 
 
-def seizure(ref: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
-    return {"ref": ref, "category": "coins", "quantity": quantity, "place_type": "airport", **extra}
+def seizure(ref: str, quantity: int = 1, category: str = "coins", **extra: Any) -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "category": category,
+        "quantity": quantity,
+        "place_type": "airport",
+        **extra,
+    }
 
 
 def events(client: TestClient[Any], kind: str) -> list[dict[str, Any]]:

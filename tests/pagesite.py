@@ -17,6 +17,8 @@ import httpx
 
 from serving import opcoord_server
 
+from conftest import seizure
+
 ADMIN_TOKEN = "pages-test-admin-token-0123456789"
 PASSWORD = "correct horse battery"
 CODE = "PANDORA-PAGES"
@@ -50,11 +52,6 @@ class Site:
         host = urlparse(self.base).hostname
         context.add_cookies([{"name": "opcoord_lang", "value": lang, "domain": host, "path": "/"}])
         return context
-
-
-def seizure(ref: str, quantity: int, category: str, **extra: Any) -> dict[str, Any]:
-    return {"ref": ref, "category": category, "quantity": quantity, "place_type": "airport",
-            **extra}  # fmt: skip
 
 
 def _seed(site: Site) -> None:

@@ -21,6 +21,8 @@ from websockets.sync.client import connect
 from browsing import MARKS, SHOTS, Offline, wait_js
 from serving import opcoord_server
 
+from conftest import seizure
+
 ADMIN_TOKEN = "browser-test-admin-token-0123456789"
 PASSWORD = "correct horse battery"
 CODE = "PANDORA-LIVE"
@@ -49,11 +51,6 @@ class Server:
         return dict(self.api("GET", f"/api/operations/{CODE}/summary").json()["totals"])
 
 
-def _seizure(ref: str, quantity: int, category: str, **extra: Any) -> dict[str, Any]:
-    return {"ref": ref, "category": category, "quantity": quantity, "place_type": "airport",
-            **extra}  # fmt: skip
-
-
 def _seed(server: Server) -> None:
     """An operation mid-window with a few days of returns, as a coordinator would find it."""
     today = server.today
@@ -75,17 +72,17 @@ def _seed(server: Server) -> None:
     day = today - timedelta(days=1)
     server.put_return("ES", day - timedelta(days=1), {
         "counters": {"arrests": 2, "investigations_criminal": 3},
-        "seizures": [_seizure("ES-0001", 91, "coins", lat=40.47, lon=-3.56, place_name="Madrid",
+        "seizures": [seizure("ES-0001", 91, "coins", lat=40.47, lon=-3.56, place_name="Madrid",
                               origin_country="IT", destination_country="CH",
                               estimated_value=500000, currency="EUR")],
     })  # fmt: skip
     server.put_return("FR", day, {"counters": {"investigations_administrative": 1},
-        "seizures": [_seizure("FR-0001", 12, "archaeological", lat=43.3, lon=5.37,
+        "seizures": [seizure("FR-0001", 12, "archaeological", lat=43.3, lon=5.37,
                               place_type="seaport", place_name="Marseille"),
-                     _seizure("FR-0002", 3, "paintings", place_type="online", online=True,
+                     seizure("FR-0002", 3, "paintings", place_type="online", online=True,
                               estimated_value=12000.5, currency="EUR")]})  # fmt: skip
     server.put_return("IT", day, {"seizures": [
-        _seizure("IT-0001", 40, "ceramics", lat=41.8, lon=12.25, place_name="Roma Fiumicino",
+        seizure("IT-0001", 40, "ceramics", lat=41.8, lon=12.25, place_name="Roma Fiumicino",
                  estimated_value=8000, currency="USD")]})  # fmt: skip
     server.put_return("GR", day, {"nil_return": True})
     server.put_return(
@@ -93,7 +90,9 @@ def _seed(server: Server) -> None:
         day - timedelta(days=2),
         {
             "seizures": [
-                _seizure("NL-0001", 7, "religious", lat=52.31, lon=4.76, place_name="Schiphol")
+                seizure(
+                    "NL-0001", 7, category="religious", lat=52.31, lon=4.76, place_name="Schiphol"
+                )
             ]
         },
     )
@@ -189,9 +188,9 @@ def test_coordinator_watches_a_return_arrive_without_reload(server: Server, brow
     server.put_return("ES", yesterday, {
         "counters": {"arrests": 1},
         "seizures": [
-            _seizure("ES-0100", 9, "coins", lat=36.68, lon=-4.5, place_name="Málaga",
+            seizure("ES-0100", 9, "coins", lat=36.68, lon=-4.5, place_name="Málaga",
                      origin_country="ES", destination_country="GB"),
-            _seizure("ES-0101", 5, "manuscripts", lat=41.3, lon=2.08, place_name="Barcelona",
+            seizure("ES-0101", 5, "manuscripts", lat=41.3, lon=2.08, place_name="Barcelona",
                      place_type="postal_centre", conveyance="postal"),
         ],
     })  # fmt: skip
@@ -256,7 +255,7 @@ def test_contact_point_sees_the_dashboard_without_the_map(server: Server, browse
     assert rows.first.get_attribute("data-country") == "ES"
 
     # Another country's return: the totals move, its detail stays hidden.
-    server.put_return("IT", server.today, {"seizures": [_seizure("IT-0100", 6, "fossils")]})
+    server.put_return("IT", server.today, {"seizures": [seizure("IT-0100", 6, "fossils")]})
     expect(page.locator(".tiles [data-total=objects_seized]")).to_have_text(
         _fmt(totals["objects_seized"] + 6), timeout=WAIT_MS
     )
@@ -297,8 +296,8 @@ def test_french_reader_sees_the_dashboard_in_french(server: Server, browser: Any
 
     # A return arriving live is told in French, with the day in French.
     day = server.today - timedelta(days=3)  # DE has sent nothing yet
-    server.put_return("DE", day, {"seizures": [_seizure("DE-0100", 3, "coins"),
-                                               _seizure("DE-0101", 2, "paintings")]})  # fmt: skip
+    server.put_return("DE", day, {"seizures": [seizure("DE-0100", 3, "coins"),
+                                               seizure("DE-0101", 2, "paintings")]})  # fmt: skip
     newest = page.locator("#feed > li").first
     month = page.evaluate(
         "(iso) => new Intl.DateTimeFormat('fr', {timeZone: 'UTC', day: 'numeric', "
