@@ -15,9 +15,11 @@ from opcoord.db import JSONType
 class ReportEdition(SQLModel, table=True):
     """One numbered edition of an operation's consolidated report: frozen once built.
 
-    Edition 1 is created in the transaction that closes the operation (so exactly one
-    exists whichever instance closes it); its ``report`` is filled by the builder, after
-    which the row is never changed except for ``published_at``.
+    Edition 1 is created just after the operation closes (``editions.ensure_first_editions``,
+    called by ``POST .../close`` and by every scheduler run, on any instance; the unique
+    constraint keeps it to one); until then a reader is told the report is being
+    prepared (409). Its ``report`` is filled by the builder, after which
+    the row is never changed except for ``published_at``.
     """
 
     __tablename__ = "report_editions"
