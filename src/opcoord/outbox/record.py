@@ -41,28 +41,37 @@ async def next_seq(session: AsyncSession, stream_id: int) -> int:
 
 async def record(session: AsyncSession, event: ChangeEvent, now: datetime) -> RecordedEvent:
     """Add ``event`` to its stream in the session's transaction."""
-    seq = await next_seq(session, event.stream_id)
-    if dialect_of(session) == "postgresql":
-        await session.execute(sa.select(sa.func.pg_notify(CHANNEL, str(event.stream_id))))
-    session.add(
-        LiveEvent(
-            stream_id=event.stream_id,
-            seq=seq,
-            type=str(event.type),
-            country=event.country,
-            payload=event.payload,
-            created_at=now,
+    return (await record_all(session, [event], now))[0]
+
+
+async def _record_sqlite(
+    session: AsyncSession, events: Sequence[ChangeEvent], now: datetime
+) -> list[RecordedEvent]:
+    """SQLite (one writer at a time, no DML in WITH): number and add one by one."""
+    out = []
+    for event in events:
+        seq = await next_seq(session, event.stream_id)
+        session.add(
+            LiveEvent(
+                stream_id=event.stream_id,
+                seq=seq,
+                type=str(event.type),
+                country=event.country,
+                payload=event.payload,
+                created_at=now,
+            )
         )
-    )
-    session.info.setdefault(STREAMS_TOUCHED, set()).add(event.stream_id)
-    return RecordedEvent(
-        type=event.type,
-        stream_id=event.stream_id,
-        seq=seq,
-        payload=event.payload,
-        created_at=now,
-        country=event.country,
-    )
+        out.append(
+            RecordedEvent(
+                type=event.type,
+                stream_id=event.stream_id,
+                seq=seq,
+                payload=event.payload,
+                created_at=now,
+                country=event.country,
+            )
+        )
+    return out
 
 
 async def record_all(
@@ -83,7 +92,9 @@ async def record_all(
     if any(e.stream_id != stream_id for e in events):
         raise ValueError("record_all numbers the events of one stream")
     if dialect_of(session) != "postgresql":
-        return [await record(session, e, now) for e in events]
+        recorded = await _record_sqlite(session, events, now)
+        session.info.setdefault(STREAMS_TOUCHED, set()).add(stream_id)
+        return recorded
     n = len(events)
     table = LiveEvent.__table__.c  # type: ignore[attr-defined]
     rows = ", ".join(f"({i}, :type{i}, :country{i}, :payload{i})" for i in range(n))
