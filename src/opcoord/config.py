@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         description="Open live connections (websockets) one account may hold, all instances "
         "together; beyond, a new one is closed with 1008.",
     )
+    writes_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Writes one account may make a minute, all instances together (a "
+        "coordinator scripting the set-up of a hundred countries makes a few hundred); "
+        "beyond, 429 with Retry-After.",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "

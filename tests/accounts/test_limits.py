@@ -10,8 +10,7 @@ import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
-from opcoord.accounts import guard, sessions
-from opcoord.accounts.limits import Limit
+from opcoord.accounts import sessions
 from opcoord.clock import FrozenClock
 from opcoord.errors import TooManyRequests
 
@@ -49,14 +48,12 @@ def test_sign_ins_from_one_address_are_limited(api: Api) -> None:
     assert int(page.headers["retry-after"]) > 0 and "Try again" in page.text
 
 
-def test_writes_of_one_account_are_limited(
-    api: Api, monkeypatch: pytest.MonkeyPatch, clock: FrozenClock
-) -> None:
+def test_writes_of_one_account_are_limited(api: Api, clock: FrozenClock) -> None:
     api.operation()
     api.participant("ES")
     api.participant("FR")
     es, fr = api.user("es", "ncp", "ES"), api.user("fr", "ncp", "FR")
-    monkeypatch.setattr(guard, "WRITES", Limit("writes from this account", 3, timedelta(minutes=1)))
+    api.client.app.state.settings.writes_per_minute = 3  # OPCOORD_WRITES_PER_MINUTE
     days = ["2026-06-05", "2026-06-06", "2026-06-07", "2026-06-08"]
     got = [api.put_return("ES", d, {"nil_return": True}, es).status_code for d in days]
     assert got == [201, 201, 201, 429]

@@ -59,7 +59,7 @@ def client_ip(connection: Connection) -> str | None:
     return str(client[0]) if client else None
 
 
-WRITES = Limit("writes from this account", 240, timedelta(minutes=1))
+WRITES = "writes from this account"  # how many a minute: settings.writes_per_minute
 WRITE_BYTES = Limit("bytes written by this account", 40 * 1024 * 1024, timedelta(minutes=1))
 
 
@@ -139,7 +139,8 @@ async def _limit_writes(
     not enough to hold the database for everyone else."""
     size = connection.headers.get("content-length", "0")
     weight = int(size) if size.isdigit() else 0
-    hits = [(WRITES, f"writes:{caller.id}", 1)]
+    allowed = connection.app.state.settings.writes_per_minute
+    hits = [(Limit(WRITES, allowed, timedelta(minutes=1)), f"writes:{caller.id}", 1)]
     if weight:
         hits.append((WRITE_BYTES, f"bytes:{caller.id}", weight))
     await limits.hit_all(db, hits, now)
