@@ -75,7 +75,7 @@ def test_the_same_coins_reported_by_two_countries_are_a_pair(
     assert (pair["b"]["country"], pair["b"]["ref"]) == ("FR", "FR-DGDDI-7")
     assert pair["b"]["description"] == "Aurei romains en or"
     assert pair["status"] == "pending"
-    assert 0.72 <= pair["score"] <= 1
+    assert 0.86 <= pair["score"] <= 1
     # A coordinator's dashboard heard of it.
     found_events = events(client, "duplicate_found")
     assert [(e["a"]["ref"], e["b"]["ref"]) for e in found_events] == [("ES-GC-0042", "FR-DGDDI-7")]

@@ -14,10 +14,10 @@ from opcoord.intel.duplicates_text import similarity
 #: Days either side of a seizure within which another may be the same object.
 WINDOW_DAYS = 7
 #: A pair is listed from this score up.
-THRESHOLD = 0.72
+THRESHOLD = 0.86
 #: Below this description similarity nothing else can make a pair.
 DESCRIPTION_FLOOR = 0.55
-WEIGHTS = {"description": 0.5, "quantity": 0.2, "route": 0.15, "days": 0.08, "value": 0.07}
+WEIGHTS = {"description": 0.35, "quantity": 0.3, "route": 0.25, "days": 0.05, "value": 0.05}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +53,8 @@ def _ratio(x: float, y: float) -> float:
 
 
 def _route(a: Candidate, b: Candidate) -> float:
-    """1 when the two reports agree on the route and each country lies on the other's;
-    0.5 when nothing is known; less when they disagree."""
+    """1 when the reports agree on the route and one country lies on the other's route,
+    0.5 when nothing is known, less as they disagree."""
     marks = []
     for mine, theirs in (
         (a.origin_country, b.origin_country),
@@ -63,11 +63,19 @@ def _route(a: Candidate, b: Candidate) -> float:
         if mine and theirs:
             marks.append(1.0 if mine == theirs else 0.0)
     if a.country != b.country:
-        on_route = (b.country in a.route() or not a.route()) and (
-            a.country in b.route() or not b.route()
-        )
-        marks.append(1.0 if on_route else 0.2)
+        linked = b.country in a.route() or a.country in b.route()
+        known = bool(a.route()) and bool(b.route())
+        marks.append(1.0 if linked else (0.0 if known else 0.5))
     return sum(marks) / len(marks) if marks else 0.5
+
+
+def _quantity(a: int, b: int) -> float:
+    """1 for the same count; 0.75 for a count off by one (or 5 %); little otherwise."""
+    if a == b:
+        return 1.0
+    if abs(a - b) <= max(1, 0.05 * max(a, b)):
+        return 0.75
+    return 0.5 * _ratio(a, b) ** 3
 
 
 def _value(a: Candidate, b: Candidate) -> float:
@@ -92,7 +100,7 @@ def score(a: Candidate, b: Candidate) -> float:
         return round(description * WEIGHTS["description"], 3)
     parts = {
         "description": description,
-        "quantity": _ratio(a.quantity, b.quantity),
+        "quantity": _quantity(a.quantity, b.quantity),
         "route": _route(a, b),
         "days": 1.0 - abs((a.day - b.day).days) / (WINDOW_DAYS + 1),
         "value": _value(a, b),
