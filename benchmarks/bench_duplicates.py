@@ -364,11 +364,23 @@ HEIGHT = {
 ROMAN = {15: "XV", 16: "XVI", 17: "XVII", 18: "XVIII", 19: "XIX"}
 #: category -> the concepts its objects are made of: (nouns, qualities, may have a century)
 KINDS: dict[str, tuple[list[str], list[str], bool]] = {
-    "coins": (["coin", "tetradrachm"], ["roman", "greek", "byzantine", "gold", "silver", "bronze"], False),
-    "religious": (["icon", "cross", "gospel"], ["byzantine", "virgin", "saint_george", "saint_nicholas", "wood", "silver"], True),
+    "coins": (
+        ["coin", "tetradrachm"],
+        ["roman", "greek", "byzantine", "gold", "silver", "bronze"],
+        False,
+    ),
+    "religious": (
+        ["icon", "cross", "gospel"],
+        ["byzantine", "virgin", "saint_george", "saint_nicholas", "wood", "silver"],
+        True,
+    ),
     "paintings": (["painting", "portrait", "landscape"], ["oil", "wood"], True),
     "sculptures": (["statue", "head"], ["marble", "bronze", "roman", "greek", "etruscan"], False),
-    "archaeological": (["amphora", "lamp", "helmet"], ["roman", "greek", "etruscan", "bronze"], False),
+    "archaeological": (
+        ["amphora", "lamp", "helmet"],
+        ["roman", "greek", "etruscan", "bronze"],
+        False,
+    ),
     "weapons": (["sword", "musket", "helmet"], ["ottoman", "medieval"], True),
     "manuscripts": (["manuscript", "gospel"], ["medieval", "byzantine"], True),
     "fossils": (["fossil", "tooth"], ["dinosaur"], False),
@@ -385,11 +397,12 @@ ABBREVIATE = {
     "tetradrachms": "tetradr.",
     "approximately": "approx.",
 }
+_LATIN = "a b v g d e e zh z i j k l m n o p r s t u f h c ch sh shch - y ' e ju ja"
 #: Russian in Latin letters, by a scheme other than the detector's (х as h, ц as c, ...).
 TRANSLIT = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        "a b v g d e e zh z i j k l m n o p r s t u f h c ch sh shch - y ' e ju ja".split(),
+        _LATIN.split(),
         strict=True,
     )
 )
@@ -476,7 +489,11 @@ def generate(n: int, seed: int) -> tuple[list[Candidate], set[frozenset[tuple[st
         country = rng.choice(COUNTRIES)
         route = rng.sample([c for c in COUNTRIES if c != country], 2)
         origin, destination = route
-        quantity = 1 if obj.category in ("paintings", "sculptures", "religious") and rng.random() < 0.7 else rng.randint(1, 250)
+        quantity = (
+            1
+            if obj.category in ("paintings", "sculptures", "religious") and rng.random() < 0.7
+            else rng.randint(1, 250)
+        )
         value = rng.choice([None, rng.randint(1, 400) * 500])
         day = start + timedelta(days=rng.randrange(days))
         first = Candidate(
@@ -485,7 +502,9 @@ def generate(n: int, seed: int) -> tuple[list[Candidate], set[frozenset[tuple[st
             day=day,
             category=obj.category,
             quantity=quantity,
-            description=render(obj, "en" if rng.random() < 0.6 else LANG_OF.get(country, "en"), rng),
+            description=render(
+                obj, "en" if rng.random() < 0.6 else LANG_OF.get(country, "en"), rng
+            ),
             origin_country=origin if rng.random() < 0.8 else None,
             departure_country=country,
             destination_country=destination if rng.random() < 0.8 else None,
@@ -570,7 +589,9 @@ def measure(seizures: list[Candidate], truth: set[frozenset[tuple[str, str]]]) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small set, for CI (seconds)")
-    parser.add_argument("--objects", type=int, default=None, help="objects generated (default 1500)")
+    parser.add_argument(
+        "--objects", type=int, default=None, help="objects generated (default 1500)"
+    )
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -587,7 +608,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'method':<10} {'found':>6} {'precision':>10} {'recall':>7} {'F1':>6}")
     for name in ("baseline", "opcoord"):
         m = result[name]
-        print(f"{name:<10} {m['found']:>6} {m['precision']:>10.3f} {m['recall']:>7.3f} {m['f1']:>6.3f}")
+        figures = f"{m['precision']:>10.3f} {m['recall']:>7.3f} {m['f1']:>6.3f}"
+        print(f"{name:<10} {m['found']:>6} {figures}")
     print(f"scored in {result['seconds']} s (information only)")
     return 0
 

@@ -35,7 +35,9 @@ AUREI_FR = seizure(
     estimated_value=500000,
     currency="EUR",
 )
-OTHER = seizure("ES-GC-0043", 3, description="Greek silver tetradrachm", estimated_value=900, currency="EUR")
+OTHER = seizure(
+    "ES-GC-0043", 3, description="Greek silver tetradrachm", estimated_value=900, currency="EUR"
+)
 
 
 def returned(*seizures: dict[str, Any]) -> dict[str, Any]:
@@ -192,7 +194,9 @@ def test_a_check_lost_in_a_crash_is_caught_up_and_stored_once(
 
     async def count() -> int:
         async with db.read() as session:
-            return int(await session.scalar(sa.select(sa.func.count()).select_from(DuplicatePair)) or 0)
+            return int(
+                await session.scalar(sa.select(sa.func.count()).select_from(DuplicatePair)) or 0
+            )
 
     client.blocking_portal.call(crash)
     assert client.blocking_portal.call(count) == 0
@@ -208,8 +212,15 @@ def test_distinct_objects_of_one_category_are_not_paired(client: TestClient[Any]
     api.participant("ES")
     ncp = api.user("es", "ncp", "ES")
     body = returned(
-        seizure("ES-1", 12, description="Byzantine icon of Saint George, tempera on wood", category="religious"),
-        seizure("ES-2", 1, description="Silver chalice with enamel, 17th century", category="religious"),
+        seizure(
+            "ES-1",
+            12,
+            description="Byzantine icon of Saint George, tempera on wood",
+            category="religious",
+        ),
+        seizure(
+            "ES-2", 1, description="Silver chalice with enamel, 17th century", category="religious"
+        ),
     )
     assert api.put_return("ES", "2026-06-08", body, ncp).status_code == 201
     assert pairs(client) == []
@@ -234,7 +245,10 @@ def test_bad_input_is_refused_and_named(client: TestClient[Any], api: Api) -> No
     assert bad_filter.json()["errors"][0]["field"] == "status"
     # Contact points neither list nor decide.
     assert client.get(URL, headers=ncps["ES"]).status_code == 403
-    assert client.post(f"{URL}/{pair}", json={"status": "merged"}, headers=ncps["FR"]).status_code == 403
+    assert (
+        client.post(f"{URL}/{pair}", json={"status": "merged"}, headers=ncps["FR"]).status_code
+        == 403
+    )
     assert client.get("/api/operations/NOPE/duplicates", headers=ADMIN).status_code == 404
     # Nothing changed.
     assert pairs(client)[0]["status"] == "pending"

@@ -90,5 +90,5 @@ NOT_CARRIED = {
     "live_connections": "open websockets belong to the running servers",
     "signin_failures": "failed sign-ins are counted per database",
     "alembic_version": "the schema revision is recorded in the manifest",
-    "duplicate_checks": "the target checks every version again for duplicates (pairs are kept once)",
+    "duplicate_checks": "the target checks every version again (pairs are kept once)",
 }

@@ -218,11 +218,7 @@ async def catch_up(db: Database, now: datetime) -> list[str]:
                 )
             )
         )
-    done = []
-    for operation_id in ids:
-        if await check_operation(db, operation_id, now):
-            done.append(f"duplicates:{operation_id}")
-    return done
+    return [f"duplicates:{i}" for i in ids if await check_operation(db, i, now)]
 
 
 class Detector:
@@ -343,9 +339,7 @@ async def list_pairs(
         if status is not None:
             stmt = stmt.where(col(DuplicatePair.status) == status)
         pairs = list(
-            await session.scalars(
-                stmt.order_by(col(DuplicatePair.score).desc(), pk(DuplicatePair))
-            )
+            await session.scalars(stmt.order_by(col(DuplicatePair.score).desc(), pk(DuplicatePair)))
         )
         keys = [(p.a_country, p.a_ref) for p in pairs] + [(p.b_country, p.b_ref) for p in pairs]
         seizures = await _current_seizures(session, operation_id, keys)

@@ -38,9 +38,7 @@ class Candidate:
 
     def route(self) -> set[str]:
         return {
-            c
-            for c in (self.origin_country, self.departure_country, self.destination_country)
-            if c
+            c for c in (self.origin_country, self.departure_country, self.destination_country) if c
         }
 
 

@@ -72,19 +72,53 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "ceramic": ("ceram", "keram", "potter", "faienc", "terracott", "terrakot"),
     "plate": ("plate", "assiett", "plato", "piatt", "teller", "tarelk", "piat"),
     "lamp": ("lamp", "lampe", "lampar", "lucern", "lampad"),
-    "wood": ("wood", "bois", "mader", "legno", "holz", "derev", "xylo", "xylin", "xil", "ksil", "ksyl"),
+    "wood": (
+        "wood",
+        "bois",
+        "mader",
+        "legno",
+        "holz",
+        "derev",
+        "xylo",
+        "xylin",
+        "xil",
+        "ksil",
+        "ksyl",
+    ),
     "marble": ("marbl", "marbre", "marmol", "marmo", "marmor", "mramor"),
     "stone": ("stone", "pierre", "piedr", "pietr", "stein", "kamen", "lith"),
     "saint": (
-        "saint", "santo", "santa", "san", "sankt", "heilig", "svyat", "svyash", "svjat", "agio",
-        "st", "ste", "sv",
+        "saint",
+        "santo",
+        "santa",
+        "san",
+        "sankt",
+        "heilig",
+        "svyat",
+        "svyash",
+        "svjat",
+        "agio",
+        "st",
+        "ste",
+        "sv",
     ),
     "george": ("george", "georg", "jorge", "giorgi", "georgi", "yuri"),
     "nicholas": ("nichol", "nicol", "nikol", "mikola"),
     "virgin": ("virgin", "vierge", "virgen", "vergine", "madonn", "bogorod", "bogomat", "panag"),
     "christ": ("christ", "crist", "khrist", "hrist"),
     "emperor": ("emperor", "empereur", "emperador", "imperat", "kaiser", "avtokrat"),
-    "century": ("century", "centuri", "siecl", "siglo", "secol", "jahrhundert", "vek", "veka", "vekov", "aion"),
+    "century": (
+        "century",
+        "centuri",
+        "siecl",
+        "siglo",
+        "secol",
+        "jahrhundert",
+        "vek",
+        "veka",
+        "vekov",
+        "aion",
+    ),
     "violin": ("violin", "violon", "geige", "skripk"),
     "guitar": ("guitar", "guitarr", "chitarr", "gitar", "kithar"),
     "rifle": ("rifle", "fusil", "gewehr", "vintovk", "ruzh", "tyfek"),
@@ -106,13 +140,15 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "drachm": ("drachm", "drakhm", "dracm", "dram"),
 }
 #: Words that say nothing about the object (articles, prepositions, counts).
-STOP = frozenset(
-    """a an the of and with in on from to for by at de du des la le les l d un une el los las
+_STOP_WORDS = """
+    a an the of and with in on from to for by at de du des la le les l d un une el los las
     del al y con en et avec sur il lo gli i di da e per un una und der die das den dem von
     mit aus zu ein eine v s so iz na ot k i u za tou ton tis ta to o kai me apo se sto stin
-    stis ston su sobre auf pieces piece pcs pc items item objects object objets objet piezas pezzi stueck
-    shtuk tem temakhia temachia cm sm ek mm kg g h haut alt vys ips approx ca circa env aprox about around some several""".split()
-)
+    stis ston su sobre auf pieces piece pcs pc items item objects object objets objet
+    piezas pezzi stueck shtuk tem temakhia temachia cm sm ek mm kg g h haut alt vys ips
+    approx ca circa env aprox about around some several
+"""
+STOP = frozenset(_STOP_WORDS.split())
 #: Abbreviations read as the word they stand for (before the lexicon).
 ABBREVIATIONS = {
     "c": "century",
@@ -135,8 +171,15 @@ ABBREVIATIONS = {
 #: Greek digraphs and letters read as they sound, before ``anyascii`` (which spells
 #: ``ου`` "oy" and ``γγ`` "gg"), so that Greek meets the Latin spellings of a word.
 GREEK = (
-    ("ου", "ou"), ("γγ", "ng"), ("γκ", "g"), ("αυ", "av"), ("ευ", "ev"), ("η", "i"),
-    ("ω", "o"), ("β", "v"), ("χ", "ch"),
+    ("ου", "ou"),
+    ("γγ", "ng"),
+    ("γκ", "g"),
+    ("αυ", "av"),
+    ("ευ", "ev"),
+    ("η", "i"),
+    ("ω", "o"),
+    ("β", "v"),
+    ("χ", "ch"),
 )
 #: An apostrophe inside a word (a Russian soft sign) is dropped; after one letter (a
 #: French elision, d'or) it separates words.
@@ -163,7 +206,7 @@ def _stems() -> list[tuple[str, str]]:
 
 
 _STEMS = _stems()
-_EXACT = {stem: word for stem, word in _STEMS}
+_EXACT = dict(_STEMS)
 
 
 @lru_cache(maxsize=65536)
@@ -171,7 +214,7 @@ def canonical_word(token: str) -> str:
     """One word in its canonical form: a number, a lexicon word, or itself."""
     if ROMAN.match(token):
         return str(_roman(token))
-    bare = re.sub(r"(eme|er|e)$", "", token)  # a French ordinal: XVIIIe, XIXeme
+    bare = re.sub(r"(ieme|eme|er|e|th|st|nd|rd|o|a)$", "", token)  # XVIIIe, XIXth, XVo
     if bare != token and ROMAN.match(bare):
         return str(_roman(bare))
     number = ORDINAL.match(token)
@@ -194,7 +237,9 @@ def normalise(text: str) -> str:
     """A description as the words that identify an object, canonical and sorted."""
     words = []
     lowered = "".join(
-        ch for ch in unicodedata.normalize("NFD", (text or "").lower()) if not unicodedata.combining(ch)
+        ch
+        for ch in unicodedata.normalize("NFD", (text or "").lower())
+        if not unicodedata.combining(ch)
     )
     for greek, latin in GREEK:
         lowered = lowered.replace(greek, latin)

@@ -33,7 +33,12 @@ class DuplicatePair(SQLModel, table=True):
     __table_args__ = (
         # Stored once, whichever instance (or check) found it first.
         sa.UniqueConstraint(
-            "operation_id", "a_country", "a_ref", "b_country", "b_ref", name="uq_duplicate_pairs_pair"
+            "operation_id",
+            "a_country",
+            "a_ref",
+            "b_country",
+            "b_ref",
+            name="uq_duplicate_pairs_pair",
         ),
         sa.Index("ix_duplicate_pairs_b", "operation_id", "status", "b_country", "b_ref"),
     )
