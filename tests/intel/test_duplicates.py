@@ -145,6 +145,10 @@ def test_the_report_counts_a_merged_pair_once_and_says_so(
     wait_ready(client, "PANDORA-X")
     report = client.get("/api/operations/PANDORA-X/report", headers=ADMIN).json()
     assert report["duplicates_merged"] == 1
+    html = client.get("/api/operations/PANDORA-X/report.html", headers=ADMIN)
+    assert html.status_code == 200
+    assert 'data-figure="duplicates_merged" data-value="1"' in html.text
+    assert "1 pair of seizures reported twice was merged" in html.text
     assert report["totals"]["objects_seized"] == 94
     assert report["totals"]["objects_by_country"] == {"ES": 94}
     assert report["totals"]["seizures"] == running["seizures"] == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 from opcoord.intel.duplicates_text import normalise, similarity
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import bench_duplicates  # noqa: E402
+import bench_duplicates
 
 
 def test_the_quick_set_meets_the_target_and_beats_the_baseline() -> None:
