@@ -33,6 +33,8 @@ PACKAGES: dict[str, set[str]] = {
     "maps": {"accounts", "audit", "operations"},
     "live": {"accounts", "operations", "outbox"},
     "report": {"accounts", "audit", "operations", "outbox", "maps"},
+    # Intelligence across countries: duplicates (it reads seizures, records events).
+    "intel": {"accounts", "audit", "operations", "outbox"},
     "demo": {"accounts", "audit", "operations", "outbox", "live", "maps", "report"},
     # Health, readiness, metrics and logs: the access rule of its routes, the actor of a
     # log line. The other packages' metrics register themselves; none imports this one.

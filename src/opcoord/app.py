@@ -33,6 +33,8 @@ from opcoord.clock import Clock
 from opcoord.config import Settings, get_settings
 from opcoord.db import open_database
 from opcoord.headers import RequestIds, SecurityHeaders, SharedReads
+from opcoord.intel import duplicates
+from opcoord.intel.duplicates_routes import ROUTES as DUPLICATE_ROUTES
 from opcoord.live.hub import Hub
 from opcoord.live.pages import DASHBOARD_PAGES
 from opcoord.live.pump import LivePump
@@ -92,6 +94,7 @@ HANDLERS: list[Any] = [
     *MAP_ROUTES,
     *PORTAL_PAGES,
     *REPORT_ROUTES,
+    *DUPLICATE_ROUTES,
 ]
 
 
@@ -151,7 +154,8 @@ def create_app(
         # The scheduler's lifespan runs inside the first one: it needs app.state.db.
         lifespan=[
             lifespan,
-            scheduler_lifespan(editions.build_pending, _purge_limits),
+            duplicates.detector_lifespan(),
+            scheduler_lifespan(editions.build_pending, _purge_limits, duplicates.after_run),
             *extra_lifespans,
         ],
         # Outermost first: every response gets its request id and security headers; the

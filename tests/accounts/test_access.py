@@ -254,6 +254,27 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ),
     (
         "GET",
+        "/api/operations/{code}/duplicates",
+        "/api/operations/PANDORA-X/duplicates",
+        None,
+        only(200, *COORD),
+    ),
+    (
+        "POST",
+        "/api/operations/{code}/duplicates/{pair_id}",
+        "/api/operations/PANDORA-X/duplicates/1",
+        {"status": "merged"},
+        {**only(404, *COORD)},  # the coordinator may, but there is no pair 1
+    ),
+    (
+        "GET",
+        "/operations/{code}/duplicates",
+        "/operations/PANDORA-X/duplicates",
+        None,
+        {**only(200, *COORD), **PAGE},
+    ),
+    (
+        "GET",
         "/operations/{code}/dashboard",
         "/operations/PANDORA-X/dashboard",
         None,

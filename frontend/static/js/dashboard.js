@@ -645,6 +645,12 @@ function main(root) {
       case "report_ready":
         return ["report", (ev.audience === "partner" ? T.partner_report_ready : T.report_ready) +
           (ev.edition ? " " + fmt(T.edition, {edition: NUM.format(ev.edition)}) : "")];
+      case "duplicate_found":
+        if (!ev.a || !ev.b) { return null; }  // coordinators only read the pair
+        return ["dup", fmt(T.duplicate_found, {a: ev.a.country + " " + ev.a.ref,
+          b: ev.b.country + " " + ev.b.ref})];
+      case "duplicate_resolved":
+        return ["dup", ev.status === "merged" ? T.duplicate_merged : T.duplicate_distinct];
       default:
         return null;  // another country's detail: only its number reached us
     }
@@ -681,6 +687,11 @@ function main(root) {
     li.appendChild(el("span", "ico")).setAttribute("aria-hidden", "true");
     var body = el("div", "txt");
     body.appendChild(el("p", null, d[1]));
+    if (ev.type === "duplicate_found" && ev.a && typeof ev.operation === "string") {
+      var dup = el("a", null, T.open_duplicates);
+      dup.href = "/operations/" + encodeURIComponent(ev.operation) + "/duplicates";
+      body.appendChild(dup);
+    }
     if (ev.type === "report_ready" && typeof ev.url === "string" && ev.url.charAt(0) === "/" &&
         ev.url.charAt(1) !== "/") {
       var a = el("a", null, T.open_report);

@@ -143,6 +143,8 @@ def totals_view(caller: Caller, totals: Mapping[str, Any]) -> dict[str, Any]:
 #: What a contact point keeps of another country's event: its number (so the sequence
 #: stays unbroken) and the operation-wide change to the totals.
 OTHER_COUNTRY_KEEPS = ("type", "seq", "at", "operation", "day", "delta")
+#: Events whose detail only coordinators read; others keep their number.
+COORDINATORS_ONLY = frozenset({"duplicate_found"})
 #: Keys of operation-wide events that list countries: each caller keeps its own.
 COUNTRY_LISTS = ("missing", "late", "countries")
 
@@ -152,6 +154,8 @@ def event_view(caller: Caller, message: Mapping[str, Any], country: str | None) 
     whole) as ``caller`` may receive it."""
     if caller.role is Role.coordinator:
         return dict(message)
+    if message.get("type") in COORDINATORS_ONLY:  # seizures of several countries
+        return {k: message[k] for k in ("type", "seq", "at") if k in message}
     if not sees_country(caller, country):
         if "delta" not in message:  # nothing operation-wide in it: only its number
             return {k: message[k] for k in ("type", "seq", "at") if k in message}

@@ -24,6 +24,7 @@ from opcoord.backup.archive import Bundle, Rows
 from opcoord.backup.tables import ARTEFACTS, BY_NAME, CARRIED
 from opcoord.db import Database
 from opcoord.errors import conflict
+from opcoord.operations.merged import DuplicatePair
 from opcoord.operations.models import (
     DailyReturn,
     JobRun,
@@ -67,6 +68,7 @@ async def collect(session: AsyncSession, code: str) -> tuple[Bundle, int]:
     tables["return_versions"] = await _all(session, of_op(ReturnVersion), "return_versions")
     tables["seizures"] = await _all(session, of_op(Seizure), "seizures")
     tables["job_runs"] = await _all(session, of_op(JobRun), "job_runs")
+    tables["duplicate_pairs"] = await _all(session, of_op(DuplicatePair), "duplicate_pairs")
     tables["report_editions"] = await _all(session, of_op(ReportEdition), "report_editions")
     editions = [e["id"] for e in tables["report_editions"]]
     artefacts = (
@@ -106,6 +108,7 @@ async def _users(session: AsyncSession, tables: dict[str, Rows]) -> Rows:
     """The accounts the operation's rows name, and the contact points of its countries."""
     named = {v["submitted_by"] for v in tables["return_versions"]}
     named |= {e["requested_by"] for e in tables["report_editions"] if e["requested_by"]}
+    named |= {p["decided_by"] for p in tables["duplicate_pairs"] if p["decided_by"]}
     countries = {p["country"] for p in tables["participants"]}
     stmt = (
         sa.select(User)

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from opcoord.accounts.models import User
 from opcoord.audit.models import AuditEntry, AuditHead
+from opcoord.operations.merged import DuplicatePair
 from opcoord.operations.models import (
     DailyReturn,
     JobRun,
@@ -69,6 +70,8 @@ CARRIED: tuple[Carried, ...] = (
     # The day cycle's claims: without them the target's scheduler would run the day
     # closes and reminders of the past again.
     Carried("job_runs", JobRun, {"operation_id": OPERATION}),
+    # Coordinators' decisions on duplicates: a merged pair changes the totals.
+    Carried("duplicate_pairs", DuplicatePair, {"operation_id": OPERATION, "decided_by": USERS}),
     Carried("report_editions", ReportEdition, {"operation_id": OPERATION, "requested_by": USERS}),
     Carried(ARTEFACTS, ReportArtefact, {"edition_id": "report_editions"}, omit=("data",)),
     Carried(STREAMS, LiveStream, {"stream_id": OPERATION}, keyed_by_stream=True),
@@ -87,4 +90,5 @@ NOT_CARRIED = {
     "live_connections": "open websockets belong to the running servers",
     "signin_failures": "failed sign-ins are counted per database",
     "alembic_version": "the schema revision is recorded in the manifest",
+    "duplicate_checks": "the target checks every version again (pairs are kept once)",
 }

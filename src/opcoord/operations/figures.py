@@ -11,12 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col
 
 from opcoord.db import pk
 from opcoord.operations import ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING, DayStatus
+from opcoord.operations.merged import MERGED, DuplicatePair, counted
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 
 SUMMED = COUNTERS + FACILITATING
@@ -36,7 +37,8 @@ async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
         sa.func.count(sa.distinct(col(ReturnVersion.country))),
         *(sa.func.coalesce(sa.func.sum(getattr(ReturnVersion, c)), 0) for c in SUMMED),
     ).where(col(ReturnVersion.operation_id) == op.id, col(ReturnVersion.is_current))
-    current = sa.and_(col(Seizure.operation_id) == op.id, col(Seizure.is_current))
+    # A merged duplicate's second seizure counts in no total (merged.py).
+    current = sa.and_(col(Seizure.operation_id) == op.id, col(Seizure.is_current), counted())
     seizures = sa.select(
         sa.func.count(),
         sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
@@ -86,7 +88,7 @@ async def _grouped(
 async def version_contribution(session: AsyncSession, version: ReturnVersion) -> dict[str, Any]:
     """What one version adds to the totals; the difference of two is a live delta."""
     out: dict[str, Any] = {name: getattr(version, name) for name in SUMMED}
-    this = col(Seizure.version_id) == version.id
+    this = sa.and_(col(Seizure.version_id) == version.id, counted())
     n, objects, online = (
         await session.execute(
             sa.select(
@@ -109,6 +111,33 @@ async def version_contribution(session: AsyncSession, version: ReturnVersion) ->
     )
     out["objects_by_country"] = {version.country: int(objects)} if objects else {}
     return out
+
+
+async def merged_pairs(session: AsyncSession, op: Operation) -> int:
+    """How many merged pairs of duplicates count (both seizures current)."""
+    a, b = aliased(Seizure), aliased(Seizure)
+    both = sa.and_(
+        *(
+            sa.select(sa.literal(1))
+            .where(
+                col(s.operation_id) == op.id,
+                col(s.country) == country,
+                col(s.ref) == ref,
+                col(s.is_current),
+            )
+            .exists()
+            for s, country, ref in (
+                (a, col(DuplicatePair.a_country), col(DuplicatePair.a_ref)),
+                (b, col(DuplicatePair.b_country), col(DuplicatePair.b_ref)),
+            )
+        )
+    )
+    n = await session.scalar(
+        sa.select(sa.func.count()).where(
+            col(DuplicatePair.operation_id) == op.id, col(DuplicatePair.status) == MERGED, both
+        )
+    )
+    return int(n or 0)
 
 
 def delta(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:

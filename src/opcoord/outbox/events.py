@@ -19,6 +19,8 @@ class EventType(StrEnum):
     day_closed = "day_closed"
     reminder = "reminder"
     report_ready = "report_ready"
+    duplicate_found = "duplicate_found"
+    duplicate_resolved = "duplicate_resolved"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from opcoord.maps.builder import SeizurePoint
 from opcoord.operations import figures, ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING
 from opcoord.operations.figures import ONLINE, money
+from opcoord.operations.merged import counted
 from opcoord.operations.models import Operation, ReturnVersion, Seizure
 from opcoord.report import redaction
 
@@ -34,8 +35,14 @@ HIGHLIGHTS = 10
 TOP_ROUTES = 20
 
 
-def _current(op: Operation) -> sa.ColumnElement[bool]:
+def _listed(op: Operation) -> sa.ColumnElement[bool]:
     return sa.and_(col(Seizure.operation_id) == op.id, col(Seizure.is_current))
+
+
+def _current(op: Operation) -> sa.ColumnElement[bool]:
+    """The seizures the figures count: a merged duplicate's second seizure counts once,
+    in its first seizure (``operations/merged.py``); the seizure list still shows both."""
+    return sa.and_(_listed(op), counted())
 
 
 def _versions(op: Operation) -> sa.ColumnElement[bool]:
@@ -405,6 +412,9 @@ async def assemble(
         },
         "timeline": await timeline(session, op),
         "completeness": completeness(whole),
+        # Pairs of seizures a coordinator merged as one object reported twice: each
+        # counts once in the totals above.
+        "duplicates_merged": await figures.merged_pairs(session, op),
     }
     return report
 
@@ -447,7 +457,7 @@ async def seizure_tuples(session: AsyncSession, op: Operation) -> list[tuple[Any
     """Every current seizure as a plain tuple (compact: 100,000 rows stay small)."""
     stmt = (
         sa.select(*_ROW_COLUMNS)
-        .where(_current(op))
+        .where(_listed(op))
         .order_by(col(Seizure.day), col(Seizure.country), col(Seizure.ref))
     )
     result = await session.execute(stmt)

@@ -257,6 +257,7 @@ def build_context(
             for key, label in _CONTROLS
         ],
         "value_text": money_text(totals.get("estimated_value"), loc),
+        "merged": int(report.get("duplicates_merged") or 0),
         "participants": sorted(countries, key=lambda c: c["name"]),
         "countries": countries,
         "categories": categories,

@@ -1,0 +1,1 @@
+"""Intelligence across countries: the same object reported twice (duplicates)."""

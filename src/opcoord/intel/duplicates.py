@@ -1,0 +1,427 @@
+"""Duplicates: the same object reported twice, by two agencies or two countries.
+
+Detection runs after a return is saved, never inside its transaction (the PUT is not
+slowed): a commit hook nudges a background check of the operation, which takes every
+current version with seizures that has no ``duplicate_checks`` row yet, compares each
+of its seizures with the current seizures of the same category within
+``WINDOW_DAYS`` days (``duplicates_score``), and stores each pair over the threshold
+once (unique on the ordered pair, ``ON CONFLICT DO NOTHING``, so two instances checking
+the same version store it once) together with the version's check row and a
+``duplicate_found`` event, in one transaction. A process killed between a return's
+commit and its check leaves a version without a check row: the scheduler's catch-up (at
+start and at each sync) and every listing of the pairs check it then.
+
+Coordinators decide: ``merged`` (the second seizure counts in no total, see
+``operations/merged.py``) or ``distinct``. A decision records ``duplicate_resolved``
+with the change it makes to the totals, so dashboards move at once.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from opcoord.accounts.identity import Caller
+from opcoord.audit import log as audit
+from opcoord.db import STREAMS_TOUCHED, Database, dialect_of, pk
+from opcoord.errors import conflict, invalid, not_found
+from opcoord.intel.duplicates_score import THRESHOLD, WINDOW_DAYS, Candidate, blocked, ordered
+from opcoord.intel.duplicates_score import score as score_of
+from opcoord.operations import figures, ledger
+from opcoord.operations.enums import OperationStatus
+from opcoord.operations.merged import (
+    DISTINCT,
+    MERGED,
+    PENDING,
+    DuplicateCheck,
+    DuplicatePair,
+)
+from opcoord.operations.models import Operation, Seizure
+from opcoord.operations.operations import load
+from opcoord.outbox.events import ChangeEvent, EventType
+from opcoord.outbox.record import record_all
+
+log = logging.getLogger(__name__)
+
+DECISIONS = (MERGED, DISTINCT)
+#: What a listing shows of each seizure of a pair.
+SHOWN = (
+    "country",
+    "day",
+    "ref",
+    "category",
+    "quantity",
+    "description",
+    "place_type",
+    "place_name",
+    "agency",
+    "origin_country",
+    "departure_country",
+    "destination_country",
+    "estimated_value",
+    "currency",
+)
+
+
+def candidate(s: Seizure) -> Candidate:
+    return Candidate(
+        country=s.country,
+        ref=s.ref,
+        day=s.day,
+        category=s.category,
+        quantity=s.quantity,
+        description=s.description,
+        origin_country=s.origin_country,
+        departure_country=s.departure_country,
+        destination_country=s.destination_country,
+        estimated_value=s.estimated_value,
+        currency=s.currency,
+    )
+
+
+def _insert(session: AsyncSession) -> Any:
+    return postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
+
+
+async def pending_versions(session: AsyncSession, operation_id: int) -> list[int]:
+    """Current versions with seizures that no check has covered yet."""
+    checked = sa.select(col(DuplicateCheck.version_id)).where(
+        col(DuplicateCheck.version_id) == col(Seizure.version_id)
+    )
+    rows = await session.scalars(
+        sa.select(col(Seizure.version_id))
+        .distinct()
+        .where(
+            col(Seizure.operation_id) == operation_id,
+            col(Seizure.is_current),
+            ~checked.exists(),
+        )
+        .order_by(col(Seizure.version_id))
+    )
+    return list(rows)
+
+
+async def _check_version(
+    session: AsyncSession, op: Operation, version_id: int, now: datetime
+) -> list[ChangeEvent]:
+    """Claim one version's check and store the pairs its seizures make."""
+    assert op.id is not None
+    claimed = await session.scalar(
+        _insert(session)(DuplicateCheck)
+        .values(version_id=version_id, operation_id=op.id, checked_at=now)
+        .on_conflict_do_nothing(index_elements=["version_id"])
+        .returning(col(DuplicateCheck.version_id))
+    )
+    if claimed is None:  # another instance checked it first
+        return []
+    fresh = list(
+        await session.scalars(
+            sa.select(Seizure).where(col(Seizure.version_id) == version_id, col(Seizure.is_current))
+        )
+    )
+    events = []
+    for s in fresh:
+        window = timedelta(days=WINDOW_DAYS)
+        others = await session.scalars(
+            sa.select(Seizure).where(
+                col(Seizure.operation_id) == op.id,
+                col(Seizure.is_current),
+                col(Seizure.category) == s.category,
+                col(Seizure.day).between(s.day - window, s.day + window),
+                pk(Seizure) != s.id,
+            )
+        )
+        mine = candidate(s)
+        for other in others:
+            theirs = candidate(other)
+            if not blocked(mine, theirs):
+                continue
+            value = score_of(mine, theirs)
+            if value < THRESHOLD:
+                continue
+            a, b = ordered(mine, theirs)
+            stored = await session.scalar(
+                _insert(session)(DuplicatePair)
+                .values(
+                    operation_id=op.id,
+                    a_country=a.country,
+                    a_ref=a.ref,
+                    b_country=b.country,
+                    b_ref=b.ref,
+                    score=value,
+                    status=PENDING,
+                    found_at=now,
+                )
+                .on_conflict_do_nothing(
+                    index_elements=["operation_id", "a_country", "a_ref", "b_country", "b_ref"]
+                )
+                .returning(pk(DuplicatePair))
+            )
+            if stored is None:
+                continue
+            events.append(
+                ChangeEvent(
+                    EventType.duplicate_found,
+                    op.id,
+                    {
+                        "operation": op.code,
+                        "id": stored,
+                        "score": value,
+                        "a": _brief(a),
+                        "b": _brief(b),
+                    },
+                )
+            )
+    return events
+
+
+def _brief(c: Candidate) -> dict[str, Any]:
+    return {"country": c.country, "day": c.day.isoformat(), "ref": c.ref}
+
+
+async def check_operation(db: Database, operation_id: int, now: datetime) -> int:
+    """Check every version of the operation still to be checked; pairs stored."""
+    async with db.read() as session:
+        versions = await pending_versions(session, operation_id)
+    found = 0
+    for version_id in versions:
+        async with db.write() as session:
+            op = await session.get(Operation, operation_id)
+            if op is None:
+                return found
+            events = await _check_version(session, op, version_id, now)
+            if events:
+                await record_all(session, events, now)
+            found += len(events)
+    return found
+
+
+async def catch_up(db: Database, now: datetime) -> list[str]:
+    """Check what every operation still has to check (at start, and at each sync)."""
+    async with db.read() as session:
+        ids = list(
+            await session.scalars(
+                sa.select(col(Seizure.operation_id))
+                .distinct()
+                .where(
+                    col(Seizure.is_current),
+                    ~sa.select(col(DuplicateCheck.version_id))
+                    .where(col(DuplicateCheck.version_id) == col(Seizure.version_id))
+                    .exists(),
+                )
+            )
+        )
+    return [f"duplicates:{i}" for i in ids if await check_operation(db, i, now)]
+
+
+class Detector:
+    """Runs the check after each commit that touched an operation, in the background.
+
+    One task per operation at a time; a nudge during a run makes it run once more.
+    """
+
+    def __init__(self, db: Database, now: Any) -> None:
+        self.db = db
+        self.now = now
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.again: set[int] = set()
+
+    def nudge(self, noted: dict[str, set[int]]) -> None:
+        for stream in noted.get(STREAMS_TOUCHED, set()):
+            if stream in self.tasks:
+                self.again.add(stream)
+            else:
+                self.tasks[stream] = asyncio.get_running_loop().create_task(self._run(stream))
+
+    async def _run(self, operation_id: int) -> None:
+        try:
+            while True:
+                self.again.discard(operation_id)
+                try:
+                    await check_operation(self.db, operation_id, self.now())
+                except Exception:  # the catch-up retries what failed here
+                    log.exception("duplicate check of operation %s failed", operation_id)
+                if operation_id not in self.again:
+                    return
+        finally:
+            self.tasks.pop(operation_id, None)
+
+    async def aclose(self) -> None:
+        for task in list(self.tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+
+
+def detector_lifespan() -> Any:
+    """The app's lifespan that hooks the detector to the database's commits."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        db: Database = app.state.db
+        clock = app.state.clock
+        detector = Detector(db, clock.now)
+        db.commit_hooks.append(detector.nudge)
+        try:
+            yield
+        finally:
+            db.commit_hooks.remove(detector.nudge)
+            await detector.aclose()
+
+    return lifespan
+
+
+async def after_run(ctx: Any, now: datetime) -> list[str]:
+    """The scheduler's after-run hook: the durable catch-up."""
+    return await catch_up(ctx.db, now)
+
+
+# --- listing and deciding -----------------------------------------------------------------
+
+
+async def _current_seizures(
+    session: AsyncSession, operation_id: int, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Seizure]:
+    keys = set(keys)
+    if not keys:
+        return {}
+    countries = {c for c, _ in keys}
+    refs = {r for _, r in keys}
+    rows = await session.scalars(
+        sa.select(Seizure).where(
+            col(Seizure.operation_id) == operation_id,
+            col(Seizure.is_current),
+            col(Seizure.country).in_(countries),
+            col(Seizure.ref).in_(refs),
+        )
+    )
+    return {(s.country, s.ref): s for s in rows if (s.country, s.ref) in keys}
+
+
+def _shown(s: Seizure) -> dict[str, Any]:
+    out = {k: getattr(s, k) for k in SHOWN}
+    out["day"] = s.day.isoformat()
+    if s.estimated_value is not None:
+        out["estimated_value"] = figures.money(s.estimated_value)
+    return out
+
+
+def _public(pair: DuplicatePair, seizures: dict[tuple[str, str], Seizure]) -> dict[str, Any]:
+    return {
+        "id": pair.id,
+        "a": _shown(seizures[(pair.a_country, pair.a_ref)]),
+        "b": _shown(seizures[(pair.b_country, pair.b_ref)]),
+        "score": pair.score,
+        "status": pair.status,
+        "decided_at": pair.decided_at.isoformat() if pair.decided_at else None,
+    }
+
+
+async def list_pairs(
+    db: Database, code: str, now: datetime, status: str | None = None
+) -> dict[str, Any]:
+    """The operation's pairs whose two seizures are both current, best score first."""
+    if status is not None and status not in (PENDING, *DECISIONS):
+        raise invalid("status", "status must be one of pending, merged, distinct", "choice")
+    async with db.read() as session:
+        op = await load(session, code)
+        assert op.id is not None
+        operation_id = op.id
+    await check_operation(db, operation_id, now)  # whatever a killed process left
+    async with db.read() as session:
+        stmt = sa.select(DuplicatePair).where(col(DuplicatePair.operation_id) == operation_id)
+        if status is not None:
+            stmt = stmt.where(col(DuplicatePair.status) == status)
+        pairs = list(
+            await session.scalars(stmt.order_by(col(DuplicatePair.score).desc(), pk(DuplicatePair)))
+        )
+        keys = [(p.a_country, p.a_ref) for p in pairs] + [(p.b_country, p.b_ref) for p in pairs]
+        seizures = await _current_seizures(session, operation_id, keys)
+    live = [
+        p
+        for p in pairs
+        if (p.a_country, p.a_ref) in seizures and (p.b_country, p.b_ref) in seizures
+    ]
+    return {"operation": code, "pairs": [_public(p, seizures) for p in live]}
+
+
+async def decide(
+    db: Database, caller: Caller, code: str, pair_id: str, status: Any, now: datetime
+) -> dict[str, Any]:
+    """Mark a pair merged or distinct; the totals follow a merge at once."""
+    if not pair_id.isdigit():
+        raise invalid("id", "a pair's id is a whole number", "integer")
+    if status not in DECISIONS:
+        raise invalid("status", "status must be merged or distinct", "choice")
+    async with db.write() as session:
+        op = await load(session, code, for_share=True)
+        assert op.id is not None
+        pair = await session.scalar(
+            sa.select(DuplicatePair)
+            .where(pk(DuplicatePair) == int(pair_id), col(DuplicatePair.operation_id) == op.id)
+            .with_for_update()
+        )
+        seizures = (
+            await _current_seizures(
+                session, op.id, [(pair.a_country, pair.a_ref), (pair.b_country, pair.b_ref)]
+            )
+            if pair
+            else {}
+        )
+        if pair is None or len(seizures) < 2:
+            raise not_found("id", f"no pair of duplicates {pair_id} in {code}")
+        if ledger.status(op, now) is OperationStatus.closed:
+            raise conflict(f"operation {code} is closed: its report is final", "code", "closed")
+        if pair.status == status:
+            return _public(pair, seizures)
+        before = await figures.totals(session, op)
+        pair.status = status
+        pair.decided_at = now
+        pair.decided_by = caller.id
+        session.add(pair)
+        await session.flush()
+        after = await figures.totals(session, op)
+        change = figures.delta(_numbers(after), _numbers(before))
+        await record_all(
+            session,
+            [
+                ChangeEvent(
+                    EventType.duplicate_resolved,
+                    op.id,
+                    {"operation": op.code, "id": pair.id, "status": status, "delta": change},
+                )
+            ],
+            now,
+        )
+        await audit.record(
+            session,
+            f"duplicate.{status}",
+            now,
+            stream_id=op.id,
+            operation=op.code,
+            object=f"pair {pair.id}: {pair.a_country} {pair.a_ref} / {pair.b_country} {pair.b_ref}",
+            detail={"score": pair.score},
+        )
+        return _public(pair, seizures)
+
+
+def _numbers(totals: dict[str, Any]) -> dict[str, Any]:
+    """What a decision can move (the counters and returns it cannot)."""
+    keep = (
+        "seizures",
+        "objects_seized",
+        "objects_seized_online",
+        "estimated_value",
+        "objects_by_category",
+        "objects_by_country",
+    )
+    return {k: totals[k] for k in keep}
+
+
+__all__ = ["Detector", "after_run", "catch_up", "check_operation", "decide", "list_pairs"]

@@ -1,0 +1,112 @@
+"""How much two seizures look like one object reported twice: a score from 0 to 1.
+
+Pure: the detector (``duplicates.py``) and the quality benchmark call the same function
+on the same plain values. Candidates are blocked before scoring (same category, days at
+most ``WINDOW_DAYS`` apart), so a check never grows with the whole operation.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from opcoord.intel.duplicates_text import similarity
+
+#: Days either side of a seizure within which another may be the same object.
+WINDOW_DAYS = 7
+#: A pair is listed from this score up.
+THRESHOLD = 0.86
+#: Below this description similarity nothing else can make a pair.
+DESCRIPTION_FLOOR = 0.55
+WEIGHTS = {"description": 0.35, "quantity": 0.3, "route": 0.25, "days": 0.05, "value": 0.05}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What the score reads of a seizure."""
+
+    country: str
+    ref: str
+    day: date
+    category: str
+    quantity: int
+    description: str
+    origin_country: str | None = None
+    departure_country: str | None = None
+    destination_country: str | None = None
+    estimated_value: Decimal | float | None = None
+    currency: str | None = None
+
+    def route(self) -> set[str]:
+        return {
+            c for c in (self.origin_country, self.departure_country, self.destination_country) if c
+        }
+
+
+def _ratio(x: float, y: float) -> float:
+    if x == y:
+        return 1.0
+    if x <= 0 or y <= 0:
+        return 0.0
+    return min(x, y) / max(x, y)
+
+
+def _route(a: Candidate, b: Candidate) -> float:
+    """1 when the reports agree on the route and one country lies on the other's route,
+    0.5 when nothing is known, less as they disagree."""
+    marks = []
+    for mine, theirs in (
+        (a.origin_country, b.origin_country),
+        (a.destination_country, b.destination_country),
+    ):
+        if mine and theirs:
+            marks.append(1.0 if mine == theirs else 0.0)
+    if a.country != b.country:
+        linked = b.country in a.route() or a.country in b.route()
+        known = bool(a.route()) and bool(b.route())
+        marks.append(1.0 if linked else (0.0 if known else 0.5))
+    return sum(marks) / len(marks) if marks else 0.5
+
+
+def _quantity(a: int, b: int) -> float:
+    """1 for the same count; 0.75 for a count off by one (or 5 %); little otherwise."""
+    if a == b:
+        return 1.0
+    if abs(a - b) <= max(1, 0.05 * max(a, b)):
+        return 0.75
+    return 0.5 * _ratio(a, b) ** 3
+
+
+def _value(a: Candidate, b: Candidate) -> float:
+    if a.estimated_value is None or b.estimated_value is None or a.currency != b.currency:
+        return 0.5
+    return _ratio(float(a.estimated_value), float(b.estimated_value))
+
+
+def blocked(a: Candidate, b: Candidate) -> bool:
+    """Whether two seizures may be compared at all."""
+    return (
+        a.category == b.category
+        and abs((a.day - b.day).days) <= WINDOW_DAYS
+        and (a.country, a.ref) != (b.country, b.ref)
+    )
+
+
+def score(a: Candidate, b: Candidate) -> float:
+    """The likeness of two blocked seizures, 0 to 1 (rounded to three places)."""
+    description = similarity(a.description, b.description)
+    if description < DESCRIPTION_FLOOR:
+        return round(description * WEIGHTS["description"], 3)
+    parts = {
+        "description": description,
+        "quantity": _quantity(a.quantity, b.quantity),
+        "route": _route(a, b),
+        "days": 1.0 - abs((a.day - b.day).days) / (WINDOW_DAYS + 1),
+        "value": _value(a, b),
+    }
+    return round(sum(WEIGHTS[k] * v for k, v in parts.items()), 3)
+
+
+def ordered(a: Candidate, b: Candidate) -> tuple[Candidate, Candidate]:
+    """The pair in its stored order: the seizure reported first is ``a`` (it keeps the
+    objects when the pair is merged)."""
+    return (a, b) if (a.day, a.country, a.ref) <= (b.day, b.country, b.ref) else (b, a)
