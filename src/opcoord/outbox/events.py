@@ -19,6 +19,8 @@ class EventType(StrEnum):
     day_closed = "day_closed"
     reminder = "reminder"
     report_ready = "report_ready"
+    alert = "alert"
+    alert_acknowledged = "alert_acknowledged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +29,15 @@ class ChangeEvent:
 
     ``country`` names the country whose detail the payload carries (None when the event
     is about the whole operation); the live channel uses it to filter what an NCP sees.
+    ``audience``, when set, names every country whose contact points may read the event
+    at all (an alert for ES and PT): the others receive only its number.
     """
 
     type: EventType
     stream_id: int
     payload: dict[str, Any]
     country: str | None = None
+    audience: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,7 @@ class RecordedEvent:
     created_at: datetime
     country: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    audience: tuple[str, ...] | None = None
 
     def message(self) -> dict[str, Any]:
         """The websocket message for this event."""
