@@ -645,6 +645,11 @@ function main(root) {
       case "report_ready":
         return ["report", (ev.audience === "partner" ? T.partner_report_ready : T.report_ready) +
           (ev.edition ? " " + fmt(T.edition, {edition: NUM.format(ev.edition)}) : "")];
+      case "alert":
+        return ["alert", fmt(T.alert_sent, {countries: (ev.countries || []).join(", "),
+          title: ev.title || ""})];
+      case "alert_acknowledged":
+        return ["alert", fmt(T.alert_acknowledged, {country: who})];
       default:
         return null;  // another country's detail: only its number reached us
     }

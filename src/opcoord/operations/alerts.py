@@ -40,7 +40,7 @@ from opcoord.outbox.record import record
 
 def parse_id(value: str) -> int:
     """An alert id from the path: a 422 naming ``id`` when it is not a number."""
-    if not value.isdigit() or len(value) > 12:
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise invalid("id", f"'{value[:20]}' is not an alert id (a whole number)", "int_type")
     return int(value)
 
