@@ -43,6 +43,8 @@ from opcoord.maps.routes import MAP_ROUTES
 from opcoord.monitoring.http import Monitor
 from opcoord.monitoring.routes import ROUTES as MONITORING_ROUTES
 from opcoord.operations import routes as operation_routes
+from opcoord.operations.alert_pages import ALERT_PAGES
+from opcoord.operations.alert_routes import ALERT_ROUTES
 from opcoord.operations.imports.routes import ROUTES as IMPORT_ROUTES
 from opcoord.operations.operations import load_facts
 from opcoord.operations.pages import RETURN_PAGES
@@ -88,6 +90,8 @@ HANDLERS: list[Any] = [
     *SETUP_PAGES,
     *RETURN_PAGES,
     *operation_routes.ROUTES,
+    *ALERT_ROUTES,
+    *ALERT_PAGES,
     *IMPORT_ROUTES,
     *DASHBOARD_PAGES,
     *LIVE_ROUTES,

@@ -220,6 +220,28 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         {"changes": "x"},
         only(409, *COORD),
     ),
+    (
+        "POST",
+        "/api/operations/{code}/alerts",
+        "/api/operations/PANDORA-X/alerts",
+        {"title": "t", "body": "b", "countries": ["ES"]},
+        only(201, *COORD),
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/alerts",
+        "/api/operations/PANDORA-X/alerts",
+        None,
+        only(200, *WATCHERS),
+    ),
+    # Alert 1 is for ES: another country's contact point is told it does not exist.
+    (
+        "POST",
+        "/api/operations/{code}/alerts/{alert_id}/ack",
+        "/api/operations/PANDORA-X/alerts/1/ack",
+        None,
+        {**only(200, "ncp_own"), "ncp_other": 404},
+    ),
     # --- the websocket: 0 = snapshot received, 1008 = closed before any data ------------
     (
         "WS",
@@ -279,6 +301,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         "/operations/PANDORA-X/dashboard",
         None,
         {**only(200, *WATCHERS), **PAGE},
+    ),
+    (
+        "GET",
+        "/operations/{code}/alerts",
+        "/operations/PANDORA-X/alerts",
+        None,
+        {**only(200, *COORD), **PAGE},
     ),
     (
         "GET",
@@ -373,6 +402,9 @@ def test_every_role_on_the_route(
     api.participant("FR")
     callers = _callers(api)
     assert api.put_return("ES", "2026-06-09", {"nil_return": True}, ADMIN).status_code == 201
+    alert = {"title": "Watch Algeciras", "body": "Vans from Tangier.", "countries": ["ES"]}
+    r = api.client.post("/api/operations/PANDORA-X/alerts", json=alert, headers=ADMIN)
+    assert r.json()["id"] == 1, r.text
     api.client.cookies.clear()
     for role in ROLES:
         headers = callers[role]
@@ -411,6 +443,7 @@ def test_non_participating_contact_point_is_refused_the_same_way_everywhere(api:
     for path in (
         "/api/operations/PANDORA-X/summary",
         "/api/operations/PANDORA-X/participants",
+        "/api/operations/PANDORA-X/alerts",
         "/api/operations/PANDORA-X/returns/DE/2026-06-09",
         "/api/operations/PANDORA-X/import-template.csv",
         "/operations/PANDORA-X/returns",

@@ -651,6 +651,11 @@ function main(root) {
           b: ev.b.country + " " + ev.b.ref})];
       case "duplicate_resolved":
         return ["dup", ev.status === "merged" ? T.duplicate_merged : T.duplicate_distinct];
+      case "alert":
+        return ["alert", fmt(T.alert_sent, {countries: (ev.countries || []).join(", "),
+          title: ev.title || ""})];
+      case "alert_acknowledged":
+        return ["alert", fmt(T.alert_acknowledged, {country: who})];
       default:
         return null;  // another country's detail: only its number reached us
     }

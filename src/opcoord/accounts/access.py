@@ -14,7 +14,7 @@ What a caller sees of data that mixes countries (running totals, live events) is
 decided here too: ``totals_view`` and ``event_view``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -43,10 +43,12 @@ class Rule(StrEnum):
     report = "report"
     #: The websocket: its credentials come in its first message, then ``watch`` applies.
     socket = "socket"
+    #: Sending alerts to an operation's contact points (``may_send_alert``).
+    send_alert = "send_alert"
 
 
 #: Rules about one operation: the guard loads its facts (404 when it does not exist).
-OPERATION_RULES = frozenset({Rule.watch, Rule.country})
+OPERATION_RULES = frozenset({Rule.watch, Rule.country, Rule.send_alert})
 READ_FIGURES = frozenset({Role.coordinator, Role.ncp})
 
 
@@ -97,6 +99,11 @@ def check(
             )
         return
     # Rules about one operation.
+    if rule is Rule.send_alert:
+        check_alert_senders(caller, ())
+        if facts is None:
+            raise NotFound(f"no operation with code {code!r}", "code", "not_found")
+        return
     if caller.role not in READ_FIGURES:
         raise _deny(
             "operations' running figures and returns are for coordinators and national "
@@ -114,6 +121,34 @@ def check(
         raise NotFound(f"no operation with code {code!r}", "code", "not_found")
     if caller.role is Role.ncp and caller.country not in facts.participants:
         raise _deny(f"{caller.country} does not take part in {facts.code}", "not_participating")
+
+
+# --- alerts ---------------------------------------------------------------------------
+
+
+def may_send_alert(caller: Caller, countries: Collection[str]) -> bool:
+    """Whether ``caller`` may send an alert to every one of ``countries`` (resolved: "all"
+    is the list of participants). The one place that decides it; with no countries, it
+    answers whether the caller may send alerts at all (the route's guard asks that)."""
+    return caller.role is Role.coordinator
+
+
+def check_alert_senders(caller: Caller, countries: Collection[str]) -> None:
+    if not may_send_alert(caller, countries):
+        raise _deny("only an operation coordinator may send alerts", "coordinator_only")
+
+
+def alert_addressee(caller: Caller, countries: Collection[str]) -> bool:
+    """Whether an alert sent to ``countries`` is for ``caller`` to read and acknowledge:
+    the contact points of those countries (coordinators read every alert, but an
+    acknowledgement is a contact point's)."""
+    return caller.role is Role.ncp and caller.country in countries
+
+
+def reads_alert(caller: Caller, countries: Collection[str]) -> bool:
+    """Whether ``caller`` may read an alert sent to ``countries``. A contact point never
+    learns that an alert for others exists (the API answers 404, as for none)."""
+    return caller.role is Role.coordinator or alert_addressee(caller, countries)
 
 
 # --- what a caller sees ----------------------------------------------------------------
@@ -149,13 +184,26 @@ COORDINATORS_ONLY = frozenset({"duplicate_found"})
 COUNTRY_LISTS = ("missing", "late", "countries")
 
 
-def event_view(caller: Caller, message: Mapping[str, Any], country: str | None) -> dict[str, Any]:
+#: What a contact point receives of an event meant for other countries only (an alert
+#: for ES and PT, seen from FR): its number, under a type that tells nothing.
+HIDDEN = "hidden"
+
+
+def event_view(
+    caller: Caller,
+    message: Mapping[str, Any],
+    country: str | None,
+    audience: Collection[str] | None = None,
+) -> dict[str, Any]:
     """The websocket message ``message`` (about ``country``, None for the operation as a
-    whole) as ``caller`` may receive it."""
+    whole; read only by the contact points of ``audience`` when that is given) as
+    ``caller`` may receive it."""
     if caller.role is Role.coordinator:
         return dict(message)
     if message.get("type") in COORDINATORS_ONLY:  # seizures of several countries
         return {k: message[k] for k in ("type", "seq", "at") if k in message}
+    if audience is not None and caller.country not in audience:
+        return {"type": HIDDEN, **{k: message[k] for k in ("seq", "at") if k in message}}
     if not sees_country(caller, country):
         if "delta" not in message:  # nothing operation-wide in it: only its number
             return {k: message[k] for k in ("type", "seq", "at") if k in message}

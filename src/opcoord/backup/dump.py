@@ -26,6 +26,8 @@ from opcoord.db import Database
 from opcoord.errors import conflict
 from opcoord.operations.merged import DuplicatePair
 from opcoord.operations.models import (
+    Alert,
+    AlertAck,
     DailyReturn,
     JobRun,
     Participant,
@@ -80,6 +82,14 @@ async def collect(session: AsyncSession, code: str) -> tuple[Bundle, int]:
     ).all()
     tables[ARTEFACTS] = [_plain(a, ARTEFACTS) for a in artefacts]
     blobs = {int(a.id or 0): bytes(a.data) for a in artefacts}
+    tables["alerts"] = await _all(session, of_op(Alert), "alerts")
+    tables["alert_acks"] = await _all(
+        session,
+        sa.select(AlertAck)
+        .where(col(AlertAck.alert_id).in_([a["id"] for a in tables["alerts"]]))
+        .order_by(col(AlertAck.id)),
+        "alert_acks",
+    )
     tables["live_streams"] = await _all(
         session, sa.select(LiveStream).where(col(LiveStream.stream_id) == op_id), "live_streams"
     )

@@ -14,6 +14,8 @@ from opcoord.accounts.models import User
 from opcoord.audit.models import AuditEntry, AuditHead
 from opcoord.operations.merged import DuplicatePair
 from opcoord.operations.models import (
+    Alert,
+    AlertAck,
     DailyReturn,
     JobRun,
     Operation,
@@ -74,6 +76,8 @@ CARRIED: tuple[Carried, ...] = (
     Carried("duplicate_pairs", DuplicatePair, {"operation_id": OPERATION, "decided_by": USERS}),
     Carried("report_editions", ReportEdition, {"operation_id": OPERATION, "requested_by": USERS}),
     Carried(ARTEFACTS, ReportArtefact, {"edition_id": "report_editions"}, omit=("data",)),
+    Carried("alerts", Alert, {"operation_id": OPERATION}),
+    Carried("alert_acks", AlertAck, {"alert_id": "alerts"}),
     Carried(STREAMS, LiveStream, {"stream_id": OPERATION}, keyed_by_stream=True),
     Carried(EVENTS, LiveEvent, {"stream_id": OPERATION}),
     # The operation's audit chain is carried over and chained again (load.py).

@@ -68,7 +68,7 @@ async def build_snapshot(
 
 def message_for(caller: Caller, event: RecordedEvent) -> dict[str, Any]:
     """The websocket message for ``event`` as ``caller`` may see it."""
-    return access.event_view(caller, event.message(), event.country)
+    return access.event_view(caller, event.message(), event.country, event.audience)
 
 
 EncodedCache = OrderedDict[tuple[int, int, str], str]

@@ -7,7 +7,7 @@ from litestar.params import PathParameter
 from litestar.response import Template
 
 from opcoord.accounts.access import Rule, needs
-from opcoord.operations import operations
+from opcoord.operations import alert_pages, operations
 from opcoord.web import page_context
 
 
@@ -16,7 +16,8 @@ async def dashboard(
     request: Request[Any, Any, Any], code: Annotated[str, PathParameter()]
 ) -> Response[Any]:
     op = await operations.get_operation(request.app.state.db, code, request.app.state.clock.now())
-    return Template("dashboard.html", context=page_context(request, op=op))
+    banner = await alert_pages.banner(request, op.code)
+    return Template("dashboard.html", context=page_context(request, op=op, alert_banner=banner))
 
 
 DASHBOARD_PAGES = [dashboard]

@@ -175,3 +175,35 @@ class JobRun(SQLModel, table=True):
     day: date | None = None
     claimed_at: datetime
     result: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+
+
+class Alert(SQLModel, table=True):
+    """A message from the coordination unit to some or all contact points of an operation
+    (a modus operandi, a wanted object, a route to watch)."""
+
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operations.id", index=True)
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=4000)
+    priority: str = Field(max_length=16)
+    # Sent to every participating country, those that join later included.
+    to_all: bool = False
+    # The countries it was sent to, resolved when it was sent (every participant for "all").
+    countries: list[str] = Field(default_factory=list, sa_type=JSONType)
+    sent_by: str = Field(max_length=64)
+    sent_at: datetime
+
+
+class AlertAck(SQLModel, table=True):
+    """A country's acknowledgement of an alert: the first of its contact points counts."""
+
+    __tablename__ = "alert_acks"
+    __table_args__ = (sa.UniqueConstraint("alert_id", "country"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    country: str = Field(max_length=2)
+    acknowledged_by: str = Field(max_length=64)
+    acknowledged_at: datetime

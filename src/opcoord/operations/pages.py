@@ -25,7 +25,7 @@ from opcoord.accounts.identity import Caller, Role
 from opcoord.codes import country_field, country_name
 from opcoord.db import Database
 from opcoord.errors import DomainError, NotFound, not_found
-from opcoord.operations import figures, ledger, operations, returns
+from opcoord.operations import alert_pages, figures, ledger, operations, returns
 from opcoord.operations.enums import (
     COUNTERS,
     FACILITATING,
@@ -281,6 +281,7 @@ async def returns_calendar(
         closed=status is OperationStatus.closed,
         planned=status is OperationStatus.planned,
         now=now,
+        alert_banner=await alert_pages.banner(request, op.code),
     )
     return Template("returns_calendar.html", context=context)
 
@@ -371,6 +372,7 @@ async def return_day(
         page_data=page_data,
         fmt_when=lambda at: _when(lang, at, op.timezone),
         coordinator=caller.role is Role.coordinator,
+        alert_banner=await alert_pages.banner(request, op.code),
     )
     return Template("return_day.html", context=context)
 

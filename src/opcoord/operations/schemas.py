@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -308,3 +309,63 @@ class Completeness(BaseModel):
     days: list[date]
     countries: list[CountryCompleteness]
     counts: dict[DayStatus, int]
+
+
+# --- alerts ----------------------------------------------------------------------
+
+
+class AlertPriority(StrEnum):
+    normal = "normal"
+    urgent = "urgent"
+
+
+class AlertCreate(Strict):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    countries: list[CountryCode] = Field(
+        default_factory=list,
+        max_length=300,
+        description="The countries whose contact points receive it; [] for every "
+        "participating country (those that join later included).",
+    )
+    priority: AlertPriority = AlertPriority.normal
+
+    @field_validator("countries")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class AlertAckPublic(BaseModel):
+    country: str
+    acknowledged_by: str
+    acknowledged_at: datetime
+
+
+class AlertPublic(BaseModel):
+    id: int
+    operation: str
+    title: str
+    body: str
+    priority: AlertPriority
+    to_all: bool = Field(description="Sent to every participating country")
+    countries: list[str] = Field(
+        description="The countries it is for (for a contact point: its own)"
+    )
+    sent_by: str
+    sent_at: datetime
+    acknowledged: bool = Field(
+        description="For a contact point: whether its country acknowledged it; for a "
+        "coordinator: whether every country it is for did"
+    )
+    acknowledged_at: datetime | None = None
+    acknowledgements: list[AlertAckPublic] | None = Field(
+        default=None, description="Coordinators only: who acknowledged, and when"
+    )
+    pending: list[str] | None = Field(
+        default=None, description="Coordinators only: the countries that have not acknowledged"
+    )
+
+
+class AlertList(BaseModel):
+    alerts: list[AlertPublic]

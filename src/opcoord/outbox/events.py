@@ -21,6 +21,8 @@ class EventType(StrEnum):
     report_ready = "report_ready"
     duplicate_found = "duplicate_found"
     duplicate_resolved = "duplicate_resolved"
+    alert = "alert"
+    alert_acknowledged = "alert_acknowledged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +31,15 @@ class ChangeEvent:
 
     ``country`` names the country whose detail the payload carries (None when the event
     is about the whole operation); the live channel uses it to filter what an NCP sees.
+    ``audience``, when set, names every country whose contact points may read the event
+    at all (an alert for ES and PT): the others receive only its number.
     """
 
     type: EventType
     stream_id: int
     payload: dict[str, Any]
     country: str | None = None
+    audience: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,7 @@ class RecordedEvent:
     created_at: datetime
     country: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    audience: tuple[str, ...] | None = None
 
     def message(self) -> dict[str, Any]:
         """The websocket message for this event."""

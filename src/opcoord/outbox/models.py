@@ -35,5 +35,7 @@ class LiveEvent(SQLModel, table=True):
     type: str = Field(max_length=40)
     # The country whose detail the event carries, for filtering what an NCP may see.
     country: str | None = Field(default=None, max_length=2)
+    # The only countries whose contact points may read the event (None: no such limit).
+    audience: list[str] | None = Field(default=None, sa_type=JSONType, nullable=True)
     payload: dict[str, Any] = Field(sa_type=JSONType)
     created_at: datetime

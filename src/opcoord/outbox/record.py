@@ -44,6 +44,10 @@ async def record(session: AsyncSession, event: ChangeEvent, now: datetime) -> Re
     return (await record_all(session, [event], now))[0]
 
 
+def _audience(event: ChangeEvent) -> list[str] | None:
+    return None if event.audience is None else list(event.audience)
+
+
 async def _record_sqlite(
     session: AsyncSession, events: Sequence[ChangeEvent], now: datetime
 ) -> list[RecordedEvent]:
@@ -57,6 +61,7 @@ async def _record_sqlite(
                 seq=seq,
                 type=str(event.type),
                 country=event.country,
+                audience=_audience(event),
                 payload=event.payload,
                 created_at=now,
             )
@@ -69,6 +74,7 @@ async def _record_sqlite(
                 payload=event.payload,
                 created_at=now,
                 country=event.country,
+                audience=event.audience,
             )
         )
     return out
@@ -97,7 +103,7 @@ async def record_all(
         return recorded
     n = len(events)
     table = LiveEvent.__table__.c  # type: ignore[attr-defined]
-    rows = ", ".join(f"({i}, :type{i}, :country{i}, :payload{i})" for i in range(n))
+    rows = ", ".join(f"({i}, :type{i}, :country{i}, :audience{i}, :payload{i})" for i in range(n))
     binds = [
         sa.bindparam("sid", stream_id, type_=sa.Integer()),
         sa.bindparam("n", n, type_=sa.Integer()),
@@ -109,6 +115,7 @@ async def record_all(
         binds += [
             sa.bindparam(f"type{i}", str(e.type), type_=table.type.type),
             sa.bindparam(f"country{i}", e.country, type_=table.country.type),
+            sa.bindparam(f"audience{i}", _audience(e), type_=table.audience.type),
             sa.bindparam(f"payload{i}", e.payload, type_=table.payload.type),
         ]
     # Only placeholders are formatted into the text (one row per event); every value is
@@ -120,9 +127,11 @@ async def record_all(
             ON CONFLICT (stream_id) DO UPDATE SET last_seq = live_streams.last_seq + :n
             RETURNING last_seq
         ), ins AS (
-            INSERT INTO live_events (stream_id, seq, type, country, payload, created_at)
-            SELECT :sid, bump.last_seq - :n + 1 + v.ord, v.type, v.country, v.payload, :at
-            FROM bump, (VALUES {rows}) AS v (ord, type, country, payload)
+            INSERT INTO live_events
+                (stream_id, seq, type, country, audience, payload, created_at)
+            SELECT :sid, bump.last_seq - :n + 1 + v.ord, v.type, v.country, v.audience,
+                v.payload, :at
+            FROM bump, (VALUES {rows}) AS v (ord, type, country, audience, payload)
             RETURNING seq
         )
         SELECT last_seq, pg_notify(:channel, :sid_text) FROM bump
@@ -139,6 +148,7 @@ async def record_all(
             payload=e.payload,
             created_at=now,
             country=e.country,
+            audience=e.audience,
         )
         for i, e in enumerate(events)
     ]
@@ -159,6 +169,7 @@ def to_recorded(row: LiveEvent) -> RecordedEvent:
         payload=row.payload,
         created_at=row.created_at,
         country=row.country,
+        audience=None if row.audience is None else tuple(row.audience),
     )
 
 
