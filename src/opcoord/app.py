@@ -46,6 +46,8 @@ from opcoord.operations.operations import load_facts
 from opcoord.operations.pages import RETURN_PAGES
 from opcoord.operations.scheduler import scheduler_lifespan
 from opcoord.operations.setup_pages import SETUP_PAGES
+from opcoord.outbound.routes import ROUTES as OUTBOUND_ROUTES
+from opcoord.outbound.worker import outbound_lifespan
 from opcoord.report import editions
 from opcoord.report.pages import PORTAL_PAGES
 from opcoord.report.routes import ROUTES as REPORT_ROUTES
@@ -92,6 +94,7 @@ HANDLERS: list[Any] = [
     *MAP_ROUTES,
     *PORTAL_PAGES,
     *REPORT_ROUTES,
+    *OUTBOUND_ROUTES,
 ]
 
 
@@ -152,6 +155,7 @@ def create_app(
         lifespan=[
             lifespan,
             scheduler_lifespan(editions.build_pending, _purge_limits),
+            outbound_lifespan(),
             *extra_lifespans,
         ],
         # Outermost first: every response gets its request id and security headers; the

@@ -87,4 +87,8 @@ NOT_CARRIED = {
     "live_connections": "open websockets belong to the running servers",
     "signin_failures": "failed sign-ins are counted per database",
     "alembic_version": "the schema revision is recorded in the manifest",
+    "webhooks": "receivers and their secrets are the deployment's, not an operation's",
+    "outbound_cursors": "how far this database's log has been sent",
+    "outbound_deliveries": "what this database sent out; a restore sends nothing again",
+    "outbound_attempts": "the log of what this database sent out",
 }

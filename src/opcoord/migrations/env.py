@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 import opcoord.accounts.models
 import opcoord.audit.models
 import opcoord.operations.models
+import opcoord.outbound.models
 import opcoord.outbox.models
 import opcoord.report.models  # noqa: F401
 from opcoord.config import get_settings
