@@ -101,6 +101,12 @@ class Mailbox:
         return [m for m in self.messages if m["To"] == address]
 
 
+def text_of(m: Message) -> str:
+    payload = m.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode(m.get_content_charset() or "utf-8")
+
+
 class _Handler:
     def __init__(self, box: Mailbox) -> None:
         self.box = box

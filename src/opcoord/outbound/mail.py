@@ -128,10 +128,56 @@ def _report_text(lang: Lang, op: Operation, p: Payload) -> str:
     )
 
 
+# --- alert and return_queried: the contact points they name ---------------------------
+# (Their events come from the alerts and review features; until those record them, these
+# entries are never reached.)
+
+
+async def _named_countries(
+    session: AsyncSession, _op: Operation, payload: Payload, _now: datetime
+) -> list[User]:
+    return await contact_points(session, payload.get("countries", []))
+
+
+async def _queried_country(
+    session: AsyncSession, _op: Operation, payload: Payload, _now: datetime
+) -> list[User]:
+    return await contact_points(session, [payload["country"]])
+
+
+def _alert_subject(lang: Lang, op: Operation, p: Payload) -> str:
+    _ = lang.gettext
+    return _("%(operation)s: alert: %(title)s", operation=op.code, title=p.get("title", ""))
+
+
+def _alert_text(lang: Lang, op: Operation, p: Payload) -> str:
+    del lang, op
+    return str(p.get("body", ""))
+
+
+def _query_subject(lang: Lang, op: Operation, p: Payload) -> str:
+    _ = lang.gettext
+    return _("%(operation)s: your return for %(day)s was queried", operation=op.code,
+             day=lang.date(p["day"]))  # fmt: skip
+
+
+def _query_text(lang: Lang, op: Operation, p: Payload) -> str:
+    _ = lang.gettext
+    return _(
+        "%(by)s has a question about your return for %(day)s (version %(version)s): %(comment)s",
+        by=p.get("by", ""),
+        day=lang.date(p["day"]),
+        version=p.get("version", ""),
+        comment=p.get("comment", ""),
+    )
+
+
 #: Event type -> who receives it and what it says. Types not listed send no e-mail.
 MAILS: dict[str, Mail] = {
     "reminder": Mail(_still_due, _reminder_subject, _reminder_text),
     "report_ready": Mail(_coordinators_of_full, _report_subject, _report_text),
+    "alert": Mail(_named_countries, _alert_subject, _alert_text),
+    "return_queried": Mail(_queried_country, _query_subject, _query_text),
 }
 
 
