@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -40,6 +40,8 @@ class Receiver:
     secret: str
     script: list[int] = field(default_factory=list)
     hold: threading.Event | None = None  # set: answer; unset: keep the sender waiting
+    # Decides the status from the headers (after the script): may block, like a slow receiver.
+    answer: Callable[[dict[str, str]], int] | None = None
     requests: list[Received] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -57,8 +59,9 @@ class Receiver:
         signed = hmac.compare_digest(headers.get("x-opcoord-signature", ""), expected)
         if self.hold is not None:
             self.hold.wait(30)
+        decided = self.answer(headers) if self.answer is not None else None
         with self.lock:
-            status = self.script.pop(0) if self.script else 200
+            status = self.script.pop(0) if self.script else (decided or 200)
             status = status if signed else 401
             self.requests.append(Received(headers, body, signed, status))
         return status

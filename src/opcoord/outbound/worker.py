@@ -44,7 +44,6 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import col
 
-from opcoord import __version__
 from opcoord.clock import Clock
 from opcoord.config import Settings
 from opcoord.db import STREAMS_TOUCHED, Database, pk
@@ -254,7 +253,7 @@ class Outbound:
         body = encode(d.body)
         headers = {
             "Content-Type": "application/json",
-            "User-Agent": f"opcoord/{__version__}",
+            "User-Agent": "opcoord",
             SIGNATURE: sign(c.secret, body),
             "X-Opcoord-Delivery": d.key,
             "X-Opcoord-Event": d.event_type,
