@@ -82,7 +82,10 @@ def receiver(secret: str, script: list[int] | None = None) -> Iterator[Receiver]
         def log_message(self, *_args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # the worker sends a batch at once; 5 would refuse some
+
+    server = Server(("127.0.0.1", 0), Handler)
     box.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -4,7 +4,8 @@ For each stream the outbound cursor holds the last event already handled. One
 transaction takes the cursor's row lock, reads the committed events after it, inserts
 one delivery per receiver (each webhook whose events match, each account an e-mail goes
 to) and moves the cursor: a crash before the commit leaves both as they were, and a
-second instance waits on the lock and then finds the cursor moved. Events of a stream
+second instance skips a stream whose cursor is locked (``SKIP LOCKED``: the first is
+handling it) and finds the cursor moved on its next turn. Events of a stream
 commit in the order of their numbers (see ``opcoord.outbox``), so reading after the
 cursor never skips one that commits later.
 
@@ -64,7 +65,9 @@ async def streams_behind(db: Database) -> list[int]:
         return list((await session.scalars(stmt)).all())
 
 
-async def _lock_cursor(session: AsyncSession, stream_id: int) -> OutboundCursor:
+async def _lock_cursor(session: AsyncSession, stream_id: int) -> OutboundCursor | None:
+    """The stream's cursor, locked until commit; None if another instance holds it (it is
+    fanning this stream out now: nothing to wait for)."""
     insert = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
     await session.execute(
         insert(OutboundCursor)
@@ -74,10 +77,9 @@ async def _lock_cursor(session: AsyncSession, stream_id: int) -> OutboundCursor:
     cursor = await session.scalar(
         sa.select(OutboundCursor)
         .where(col(OutboundCursor.stream_id) == stream_id)
-        .with_for_update()
+        .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
-    assert cursor is not None
     return cursor
 
 
@@ -94,6 +96,8 @@ async def fan_out_stream(
     made = 0
     async with db.write() as session:
         cursor = await _lock_cursor(session, stream_id)
+        if cursor is None:
+            return 0, False
         events = await _after(session, stream_id, cursor.last_seq)
         if not events:
             return 0, False
