@@ -213,6 +213,8 @@ def test_list_never_shows_the_secret_and_writes_are_audited(
         ({"url": "http://example.org:99999/"}, "url"),
         ({"secret": "short"}, "secret"),
         ({"secret": " " * 20}, "secret"),
+        ({"secret": "a-long-secret-with-a-nul-\x00"}, "secret"),
+        ({"url": "https://hooks.example.org/a b"}, "url"),
         ({"events": []}, "events"),
         ({"events": ["*", "day_closed"]}, "events"),
         ({"events": ["no_such_event"]}, "events[0]"),

@@ -171,8 +171,24 @@ def _row(
     }
 
 
+async def _any_webhook(db: Database) -> bool:
+    async with db.read() as session:
+        found = await session.scalar(
+            sa.select(col(Webhook.id)).where(col(Webhook.deleted_at).is_(None)).limit(1)
+        )
+    return found is not None
+
+
 async def fan_out(db: Database, now: datetime, *, email: bool) -> int:
-    """Every stream's new events into deliveries; the number of deliveries made."""
+    """Every stream's new events into deliveries; the number of deliveries made.
+
+    With no webhook and no e-mail there is nobody to send to: the cursors stay where
+    they are and no write is made (a deployment without outbound pays one read a turn).
+    A webhook registered later skips what came before it anyway (``_wants``), and stale
+    events are not mailed (``MAIL_FRESH``).
+    """
+    if not email and not await _any_webhook(db):
+        return 0
     made = 0
     for stream_id in await streams_behind(db):
         more = True

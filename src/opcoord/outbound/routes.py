@@ -30,7 +30,7 @@ BAD_URL = error_example(422, "url", "the URL must be http:// or https:// with a 
 
 
 def _id(value: str) -> int:
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise invalid("id", f"{value!r} is not a webhook id", "int_parsing")
     return int(value)
 

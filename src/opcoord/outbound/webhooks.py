@@ -33,6 +33,8 @@ def is_private(address: str) -> bool:
 
 def check_url(url: str, *, allow_private: bool) -> str:
     """The URL if a webhook may target it; else ``Invalid`` naming ``url``."""
+    if _controls(url) or any(c.isspace() for c in url):
+        raise invalid("url", "the URL may not contain spaces or control characters", "url_invalid")
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -76,7 +78,13 @@ def check_events(events: list[str]) -> list[str]:
     return sorted(set(events))
 
 
+def _controls(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def check_secret(secret: str) -> str:
+    if _controls(secret):
+        raise invalid("secret", "the secret may not contain control characters", "secret_invalid")
     if len(secret) < MIN_SECRET or not secret.strip():
         raise invalid(
             "secret", f"the secret must be at least {MIN_SECRET} characters", "secret_short"
