@@ -123,8 +123,9 @@ def test_an_accounts_address_is_set_shown_and_checked(client: TestClient[Any]) -
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "email"
     r = client.patch("/api/users/es-ncp", json={"email": None}, headers=ADMIN)
     assert r.status_code == 200 and r.json()["email"] is None
-    r = client.patch("/api/users/es-ncp", json={}, headers=ADMIN)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+    for nothing in ({}, {"disabled": None}):
+        r = client.patch("/api/users/es-ncp", json=nothing, headers=ADMIN)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
     audit = client.get("/api/audit", params={"action": "user.email"}, headers=ADMIN).json()
     assert len(audit["entries"]) == 2
 

@@ -64,8 +64,8 @@ class UserPatch(BaseModel):
 
     @model_validator(mode="after")
     def _something(self) -> "UserPatch":
-        if not self.model_fields_set:
-            raise ValueError("body: give disabled, email or both")
+        if self.disabled is None and "email" not in self.model_fields_set:
+            raise ValueError("body: give disabled (true or false), email or both")
         return self
 
 
