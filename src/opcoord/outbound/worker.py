@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from opcoord.clock import Clock
@@ -151,8 +152,8 @@ class Outbound:
                 if not claimed:
                     break
                 outcomes = await asyncio.gather(*(self.send(c) for c in claimed))
-                for c, outcome in zip(claimed, outcomes, strict=True):
-                    status = await self.record(c, outcome, self.clock.now())
+                statuses = await self.record(claimed, outcomes, self.clock.now())
+                for c, status in zip(claimed, statuses, strict=True):
                     turn.ids.append(c.delivery.key)
                     if status == "delivered":
                         turn.delivered += 1
@@ -276,34 +277,45 @@ class Outbound:
         wait = min(base * 2 ** max(attempts - 1, 0), self.settings.outbound_backoff_max_seconds)
         return timedelta(seconds=wait)
 
-    async def record(self, c: Claimed, outcome: Outcome, now: datetime) -> str | None:
-        """Log the attempt; move the delivery on if this turn still holds it. Its new
-        status, or None if the lease was lost (another instance took it over)."""
+    async def record(
+        self, claimed: list[Claimed], outcomes: list[Outcome], now: datetime
+    ) -> list[str | None]:
+        """Log a batch's attempts (one transaction); move each delivery on if this turn
+        still holds it. Their new statuses, None where the lease was lost (another
+        instance took the delivery over)."""
         async with self.db.write() as session:
-            await session.execute(
-                sa.update(DeliveryAttempt)
-                .where(pk(DeliveryAttempt) == c.attempt_id)
-                .values(finished_at=now, status_code=outcome.status_code, error=outcome.error)
-            )
-            d = await session.scalar(
-                sa.select(Delivery)
-                .where(pk(Delivery) == c.delivery.id, col(Delivery.lease_token) == c.token)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-            if d is None:
-                return None
-            d.lease_token = None
-            d.lease_until = None
-            d.last_error = outcome.error
-            if outcome.ok:
-                d.status, d.finished_at = "delivered", now
-            elif outcome.final or d.attempts >= self.settings.outbound_max_attempts:
-                d.status, d.finished_at = "failed", now
-                log.warning("delivery %s to %s failed: %s", d.key, d.target, outcome.error)
-            else:
-                d.next_attempt_at = now + self.backoff(d.attempts)
-            return d.status
+            return [
+                await self._record(session, c, o, now)
+                for c, o in zip(claimed, outcomes, strict=True)
+            ]
+
+    async def _record(
+        self, session: AsyncSession, c: Claimed, outcome: Outcome, now: datetime
+    ) -> str | None:
+        await session.execute(
+            sa.update(DeliveryAttempt)
+            .where(pk(DeliveryAttempt) == c.attempt_id)
+            .values(finished_at=now, status_code=outcome.status_code, error=outcome.error)
+        )
+        d = await session.scalar(
+            sa.select(Delivery)
+            .where(pk(Delivery) == c.delivery.id, col(Delivery.lease_token) == c.token)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if d is None:
+            return None
+        d.lease_token = None
+        d.lease_until = None
+        d.last_error = outcome.error
+        if outcome.ok:
+            d.status, d.finished_at = "delivered", now
+        elif outcome.final or d.attempts >= self.settings.outbound_max_attempts:
+            d.status, d.finished_at = "failed", now
+            log.warning("delivery %s to %s failed: %s", d.key, d.target, outcome.error)
+        else:
+            d.next_attempt_at = now + self.backoff(d.attempts)
+        return d.status
 
 
 def outbound_lifespan() -> Any:
