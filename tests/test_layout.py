@@ -35,6 +35,8 @@ PACKAGES: dict[str, set[str]] = {
     "report": {"accounts", "audit", "operations", "outbox", "maps"},
     # Intelligence across countries: duplicates (it reads seizures, records events).
     "intel": {"accounts", "audit", "operations", "outbox"},
+    # Webhooks and e-mail: a consumer of the event log that asks the ledger who is due.
+    "outbound": {"accounts", "audit", "operations", "outbox"},
     "demo": {"accounts", "audit", "operations", "outbox", "live", "maps", "report"},
     # Health, readiness, metrics and logs: the access rule of its routes, the actor of a
     # log line. The other packages' metrics register themselves; none imports this one.
@@ -45,7 +47,7 @@ PACKAGES: dict[str, set[str]] = {
     # One operation's rows from one database into another: it reads every package's tables.
     "backup": {"accounts", "audit", "operations", "outbox", "report"},
     # The migrations register every package's tables.
-    "migrations": {"accounts", "audit", "operations", "outbox", "report"},
+    "migrations": {"accounts", "audit", "operations", "outbound", "outbox", "report"},
 }
 #: The composition root and the command line: they wire everything.
 ROOTS = {"app", "cli"}

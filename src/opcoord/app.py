@@ -50,6 +50,8 @@ from opcoord.operations.operations import load_facts
 from opcoord.operations.pages import RETURN_PAGES
 from opcoord.operations.scheduler import scheduler_lifespan
 from opcoord.operations.setup_pages import SETUP_PAGES
+from opcoord.outbound.routes import ROUTES as OUTBOUND_ROUTES
+from opcoord.outbound.worker import outbound_lifespan
 from opcoord.report import editions
 from opcoord.report.pages import PORTAL_PAGES
 from opcoord.report.routes import ROUTES as REPORT_ROUTES
@@ -99,6 +101,7 @@ HANDLERS: list[Any] = [
     *PORTAL_PAGES,
     *REPORT_ROUTES,
     *DUPLICATE_ROUTES,
+    *OUTBOUND_ROUTES,
 ]
 
 
@@ -160,6 +163,7 @@ def create_app(
             lifespan,
             duplicates.detector_lifespan(),
             scheduler_lifespan(editions.build_pending, _purge_limits, duplicates.after_run),
+            outbound_lifespan(),
             *extra_lifespans,
         ],
         # Outermost first: every response gets its request id and security headers; the

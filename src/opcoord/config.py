@@ -115,6 +115,62 @@ class Settings(BaseSettings):
         "is taken over by another instance.",
     )
 
+    outbound_enabled: bool = Field(
+        default=True,
+        description="Send webhook deliveries and e-mails from this process (every instance "
+        "may: each delivery is claimed by one of them at a time).",
+    )
+    outbound_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often the outbound worker looks for new events and due retries "
+        "(a write in this process wakes it at once).",
+    )
+    outbound_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long one webhook request or SMTP exchange may take before it "
+        "counts as a failed attempt.",
+    )
+    outbound_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="How long an instance holds a delivery it is sending; if it dies, another "
+        "instance retries after this (the receiver sees the same X-Opcoord-Delivery id).",
+    )
+    outbound_backoff_seconds: int = Field(
+        default=10,
+        ge=1,
+        description="Wait before the first retry of a failed delivery; each retry waits twice "
+        "as long as the one before.",
+    )
+    outbound_backoff_max_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="The longest wait between two attempts of a delivery.",
+    )
+    outbound_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        description="Attempts of a delivery before it is marked failed.",
+    )
+    webhook_allow_private: bool | None = Field(
+        default=None,
+        description="Allow webhooks to loopback, private and link-local addresses "
+        "(127.0.0.1, 10.x, 192.168.x, localhost). Unset: allowed outside production, refused "
+        "in production.",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="SMTP server for e-mails (reminders, report ready, ...): "
+        "smtp://[user:password@]host[:port] (STARTTLS when the server offers it) or "
+        "smtps://... (TLS from the start). Unset: no e-mail is sent.",
+    )
+    smtp_from: str = Field(
+        default="opcoord@localhost",
+        description="The From address of opcoord's e-mails.",
+    )
+
     log_format: Literal["text", "json"] = Field(
         default="text",
         description="'json': one JSON object per log line, with request_id, user and "
@@ -136,7 +192,7 @@ class Settings(BaseSettings):
     def _async_driver(cls, value: str) -> str:
         return normalise_database_url(value)
 
-    @field_validator("admin_token", "audit_key", mode="before")
+    @field_validator("admin_token", "audit_key", "smtp_url", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value  # VAR= in a compose file means "not set"
@@ -147,6 +203,20 @@ class Settings(BaseSettings):
         if value is not None and len(value) < 16:
             raise ValueError("OPCOORD_ADMIN_TOKEN must be at least 16 characters")
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("OPCOORD_SMTP_URL must start with smtp:// or smtps://")
+        return value
+
+    @property
+    def private_webhooks(self) -> bool:
+        """Whether webhooks may target loopback and private addresses."""
+        if self.webhook_allow_private is not None:
+            return self.webhook_allow_private
+        return self.environment != "production"
 
     @property
     def is_sqlite(self) -> bool:

@@ -176,6 +176,22 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ),
     (
         "POST",
+        "/api/webhooks",
+        "/api/webhooks",
+        {"url": "https://hooks.example.org/x", "events": ["*"], "secret": "s" * 20},
+        only(201, *COORD),
+    ),
+    ("GET", "/api/webhooks", "/api/webhooks", None, only(200, *COORD)),
+    ("DELETE", "/api/webhooks/{webhook_id}", "/api/webhooks/99", None, only(404, *COORD)),
+    (
+        "GET",
+        "/api/webhooks/{webhook_id}/deliveries",
+        "/api/webhooks/99/deliveries",
+        None,
+        only(404, *COORD),
+    ),
+    (
+        "POST",
         "/api/operations/{code}/close",
         "/api/operations/PANDORA-X/close",
         None,

@@ -125,13 +125,19 @@ class UserController(Controller):
             404: err("No such account", example=NO_ACCOUNT),
             409: err("The last coordinator", example=LAST_COORDINATOR),
         },
-        summary="Disable or enable an account (a disabled one stops working at once)",
+        summary="Disable or enable an account, or set its e-mail address",
         opt=needs(Rule.coordinate),
     )
     async def update(
         self, db: DbDep, now: NowDep, username: Username, data: JSONBody[UserPatch]
     ) -> UserPublic:
-        return public(await users.set_disabled(db, username, data.disabled, now))
+        user = None
+        if "email" in data.model_fields_set:
+            user = await users.set_email(db, username, data.email, now)
+        if data.disabled is not None:
+            user = await users.set_disabled(db, username, data.disabled, now)
+        assert user is not None  # the schema asks for one of them
+        return public(user)
 
     @put(
         "/{username:str}/password",

@@ -53,9 +53,20 @@ class PasswordSet(BaseModel):
 class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    disabled: JsonBool = Field(
-        description="true: the account's token, sessions and open websockets stop at once."
+    disabled: JsonBool | None = Field(
+        default=None,
+        description="true: the account's token, sessions and open websockets stop at once.",
     )
+    email: Email | None = Field(
+        default=None,
+        description="Where e-mails go (reminders, queries, alerts, report ready); null removes it.",
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> "UserPatch":
+        if self.disabled is None and "email" not in self.model_fields_set:
+            raise ValueError("body: give disabled (true or false), email or both")
+        return self
 
 
 class UserPublic(BaseModel):

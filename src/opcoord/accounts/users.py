@@ -140,6 +140,17 @@ async def set_disabled(db: Database, username: str, disabled: bool, now: datetim
     return user
 
 
+async def set_email(db: Database, username: str, email: str | None, now: datetime) -> User:
+    """Set (or, with None, remove) the address the account's e-mails go to."""
+    async with db.write() as session:
+        user = await _get(session, username, lock=True)
+        if user.email == email:
+            return user
+        user.email = email
+        await _audit(session, "user.email", user, now)
+    return user
+
+
 async def ensure_admin(db: Database, token: str, now: datetime) -> None:
     """Make sure the coordinator ``admin`` exists, is enabled and answers to ``token``
     (``OPCOORD_ADMIN_TOKEN``: the deployment manages it, so it does not expire).

@@ -95,4 +95,8 @@ NOT_CARRIED = {
     "signin_failures": "failed sign-ins are counted per database",
     "alembic_version": "the schema revision is recorded in the manifest",
     "duplicate_checks": "the target checks every version again (pairs are kept once)",
+    "webhooks": "receivers and their secrets are the deployment's, not an operation's",
+    "outbound_cursors": "how far this database's log has been sent",
+    "outbound_deliveries": "what this database sent out; a restore sends nothing again",
+    "outbound_attempts": "the log of what this database sent out",
 }

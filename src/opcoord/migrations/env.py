@@ -12,6 +12,7 @@ import opcoord.accounts.models
 import opcoord.audit.models
 import opcoord.operations.merged
 import opcoord.operations.models
+import opcoord.outbound.models
 import opcoord.outbox.models
 import opcoord.report.models  # noqa: F401
 from opcoord.config import get_settings
