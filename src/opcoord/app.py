@@ -47,6 +47,7 @@ from opcoord.operations.pages import RETURN_PAGES
 from opcoord.operations.scheduler import scheduler_lifespan
 from opcoord.operations.setup_pages import SETUP_PAGES
 from opcoord.report import editions
+from opcoord.report.exchange_routes import ROUTES as EXCHANGE_ROUTES
 from opcoord.report.pages import PORTAL_PAGES
 from opcoord.report.routes import ROUTES as REPORT_ROUTES
 
@@ -92,6 +93,7 @@ HANDLERS: list[Any] = [
     *MAP_ROUTES,
     *PORTAL_PAGES,
     *REPORT_ROUTES,
+    *EXCHANGE_ROUTES,
 ]
 
 
