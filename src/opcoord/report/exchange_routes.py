@@ -37,8 +37,8 @@ OperationCode = Annotated[
     str | None,
     QueryParameter(
         required=False,
+        pattern="^[A-Za-z0-9-]{1,64}$",
         description="Code of an operation, e.g. PANDORA-IX (required; 422 when missing)",
-        examples=[],
     ),
 ]
 Audience = Annotated[

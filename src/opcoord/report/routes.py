@@ -59,7 +59,7 @@ Compare = Annotated[
     str | None,
     QueryParameter(
         required=False,
-        max_length=64,
+        pattern="^[A-Za-z0-9-]{1,64}$",
         description="Code of an earlier operation (e.g. PANDORA-VIII): the report then "
         "carries `comparison`, this operation against that one (the body of "
         "`GET /api/compare` with `a` the earlier one and `b` this edition). JSON, HTML "
