@@ -2,9 +2,11 @@
 
     .venv/bin/python benchmarks/bench_exports.py [--seizures 100000]
 
-Seeds a scratch database (a temporary SQLite file), starts a real ``opcoord serve`` on a local port and reads each export to
-its last byte: time, size, rows, and the server's peak resident memory, which shows
-that the exports stream (read in batches) rather than load every seizure at once.
+Starts a real ``opcoord serve`` on a temporary SQLite file and a local port, creates an
+operation through the API, seeds its seizures in bulk, and reads each export to its
+last byte: time, size, rows, and the server's peak resident memory, which shows that
+the exports stream (read in batches) rather than load every seizure at once. The
+GeoJSON, streamed the same way, is read last for scale.
 """
 
 import argparse
