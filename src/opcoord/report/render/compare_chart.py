@@ -3,7 +3,8 @@
 The chart is an inline SVG written by hand (no matplotlib, no script, no CDN): paired
 horizontal bars, operation ``a`` above ``b``, per category, so it renders in the page,
 in the self-contained HTML report and in the PDF alike. Colours are SVG attributes, not
-style attributes, so the pages' content security policy lets it through.
+style attributes, so the pages' content security policy lets it through; text takes
+the colour of the page around it (``currentColor``), dark theme or printed report.
 """
 
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from opcoord.i18n import Lang
 from opcoord.report.render.press import category_label, number
 from opcoord.vocabulary import N_
 
-A_COLOUR, B_COLOUR, INK = "#8a94a6", "#1f4e79", "#1b1b1b"
+A_COLOUR, B_COLOUR, INK = "#8a94a6", "#3b82c4", "currentColor"
 #: The headline figures a comparison shows first, with their labels.
 HEADLINE = (
     ("objects_seized", N_("Cultural goods seized")),
@@ -39,6 +40,10 @@ def direction(value: Any) -> str:
     return "up" if value > 0 else "down"
 
 
+def _short(label: str, most: int = 40) -> str:
+    return label if len(label) <= most else label[: most - 1].rstrip() + "…"
+
+
 def categories_svg(result: Mapping[str, Any], lang: str = "en") -> str:
     """Objects per category, ``a`` against ``b``."""
     words = Lang(lang)
@@ -54,7 +59,7 @@ def categories_svg(result: Mapping[str, Any], lang: str = "en") -> str:
     rows.sort(key=lambda r: -max(r[1], r[2]))
     code_a = result["operations"]["a"]["code"]
     code_b = result["operations"]["b"]["code"]
-    label_w, bar_w, bar_h, gap, top = 170, 360, 11, 10, 34
+    label_w, bar_w, bar_h, gap, top = 250, 360, 11, 10, 34
     height = top + len(rows) * (2 * bar_h + gap) + 10
     width = label_w + bar_w + 90
     biggest = max([1, *(max(r[1], r[2]) for r in rows)])
@@ -73,7 +78,7 @@ def categories_svg(result: Mapping[str, Any], lang: str = "en") -> str:
     for label, va, vb in rows:
         parts.append(
             f'<text x="{label_w - 6}" y="{y + bar_h + 3}" text-anchor="end" '
-            f'fill="{INK}">{escape(label)}</text>'
+            f'fill="{INK}">{escape(_short(label))}</text>'
         )
         for value, colour, dy in ((va, A_COLOUR, 0), (vb, B_COLOUR, bar_h)):
             w = round(bar_w * value / biggest, 1)
