@@ -53,6 +53,7 @@ def test_comparison_of_two_closed_operations_equals_their_reports(
     ra = client.get(f"/api/operations/{EARLIER}/report", headers=ADMIN).json()
     rb = client.get(f"/api/operations/{LATER}/report", headers=ADMIN).json()
     assert body["a"] == ra["totals"] and body["b"] == rb["totals"]
+    assert body["a"] == api.summary(EARLIER) and body["b"] == api.summary(LATER)
     assert body["a_source"] == body["b_source"] == "report"
     assert body["operations"]["b"]["report_edition"] == 1
     delta = body["delta"]
