@@ -53,6 +53,7 @@ from opcoord.operations.setup_pages import SETUP_PAGES
 from opcoord.outbound.routes import ROUTES as OUTBOUND_ROUTES
 from opcoord.outbound.worker import outbound_lifespan
 from opcoord.report import editions
+from opcoord.report.exchange_routes import ROUTES as EXCHANGE_ROUTES
 from opcoord.report.pages import PORTAL_PAGES
 from opcoord.report.routes import ROUTES as REPORT_ROUTES
 
@@ -102,6 +103,7 @@ HANDLERS: list[Any] = [
     *REPORT_ROUTES,
     *DUPLICATE_ROUTES,
     *OUTBOUND_ROUTES,
+    *EXCHANGE_ROUTES,
 ]
 
 

@@ -149,6 +149,21 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         only(200, *COORD),
     ),
     (
+        "GET",
+        "/api/operations/{code}/seizures.hxl.csv",
+        "/api/operations/PANDORA-X/seizures.hxl.csv",
+        None,
+        only(200, *COORD),  # partners: 403 until a report edition is published
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/seizure-records.json",
+        "/api/operations/PANDORA-X/seizure-records.json",
+        None,
+        only(200, *COORD),
+    ),
+    ("GET", "/api/compare", "/api/compare?a=PANDORA-X", None, only(422, *COORD)),
+    (
         "POST",
         "/api/users",
         "/api/users",
@@ -339,6 +354,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         None,
         {**only(200, *COORD), **PAGE},
     ),
+    ("GET", "/compare", "/compare", None, {**only(200, *COORD), **PAGE}),
     ("GET", "/reports", "/reports", None, {**only(200, *READERS), **PAGE}),
     ("GET", "/reports/{code}", "/reports/PANDORA-X", None, {**only(303, *READERS), **PAGE}),
     (

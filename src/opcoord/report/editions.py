@@ -403,6 +403,21 @@ async def artefact(
     return stored
 
 
+async def render_once(
+    db: Database, edition: ReportEdition, audience: str, fmt: str, lang: str, extra: dict[str, Any]
+) -> bytes:
+    """One file of a ready edition with ``extra`` sections (a comparison), rendered for
+    this request and not kept: the stored files stay what the edition was."""
+    assert edition.report is not None
+    async with db.read() as session:
+        op = await session.get(Operation, edition.operation_id)
+        assert op is not None
+        rows = await report_data.seizure_tuples(session, op) if fmt == "html" else []
+    report = {**edition.report, **extra}
+    files = await asyncio.to_thread(render_files, report, rows, audience, _noop, (fmt,), lang)
+    return files[fmt]
+
+
 async def _find(
     session: AsyncSession, edition_id: int, audience: str, fmt: str, lang: str = "en"
 ) -> ReportArtefact | None:

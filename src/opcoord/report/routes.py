@@ -20,8 +20,10 @@ from pydantic import BaseModel, Field, field_validator
 from opcoord import i18n
 from opcoord.accounts import access
 from opcoord.accounts.access import Rule, needs
+from opcoord.accounts.identity import Caller
 from opcoord.operations import closing, operations
 from opcoord.operations.routes import CallerDep, DbDep, NowDep
+from opcoord.report import compare as comparing
 from opcoord.report import editions as report_editions
 from opcoord.report import redaction
 from opcoord.report.models import ReportEdition
@@ -53,6 +55,18 @@ Number = Annotated[
         ge=1, le=2**31 - 1, required=False, description="Edition number; default the latest"
     ),
 ]
+Compare = Annotated[
+    str | None,
+    QueryParameter(
+        required=False,
+        pattern="^[A-Za-z0-9-]{1,64}$",
+        description="Code of an earlier operation (e.g. PANDORA-VIII): the report then "
+        "carries `comparison`, this operation against that one (the body of "
+        "`GET /api/compare` with `a` the earlier one and `b` this edition). JSON, HTML "
+        "and PDF; a partner may compare only with a report published to partners too.",
+    ),
+]
+COMPARED = ("html", "pdf")
 READ = {
     **COMMON,
     404: err("No such operation or edition", 404),
@@ -172,24 +186,31 @@ def _file_route(fmt: str) -> HTTPRouteHandler:
     async def report_file(
         self: Controller, request: Request[Any, Any, Any], caller: CallerDep, db: DbDep,
         now: NowDep, code: Code, edition: Audience = None, number: Number = None,
-        lang: Language = None,
+        lang: Language = None, compare: Compare = None,
     ) -> Stream:  # fmt: skip
         op, found, shown = await report_editions.readable(caller, db, code, edition, number)
         language = report_editions.file_lang(fmt, reader_lang(request, lang))
-        stored = await report_editions.artefact(db, found, shown, fmt, now, language)
-        await report_editions.record_download(db, op, found, fmt, shown, now)
+        if compare and fmt in COMPARED:
+            extra = {"comparison": await _comparison(caller, db, op, found, compare, now)}
+            data = await report_editions.render_once(db, found, shown, fmt, language, extra)
+            content_type = report_editions.CONTENT_TYPES[fmt]
+        else:
+            stored = await report_editions.artefact(db, found, shown, fmt, now, language)
+            data, content_type = stored.data, stored.content_type
+        what = f"{fmt} compared with {compare.upper()}" if compare and fmt in COMPARED else fmt
+        await report_editions.record_download(db, op, found, what, shown, now)
         name = report_editions.file_name(code, found.edition, shown, fmt, language)
         disposition = "inline" if fmt in ("html", "pdf") else "attachment"
         headers = {
             "Content-Disposition": f'{disposition}; filename="{name}"',
-            "Content-Length": str(stored.size),
+            "Content-Length": str(len(data)),
             "X-Report-Edition": str(found.edition),
         }
         if fmt not in report_editions.NEUTRAL_FORMATS:
             headers["Content-Language"] = language
             if lang is None:  # chosen from the request's cookie or Accept-Language
                 headers["Vary"] = "Cookie, Accept-Language"
-        return Stream(_chunks(stored.data), media_type=stored.content_type, headers=headers)
+        return Stream(_chunks(data), media_type=content_type, headers=headers)
 
     return get(
         f"/{{code:str}}/report.{fmt}",
@@ -247,12 +268,16 @@ class ReportController(Controller):
     @get("/{code:str}/report", summary="The consolidated report as JSON", responses=READ)
     async def report(
         self, caller: CallerDep, db: DbDep, now: NowDep, code: Code, edition: Audience = None,
-        number: Number = None,
+        number: Number = None, compare: Compare = None,
     ) -> Response[dict[str, Any]]:  # fmt: skip
         op, found, shown = await report_editions.readable(caller, db, code, edition, number)
         assert found.report is not None
         body = found.report if shown == "full" else redaction.partner_report(found.report)
-        await report_editions.record_download(db, op, found, "json", shown, now)
+        what = "json"
+        if compare:
+            body = {**body, "comparison": await _comparison(caller, db, op, found, compare, now)}
+            what = f"json compared with {compare.upper()}"
+        await report_editions.record_download(db, op, found, what, shown, now)
         return Response(body, headers={"X-Report-Edition": str(found.edition)})
 
     # One route a format, so that the schema gives each file its own content type.
@@ -303,6 +328,18 @@ class ReportController(Controller):
         assert edition.id is not None
         _spawn(request, _build(request, edition.id))
         return Response(_public(edition), status_code=202, headers={"Location": _status_url(code)})
+
+
+async def _comparison(
+    caller: Caller, db: Any, op: Any, found: ReportEdition, other: str, now: datetime
+) -> dict[str, Any]:
+    """The report's comparison with ``other``; a partner compares only with a report
+    published to partners (the same 403 as reading that report)."""
+    published = None
+    if access.published_only(caller) and other.upper() != op.code:
+        _, published, _ = await report_editions.readable(caller, db, other.upper(), "partner", None)
+    assert found.report is not None
+    return await comparing.for_report(db, op, found, found.report, other, now, published)
 
 
 async def _render_partner(db: Any, edition: ReportEdition, now: datetime) -> None:

@@ -18,7 +18,7 @@ import markupsafe
 
 from opcoord.i18n import Lang
 from opcoord.report.redaction import FREE_TEXT
-from opcoord.report.render import charts
+from opcoord.report.render import charts, compare_chart
 from opcoord.report.render.press import (
     DASH,
     category_label,
@@ -278,11 +278,40 @@ def build_context(
             if with_charts and report.get("categories")
             else None
         ),
+        "comparison": _comparison(report.get("comparison"), words, loc, with_charts),
         "countries_chart": (
             charts.countries_svg(totals["objects_by_country"], lang=words.code)
             if with_charts and totals.get("objects_by_country")
             else None
         ),
+    }
+
+
+def _comparison(
+    found: Mapping[str, Any] | None, words: Lang, loc: Lang | None, with_charts: bool
+) -> dict[str, Any] | None:
+    """The comparison with an earlier edition, when the report was asked with one."""
+    if not found:
+        return None
+    rows = []
+    for key, label in compare_chart.HEADLINE:
+        delta = found["delta"].get(key, 0)
+        sign = "▲ +" if delta > 0 else ("▼ " if delta < 0 else "= ")
+        rows.append(
+            {
+                "key": key,
+                "label": words.gettext(label),
+                "a": found["a"].get(key, 0),
+                "b": found["b"].get(key, 0),
+                "direction": compare_chart.direction(delta),
+                "delta_text": sign + number(delta, loc),
+            }
+        )
+    return {
+        "a_code": found["operations"]["a"]["code"],
+        "b_code": found["operations"]["b"]["code"],
+        "rows": rows,
+        "chart": compare_chart.categories_svg(found, lang=words.code) if with_charts else None,
     }
 
 
