@@ -23,11 +23,14 @@ ROLES = (
     "ncp_own",  # ES, taking part: the country of the paths below
     "ncp_other",  # FR, taking part: another country
     "ncp_outsider",  # DE, not taking part
+    "regional_own",  # ES and PT (PT not taking part): covers the country of the paths
+    "regional_other",  # FR and IT: takes part through FR, not ES's
+    "regional_outsider",  # DE and AT, neither taking part
     "partner",
     "anonymous",
     "bad_token",
 )
-SIGNED_IN = ROLES[:5]
+SIGNED_IN = ROLES[:8]
 DAY = "/api/operations/PANDORA-X/returns/ES/2026-06-09"
 PAGE_DAY = "/operations/PANDORA-X/returns/ES/2026-06-09"
 OPERATION = {
@@ -52,8 +55,11 @@ def everyone(status: int) -> dict[str, int]:
 
 
 COORD = ("coordinator",)
-WATCHERS = ("coordinator", "ncp_own", "ncp_other")
+REGIONALS = ("regional_own", "regional_other")
+WATCHERS = ("coordinator", "ncp_own", "ncp_other", *REGIONALS)
 OWN = ("coordinator", "ncp_own")
+READ_OWN = (*OWN, "regional_own")  # reading ES's returns
+OVERSEERS = ("coordinator", *REGIONALS)
 READERS = ("coordinator", "partner")
 PAGE = {"anonymous": 303}  # a page sends whoever is not signed in to the sign-in page
 
@@ -85,6 +91,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         only(201, *COORD),
     ),
     (
+        "PATCH",
+        "/api/operations/{code}/participants/{country}",
+        "/api/operations/PANDORA-X/participants/ES",
+        {"region": "Western Europe"},
+        only(200, *COORD),
+    ),
+    (
         "GET",
         "/api/operations/{code}/participants",
         "/api/operations/PANDORA-X/participants",
@@ -103,7 +116,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         "/api/operations/{code}/completeness",
         "/api/operations/PANDORA-X/completeness",
         None,
-        only(200, *COORD),
+        only(200, *OVERSEERS),
     ),
     (
         "PUT",
@@ -112,13 +125,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         {"nil_return": True},
         only(200, *OWN),  # the return exists (see below): the same content is a 200
     ),
-    ("GET", "/api/operations/{code}/returns/{country}/{day}", DAY, None, only(200, *OWN)),
+    ("GET", "/api/operations/{code}/returns/{country}/{day}", DAY, None, only(200, *READ_OWN)),
     (
         "GET",
         "/api/operations/{code}/returns/{country}/{day}/versions",
         DAY + "/versions",
         None,
-        only(200, *OWN),
+        only(200, *READ_OWN),
     ),
     (
         "POST",
@@ -146,7 +159,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         "/api/operations/{code}/seizures.geojson",
         "/api/operations/PANDORA-X/seizures.geojson",
         None,
-        only(200, *COORD),
+        only(200, *OVERSEERS),
     ),
     (
         "POST",
@@ -250,7 +263,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         "/operations/{code}/returns/{country}/{day}",
         PAGE_DAY,
         None,
-        {**only(200, *OWN), **PAGE},
+        {**only(200, *READ_OWN), **PAGE},
     ),
     (
         "GET",
@@ -264,14 +277,14 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         "/operations/{code}/map",
         "/operations/PANDORA-X/map",
         None,
-        {**only(200, *COORD), **PAGE},
+        {**only(200, *OVERSEERS), **PAGE},
     ),
     (
         "GET",
         "/operations/{code}/map/frame",
         "/operations/PANDORA-X/map/frame",
         None,
-        {**only(200, *COORD), **PAGE},
+        {**only(200, *OVERSEERS), **PAGE},
     ),
     ("GET", "/reports", "/reports", None, {**only(200, *READERS), **PAGE}),
     ("GET", "/reports/{code}", "/reports/PANDORA-X", None, {**only(303, *READERS), **PAGE}),
@@ -311,6 +324,9 @@ def _callers(api: Api) -> dict[str, dict[str, str]]:
         "ncp_own": api.user("es", "ncp", "ES"),
         "ncp_other": api.user("fr", "ncp", "FR"),
         "ncp_outsider": api.user("de", "ncp", "DE"),
+        "regional_own": api.user("rilo-we", "regional", countries=["ES", "PT"]),
+        "regional_other": api.user("rilo-fr", "regional", countries=["FR", "IT"]),
+        "regional_outsider": api.user("rilo-de", "regional", countries=["DE", "AT"]),
         "partner": api.user("unesco", "partner"),
         "spare": api.user("spare", "partner"),  # an account to rotate and disable
         "anonymous": {},
