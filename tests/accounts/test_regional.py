@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 
-from conftest import ADMIN, Api, seizure
+from conftest import ADMIN, Api, seizure, wait_ready
 
 OP = "/api/operations/PANDORA-X"
 WAIT = 10.0
@@ -280,3 +280,27 @@ def test_bad_regions_are_refused(
     assert field in json.dumps(r.json())
     people = api.client.get(f"{OP}/participants", headers=ADMIN).json()
     assert all(p["region"] is None for p in people)
+
+
+def test_the_report_breaks_figures_down_by_region(api: Api, filled: Any) -> None:
+    for country, region in (("ES", "Western Europe"), ("FR", "Western Europe")):
+        r = api.client.patch(f"{OP}/participants/{country}", json={"region": region}, headers=ADMIN)
+        assert r.status_code == 200, r.text
+    assert api.client.post(f"{OP}/close", headers=ADMIN).status_code == 202
+    wait_ready(api.client, "PANDORA-X")
+    report = api.client.get(f"{OP}/report", headers=ADMIN).json()
+    west, rest = report["regions"]
+    assert (west["region"], west["countries"], rest["region"], rest["countries"]) == (
+        "Western Europe",
+        ["ES", "FR"],
+        None,
+        ["PT"],
+    )
+    assert west["objects_seized"] == 46 and west["arrests"] == 9 and rest["seizures"] == 0
+    assert west["estimated_value"] == {"CHF": 9000, "EUR": 100}
+    assert west["completeness"]["received"] == 2 and rest["completeness"]["received"] == 1
+    html = api.client.get(f"{OP}/report.html", headers=ADMIN).text
+    assert 'data-region="Western Europe"' in html and "Results by region" in html
+    # A regional coordinator reads no report: the coordinators' edition has every country.
+    assert api.client.get(f"{OP}/report", headers=filled["RILO"]).status_code == 403
+    assert api.client.get(f"{OP}/report.html", headers=filled["RILO"]).status_code == 403
