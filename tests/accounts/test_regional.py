@@ -304,3 +304,12 @@ def test_the_report_breaks_figures_down_by_region(api: Api, filled: Any) -> None
     # A regional coordinator reads no report: the coordinators' edition has every country.
     assert api.client.get(f"{OP}/report", headers=filled["RILO"]).status_code == 403
     assert api.client.get(f"{OP}/report.html", headers=filled["RILO"]).status_code == 403
+
+
+def test_the_set_up_page_creates_regional_accounts_and_regions(api: Api, filled: Any) -> None:
+    api.client.patch(f"{OP}/participants/ES", json={"region": "Western Europe"}, headers=ADMIN)
+    page = api.client.get("/operations/PANDORA-X/setup", headers=ADMIN)
+    assert page.status_code == 200
+    assert 'name="countries" data-type="list"' in page.text and 'name="region"' in page.text
+    assert "<td>ES, IT, PT</td>" in page.text  # the regional account's countries
+    assert "<td>Western Europe</td>" in page.text
