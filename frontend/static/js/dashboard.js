@@ -633,6 +633,9 @@ function main(root) {
     var day = ev.day ? dayLabel(ev.day) : "";
     var late = ev.late ? " " + T.late : "";
     var v = {country: who, day: day};
+    // Only its number reached us (a country outside a regional coordinator's): no line.
+    var bare = Object.keys(ev).every(function (k) { return k === "type" || k === "seq" || k === "at"; });
+    if (bare) { return null; }
     switch (ev.type) {
       case "return_submitted":
         v.summary = returnSummary(d);
