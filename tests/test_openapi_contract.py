@@ -2,12 +2,12 @@
 
 Schemathesis reads the schema the app serves and sends every documented operation
 generated requests, valid and invalid, as a coordinator, a regional coordinator, a
-contact point, a partner and nobody. The database is seeded with a running operation (participants, returns with
-versions, seizures on the map) and a closed one whose report is published, and path
-parameters are often drawn from those real codes, countries, days and account names, so
-the handlers behind the access checks answer too, not only 404s. Every answer must be no
-5xx, carry a status code and content type the schema lists for it, and match the
-schema's model.
+contact point, a partner and nobody. The database is seeded with a running operation
+(participants, returns with versions, seizures on the map) and a closed one whose
+report is published, and path parameters are often drawn from those real codes,
+countries, days and account names, so the handlers behind the access checks answer
+too, not only 404s. Every answer must be no 5xx, carry a status code and content type
+the schema lists for it, and match the schema's model.
 
 Each operation and role starts from its own copy of the seeded database. Bounded and
 seeded: ``OPCOORD_SCHEMA_EXAMPLES`` fuzzed examples per operation and role (default 10)

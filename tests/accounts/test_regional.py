@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from litestar.exceptions import WebSocketDisconnect
 
 from conftest import ADMIN, Api, seizure, wait_ready
@@ -313,3 +314,34 @@ def test_the_set_up_page_creates_regional_accounts_and_regions(api: Api, filled:
     assert 'name="countries" data-type="list"' in page.text and 'name="region"' in page.text
     assert "<td>ES, IT, PT</td>" in page.text  # the regional account's countries
     assert "<td>Western Europe</td>" in page.text
+
+
+def test_regions_and_regional_countries_are_vouched_by_the_audit_log(api: Api, filled: Any) -> None:
+    from opcoord.cli import verify_everything
+
+    client = api.client
+    r = client.patch(f"{OP}/participants/ES", json={"region": "Western Europe"}, headers=ADMIN)
+    assert r.status_code == 200
+    entries = client.get("/api/audit", params={"action": "participant.region"}, headers=ADMIN)
+    assert [e["object"] for e in entries.json()["entries"]] == ["ES: Western Europe"]
+    made = client.get("/api/audit", params={"action": "user.create"}, headers=ADMIN).json()
+    assert "rilo-we (regional, ES IT PT)" in [e["object"] for e in made["entries"]]
+    assert client.blocking_portal.call(verify_everything, client.app.state.db)[0] is None
+
+    async def tamper(statement: str) -> None:
+        async with client.app.state.db.write() as session:
+            await session.execute(sa.text(statement))
+
+    # A region moved, or a country added to a regional account, in the database: found.
+    client.blocking_portal.call(tamper, "UPDATE participants SET region = 'X' WHERE country = 'ES'")
+    problem, _ = client.blocking_portal.call(verify_everything, client.app.state.db)
+    assert problem is not None and "participants" in str(problem)
+    client.blocking_portal.call(
+        tamper, "UPDATE participants SET region = 'Western Europe' WHERE country = 'ES'"
+    )
+    assert client.blocking_portal.call(verify_everything, client.app.state.db)[0] is None
+    client.blocking_portal.call(
+        tamper, """UPDATE users SET countries = '["ES", "FR"]' WHERE username = 'rilo-we'"""
+    )
+    problem, _ = client.blocking_portal.call(verify_everything, client.app.state.db)
+    assert problem is not None and "rilo-we" in str(problem)
