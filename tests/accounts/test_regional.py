@@ -345,3 +345,14 @@ def test_regions_and_regional_countries_are_vouched_by_the_audit_log(api: Api, f
     )
     problem, _ = client.blocking_portal.call(verify_everything, client.app.state.db)
     assert problem is not None and "rilo-we" in str(problem)
+
+
+def test_the_return_page_is_read_only_for_a_regional_coordinator(api: Api, filled: Any) -> None:
+    page = api.client.get("/operations/PANDORA-X/returns/ES/2026-06-09", headers=filled["RILO"])
+    assert page.status_code == 200
+    assert "You read this return" in page.text and "ES-1" in page.text
+    assert "/static/js/returns.js" not in page.text  # no form
+    own = api.client.get("/operations/PANDORA-X/returns/ES/2026-06-09", headers=filled["ES"])
+    assert "/static/js/returns.js" in own.text and "You read this return" not in own.text
+    other = api.client.get("/operations/PANDORA-X/returns/FR/2026-06-09", headers=filled["RILO"])
+    assert other.status_code == 403

@@ -325,8 +325,12 @@ async def return_day(
     closed = ledger.status(op, now) is OperationStatus.closed
     try:
         access.check(Rule.submit, caller, request.scope["state"]["facts"], country)
+        may_submit = True
+    except DomainError:
+        may_submit = False
+    try:
         ledger.check_writable(op, found.participant, country, the_day, now)
-        editable = True
+        editable = may_submit
     except DomainError:
         editable = False
     today = ledger.today(op, now)
@@ -364,6 +368,7 @@ async def return_day(
         viewing=viewing,
         history=history,
         editable=editable,
+        may_submit=may_submit,
         closed=closed,
         counters=[(c, label(lang, c)) for c in COUNTERS],
         facilitating=[(f, label(lang, f)) for f in FACILITATING],
