@@ -2,9 +2,11 @@
 operation for a set of countries, and nothing of the others; and regions, the
 coordinators' grouping of countries, in the summary and completeness."""
 
+import io
 import json
 from typing import Any
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from litestar.exceptions import WebSocketDisconnect
@@ -302,6 +304,11 @@ def test_the_report_breaks_figures_down_by_region(api: Api, filled: Any) -> None
     assert west["completeness"]["received"] == 2 and rest["completeness"]["received"] == 1
     html = api.client.get(f"{OP}/report.html", headers=ADMIN).text
     assert 'data-region="Western Europe"' in html and "Results by region" in html
+    xlsx = api.client.get(f"{OP}/report.xlsx", headers=ADMIN)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Regions"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[1][:7] == ["Western Europe", "ES, FR", rows[1][2], 2, 3, 46, 9]
+    assert rows[2][:2] == ["No region", "PT"]
     # A regional coordinator reads no report: the coordinators' edition has every country.
     assert api.client.get(f"{OP}/report", headers=filled["RILO"]).status_code == 403
     assert api.client.get(f"{OP}/report.html", headers=filled["RILO"]).status_code == 403
