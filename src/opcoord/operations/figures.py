@@ -239,12 +239,15 @@ async def by_region(
     people: list[Participant],
     *,
     with_totals: bool = True,
+    grid: ledger.Grid | None = None,
 ) -> list[dict[str, Any]]:
-    """Figures and completeness per region of ``people`` (none when no region is set)."""
+    """Figures and completeness per region of ``people`` (none when no region is set);
+    ``grid``: their day grid when the caller has it already."""
     groups = regions_of(people)
     if not groups:
         return []
-    grid = await day_grid(session, op, now, participants=people)
+    if grid is None:
+        grid = await day_grid(session, op, now, participants=people)
     out = []
     for region, countries in groups.items():
         row: dict[str, Any] = {
@@ -284,5 +287,5 @@ async def completeness(
         "days": grid.days,
         "countries": rows,
         "counts": grand,
-        "regions": await by_region(session, op, now, people, with_totals=False),
+        "regions": await by_region(session, op, now, people, with_totals=False, grid=grid),
     }
