@@ -160,10 +160,18 @@ class Api:
         assert r.status_code == 201, r.text
         return dict(r.json())
 
-    def user(self, username: str, role: str, country: str | None = None) -> dict[str, str]:
+    def user(
+        self,
+        username: str,
+        role: str,
+        country: str | None = None,
+        countries: list[str] | None = None,
+    ) -> dict[str, str]:
         body: dict[str, Any] = {"username": username, "role": role}
         if country:
             body["country"] = country
+        if countries is not None:
+            body["countries"] = countries
         r = self.client.post("/api/users", json=body, headers=ADMIN)
         assert r.status_code == 201, r.text
         return bearer(r.json()["token"])

@@ -55,10 +55,26 @@ def test_users_create_then_serve(fresh_db: str) -> None:
     assert refused.returncode != 0 and "taken" in refused.stderr
     bad = opcoord("users", "create", "pierre", "--role", "ncp", env=env)
     assert bad.returncode != 0 and "country" in bad.stderr
+    rilo = opcoord(
+        "users", "create", "rilo", "--role", "regional", "--countries", "pt, es", env=env
+    )
+    assert rilo.returncode == 0, rilo.stderr
+    assert "created regional rilo (ES, PT)" in rilo.stdout
+    rilo_token = rilo.stdout.strip().splitlines()[-1]
+    bad = opcoord("users", "create", "rilo2", "--role", "regional", env=env)
+    assert bad.returncode != 0 and "countries" in bad.stderr
+    bad = opcoord("users", "create", "rilo3", "--role", "regional", "--countries", "ES,ZZ", env=env)
+    assert bad.returncode != 0 and "countries" in bad.stderr
+    listed = opcoord("users", "list", env=env)
+    assert any(
+        line.split()[:3] == ["rilo", "regional", "ES,PT"] for line in listed.stdout.splitlines()
+    )
 
     with opcoord_server(env) as base:
         me = httpx.get(f"{base}/api/users/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["username"] == "maria" and me.json()["country"] == "ES"
+        me = httpx.get(f"{base}/api/users/me", headers={"Authorization": f"Bearer {rilo_token}"})
+        assert me.json()["role"] == "regional" and me.json()["countries"] == ["ES", "PT"]
         admin = httpx.get(f"{base}/api/users/me", headers={"Authorization": f"Bearer {ADMIN}"})
         assert admin.json()["role"] == "coordinator"
         schema = httpx.get(f"{base}/schema/openapi.json").json()

@@ -1,13 +1,13 @@
 """The OpenAPI schema describes what the server does, for every kind of caller.
 
 Schemathesis reads the schema the app serves and sends every documented operation
-generated requests, valid and invalid, as a coordinator, a contact point, a partner and
-nobody. The database is seeded with a running operation (participants, returns with
-versions, seizures on the map) and a closed one whose report is published, and path
-parameters are often drawn from those real codes, countries, days and account names, so
-the handlers behind the access checks answer too, not only 404s. Every answer must be no
-5xx, carry a status code and content type the schema lists for it, and match the
-schema's model.
+generated requests, valid and invalid, as a coordinator, a regional coordinator, a
+contact point, a partner and nobody. The database is seeded with a running operation
+(participants, returns with versions, seizures on the map) and a closed one whose
+report is published, and path parameters are often drawn from those real codes,
+countries, days and account names, so the handlers behind the access checks answer
+too, not only 404s. Every answer must be no 5xx, carry a status code and content type
+the schema lists for it, and match the schema's model.
 
 Each operation and role starts from its own copy of the seeded database. Bounded and
 seeded: ``OPCOORD_SCHEMA_EXAMPLES`` fuzzed examples per operation and role (default 10)
@@ -80,7 +80,8 @@ CLOSED = "ODYSSEY"  # closed early, its report published to partners
 # The rules under which each role may be let through (design.md, "Access").
 ADMITTED = {
     "coordinator": set(Rule),
-    "ncp": {Rule.public, Rule.signed_in, Rule.watch, Rule.country},
+    "regional": {Rule.public, Rule.signed_in, Rule.watch, Rule.oversee, Rule.country},
+    "ncp": {Rule.public, Rule.signed_in, Rule.watch, Rule.country, Rule.submit},
     "partner": {Rule.public, Rule.signed_in, Rule.report},
     "anonymous": {Rule.public},
 }
@@ -92,7 +93,7 @@ KNOWN = {
     "code": ["PANDORA-X", CLOSED],
     "country": ["ES", "FR", "DE"],
     "day": ["2026-06-08", "2026-06-09", "2026-06-10"],
-    "username": ["es-ncp", "fr-ncp", "unesco"],
+    "username": ["es-ncp", "fr-ncp", "unesco", "rilo"],
     # and body fields: a real time zone, a country not yet taking part, a currency
     "timezone": ["Europe/Madrid", "UTC"],
     "new_country": ["DE", "PT"],
@@ -189,6 +190,7 @@ def _seed(app: Litestar) -> dict[str, dict[str, str]]:
         es = api.user("es-ncp", "ncp", "ES")
         fr = api.user("fr-ncp", "ncp", "FR")
         partner = api.user("unesco", "partner")
+        rilo = api.user("rilo", "regional", countries=["ES", "PT"])
         point = {"place_name": "Madrid", "lat": 40.4168, "lon": -3.7038}
         returns: list[tuple[str, dict[str, Any]]] = [
             ("2026-06-08", {"seizures": [seizure("ES-GC-0001", 91, **point)]}),
@@ -211,7 +213,13 @@ def _seed(app: Litestar) -> dict[str, dict[str, str]]:
         wait_ready(client, CLOSED)
         published = client.post(f"/api/operations/{CLOSED}/report/publish", headers=ADMIN)
         assert published.status_code == 200, published.text
-    return {"coordinator": coordinator, "ncp": es, "partner": partner, "anonymous": {}}
+    return {
+        "coordinator": coordinator,
+        "regional": rilo,
+        "ncp": es,
+        "partner": partner,
+        "anonymous": {},
+    }
 
 
 def _run(coro: Coroutine[Any, Any, None]) -> None:
@@ -294,6 +302,7 @@ def _contract(role: str) -> Callable[..., None]:
 
 
 test_as_coordinator = _contract("coordinator")
+test_as_regional_coordinator = _contract("regional")
 test_as_contact_point = _contract("ncp")
 test_as_partner = _contract("partner")
 test_as_anonymous = _contract("anonymous")

@@ -226,9 +226,16 @@ async def _with(action: Callable[[Any], Awaitable[T]]) -> T:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--country", default=None, help="ISO 3166-1 alpha-2; required for --role ncp")
+@click.option(
+    "--countries",
+    default=None,
+    help="Comma-separated ISO 3166-1 alpha-2 codes; required for --role regional (ES,PT)",
+)
 @click.option("--email", default=None, help="Where reminders, queries and alerts go.")
 @one_line_errors
-def users_create(name: str, role: str, country: str | None, email: str | None) -> None:
+def users_create(
+    name: str, role: str, country: str | None, countries: str | None, email: str | None
+) -> None:
     """Create an account and print its API token (last line of output)."""
     from pydantic import ValidationError
 
@@ -237,7 +244,10 @@ def users_create(name: str, role: str, country: str | None, email: str | None) -
     from opcoord.clock import Clock
 
     try:
-        data = UserCreate(username=name, role=Role(role), country=country, email=email)
+        listed = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
+        data = UserCreate(
+            username=name, role=Role(role), country=country, countries=listed, email=email
+        )
     except ValidationError as exc:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "input"
@@ -251,6 +261,7 @@ def users_create(name: str, role: str, country: str | None, email: str | None) -
                 username=data.username,
                 role=data.role,
                 country=data.country,
+                countries=data.countries,
                 email=data.email,
                 now=Clock().now(),
                 token_days=settings.token_days,
@@ -260,6 +271,7 @@ def users_create(name: str, role: str, country: str | None, email: str | None) -
     click.echo(
         f"created {data.role.value} {data.username}"
         + (f" ({data.country})" if data.country else "")
+        + (f" ({', '.join(data.countries)})" if data.countries else "")
     )
     click.echo(token)
 
@@ -274,7 +286,7 @@ def users_list() -> None:
     click.echo(f"{'name':<24} {'role':<12} {'country':<8} {'state':<9} {'token expires':<26} seen")
     for u in found:
         click.echo(
-            f"{u.username:<24} {u.role:<12} {u.country or '-':<8} "
+            f"{u.username:<24} {u.role:<12} {u.country or ','.join(u.countries or []) or '-':<8} "
             f"{'disabled' if u.disabled else 'enabled':<9} "
             f"{u.token_expires_at or 'never'!s:<26} {u.last_seen_at or 'never'}"
         )

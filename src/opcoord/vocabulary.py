@@ -9,7 +9,7 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark on
     return message
 
 
-ROLES = (N_("coordinator"), N_("ncp"), N_("partner"))
+ROLES = (N_("coordinator"), N_("regional"), N_("ncp"), N_("partner"))
 STATUSES = (N_("planned"), N_("active"), N_("closed"))
 DAY_STATUSES = (N_("submitted"), N_("nil"), N_("late"), N_("missing"), N_("not_due"))
 CATEGORIES = (

@@ -260,8 +260,10 @@ def test_bad_input_is_refused_and_named(client: TestClient[Any], api: Api) -> No
 
 def test_a_contact_point_hears_of_a_duplicate_only_by_its_number() -> None:
     message = {"type": "duplicate_found", "seq": 4, "at": "x", "a": {"ref": "ES-1"}, "b": {}}
-    ncp = Caller(id=2, username="es", role=Role.ncp, country="ES")
-    coordinator = Caller(id=1, username="admin", role=Role.coordinator, country=None)
+    ncp = Caller(id=2, username="es", role=Role.ncp, country="ES", countries=frozenset({"ES"}))
+    coordinator = Caller(
+        id=1, username="admin", role=Role.coordinator, country=None, countries=None
+    )
     assert access.event_view(ncp, message, None) == {"type": "duplicate_found", "seq": 4, "at": "x"}
     assert access.event_view(coordinator, message, None) == message
 

@@ -80,6 +80,8 @@ def setup(api: Api) -> dict[str, dict[str, str]]:
         "FR": api.user("fr", "ncp", "FR"),
         "partner": api.user("unesco", "partner"),
         "DE": api.user("de", "ncp", "DE"),
+        # A regional coordinator for ES and IT (IT joins later in some tests), not FR.
+        "RILO": api.user("rilo", "regional", countries=["ES", "IT"]),
     }
 
 
@@ -190,7 +192,7 @@ def _events_until(session: WebSocketTestSession, seq: int) -> list[dict[str, Any
     return events
 
 
-@pytest.mark.parametrize("viewer", ["coordinator", "ES"])
+@pytest.mark.parametrize("viewer", ["coordinator", "ES", "RILO"])
 def test_snapshot_with_events_applied_equals_fresh_snapshot(
     api: Api, setup: dict[str, dict[str, str]], clock: FrozenClock, viewer: str, tmp_path: Any
 ) -> None:
@@ -236,7 +238,7 @@ def test_snapshot_with_events_applied_equals_fresh_snapshot(
     )
 
 
-@pytest.mark.parametrize("viewer", ["coordinator", "ES"])
+@pytest.mark.parametrize("viewer", ["coordinator", "ES", "RILO"])
 def test_day_close_and_reminder_events_keep_snapshots_equal(
     api: Api, setup: dict[str, dict[str, str]], clock: FrozenClock, viewer: str, tmp_path: Any
 ) -> None:
@@ -265,7 +267,7 @@ def test_day_close_and_reminder_events_keep_snapshots_equal(
     assert state["completeness"]["last_due"] == "2026-06-10"
 
 
-@pytest.mark.parametrize("viewer", ["coordinator", "ES"])
+@pytest.mark.parametrize("viewer", ["coordinator", "ES", "RILO"])
 def test_early_closing_keeps_snapshots_equal(
     api: Api,
     setup: dict[str, dict[str, str]],

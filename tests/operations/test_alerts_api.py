@@ -225,3 +225,38 @@ def test_alerts_reach_only_the_named_sockets_and_acks_reach_coordinators(
     recent = receive(fr_fresh)["recent"]
     assert ALERT["title"] not in str(recent)
     assert {e["type"] for e in recent} >= {"hidden"}
+
+
+def test_a_regional_coordinator_chases_its_own_countries_only(
+    client: TestClient[Any], api: Api, ncps: dict[str, dict[str, str]], open_socket: Any
+) -> None:
+    rilo = api.user("rilo-iberia", "regional", countries=["ES", "PT"])
+    live = open_socket(token_of(rilo))
+    assert receive(live)["type"] == "snapshot"
+    # France is not its country: refused, and nothing is sent.
+    r = client.post(BASE, json={**ALERT, "countries": ["ES", "FR"]}, headers=rilo)
+    assert r.status_code == 403 and "FR" in r.text
+    assert events(client, "alert") == []
+    # "All" from a regional coordinator is all of its countries taking part.
+    r = client.post(BASE, json={**ALERT, "countries": []}, headers=rilo)
+    assert r.status_code == 201, r.text
+    sent = r.json()
+    assert sent["countries"] == ["ES", "PT"] and sent["to_all"] is False
+    assert sent["pending"] == ["ES", "PT"]
+    assert [e["countries"] for e in events(client, "alert")] == [["ES", "PT"]]
+    assert receive(live)["type"] == "alert"
+    # Its own alert reaches ES and PT, and France's contact point never reads it.
+    assert [a["title"] for a in client.get(BASE, headers=ncps["PT"]).json()["alerts"]] == [
+        ALERT["title"]
+    ]
+    assert client.get(BASE, headers=ncps["FR"]).json()["alerts"] == []
+    # A coordinator's alert to France alone is not the regional coordinator's to read;
+    # one to everyone is, with only its countries' acknowledgements.
+    assert send(client, countries=["FR"]).status_code == 201
+    assert send(client, countries=[], title="Everyone").status_code == 201
+    assert client.post(f"{BASE}/3/ack", headers=ncps["ES"]).status_code == 200
+    seen = {a["title"]: a for a in client.get(BASE, headers=rilo).json()["alerts"]}
+    assert sorted(seen) == ["Everyone", ALERT["title"]]
+    assert seen["Everyone"]["countries"] == ["ES", "PT"]
+    assert seen["Everyone"]["pending"] == ["PT"]
+    assert [a["country"] for a in seen["Everyone"]["acknowledgements"]] == ["ES"]

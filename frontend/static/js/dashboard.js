@@ -202,6 +202,32 @@ function main(root) {
     return span;
   }
 
+  // The region a coordinator put the country in ("" for none), from the participants.
+  function regionOf(cc) {
+    var found = (state.participants || []).filter(function (p) { return p.country === cc; });
+    return found.length && found[0].region ? found[0].region : "";
+  }
+
+  // Regions, when any country has one: the "Show" list gains one entry per region.
+  function renderRegionChoices() {
+    var select = document.getElementById("compl-show");
+    var names = [];
+    (state.participants || []).forEach(function (p) {
+      if (p.region && names.indexOf(p.region) < 0) { names.push(p.region); }
+    });
+    names.sort();
+    var have = Array.prototype.map.call(select.querySelectorAll("option[data-region]"),
+      function (o) { return o.dataset.region; });
+    if (have.join("\n") === names.join("\n")) { return; }
+    select.querySelectorAll("option[data-region]").forEach(function (o) { o.remove(); });
+    names.forEach(function (name) {
+      var option = el("option", "", fmt(T.region_option, {region: name}));
+      option.value = "region:" + name;
+      option.dataset.region = name;
+      select.appendChild(option);
+    });
+  }
+
   function completenessRows(lastDue, collecting) {
     var grid = state.completeness.countries;
     return Object.keys(grid).map(function (cc) {
@@ -209,7 +235,7 @@ function main(root) {
       Object.keys(cells).forEach(function (d) {
         if (n[cells[d]] !== undefined) { n[cells[d]] += 1; }
       });
-      return {country: cc, name: countryName(cc),
+      return {country: cc, name: countryName(cc), region: regionOf(cc),
         last_due: lastDue ? cells[lastDue] : undefined,
         collecting: collecting ? cells[collecting] : undefined,
         submitted: n.submitted, nil: n.nil, late: n.late, missing: n.missing};
@@ -241,10 +267,13 @@ function main(root) {
   };
   function shown(rows) {
     var text = document.getElementById("compl-filter").value.trim().toLowerCase();
-    var only = FILTERS[document.getElementById("compl-show").value];
+    var chosen = document.getElementById("compl-show").value;
+    var only = chosen.indexOf("region:") === 0
+      ? function (r) { return r.region === chosen.slice(7); } : FILTERS[chosen];
     return rows.filter(function (r) {
       var named = !text || r.country.toLowerCase().indexOf(text) === 0 ||
-        String(r.name).toLowerCase().indexOf(text) >= 0;
+        String(r.name).toLowerCase().indexOf(text) >= 0 ||
+        String(r.region).toLowerCase().indexOf(text) >= 0;
       return named && (!only || only(r));
     });
   }
@@ -268,6 +297,7 @@ function main(root) {
       ? fmt(T.collecting_day, {day: shortDay(collecting)}) : T.collecting;
     // No day being collected (planned, or closed): no column that would say so per row.
     root.querySelector("#compl thead th[data-key=collecting]").hidden = !collecting;
+    renderRegionChoices();
     var all = completenessRows(lastDue, collecting).sort(compare);
     if (view === null) { setView(savedView()); }
     var rows = shown(all);
@@ -289,6 +319,7 @@ function main(root) {
       th.scope = "row";
       th.appendChild(el("span", "cc", r.country));
       th.appendChild(el("span", "cname", r.name));
+      if (r.region) { th.appendChild(el("span", "cregion", r.region)); }
       tr.appendChild(th);
       [["last_due", r.last_due], ["collecting", r.collecting]].forEach(function (pair) {
         if (pair[0] === "collecting" && !collecting) { return; }
@@ -602,6 +633,9 @@ function main(root) {
     var day = ev.day ? dayLabel(ev.day) : "";
     var late = ev.late ? " " + T.late : "";
     var v = {country: who, day: day};
+    // Only its number reached us (a country outside a regional coordinator's): no line.
+    var bare = Object.keys(ev).every(function (k) { return k === "type" || k === "seq" || k === "at"; });
+    if (bare) { return null; }
     switch (ev.type) {
       case "return_submitted":
         v.summary = returnSummary(d);

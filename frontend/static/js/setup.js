@@ -31,7 +31,8 @@ function addAccount(user) {
   tr.dataset.username = user.username;
   tr.className = "fresh";
   tr.append(cell(user.username), cell(role ? role.textContent : user.role),
-    cell(user.country ? `${user.country} · ${country ? country.dataset.name : ""}` : "—"));
+    cell(user.country ? `${user.country} · ${country ? country.dataset.name : ""}`
+      : (user.countries || []).join(", ") || "—"));
   body.append(tr);
   const list = document.getElementById("pw-user");
   if (list) {

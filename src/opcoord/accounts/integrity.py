@@ -21,10 +21,17 @@ def user_key(user: User) -> str:
     return f"users:{user.id}"
 
 
+#: Vouched too, once set (accounts written before they existed keep their digest).
+VOUCHED_IF_SET = ("countries",)
+
+
 def user_state(user: User) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in VOUCHED:
         out[name] = plain(getattr(user, name, None))
+    for name in VOUCHED_IF_SET:
+        if getattr(user, name, None) is not None:
+            out[name] = plain(getattr(user, name))
     return out
 
 

@@ -8,6 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from opcoord.db import JSONType
+
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
@@ -16,6 +18,8 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=64, unique=True)
     role: str = Field(max_length=16)
     country: str | None = Field(default=None, max_length=2)
+    # A regional coordinator's countries (ISO alpha-2, sorted); None for other roles.
+    countries: list[str] | None = Field(default=None, sa_type=JSONType)
     # SHA-256 of the API token: tokens are 256-bit random, so a fast hash is enough,
     # and it keeps the per-request lookup a single indexed equality.
     token_hash: str = Field(max_length=64, unique=True)

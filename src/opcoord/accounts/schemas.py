@@ -29,6 +29,13 @@ class UserCreate(BaseModel):
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")]
     role: Role
     country: CountryCode | None = None
+    countries: list[CountryCode] | None = Field(
+        default=None,
+        max_length=250,
+        description="A regional coordinator's countries (ISO 3166-1 alpha-2, at least one): "
+        "it reads the operations' figures, completeness and map of these countries only.",
+        examples=[["ES", "PT"]],
+    )
     email: Email | None = Field(
         default=None, description="Where reminders, queries and alerts go, if e-mail is set up."
     )
@@ -39,6 +46,12 @@ class UserCreate(BaseModel):
             raise ValueError("country: a national contact point needs a country")
         if self.role is not Role.ncp and self.country is not None:
             raise ValueError("country: only a national contact point has a country")
+        if self.role is Role.regional and not self.countries:
+            raise ValueError("countries: a regional coordinator needs at least one country")
+        if self.role is not Role.regional and self.countries is not None:
+            raise ValueError("countries: only a regional coordinator has a list of countries")
+        if self.countries is not None:
+            self.countries = sorted(set(self.countries))
         return self
 
 
@@ -73,6 +86,9 @@ class UserPublic(BaseModel):
     username: str
     role: Role
     country: str | None
+    countries: list[str] | None = Field(
+        default=None, description="A regional coordinator's countries (null for other roles)."
+    )
     created_at: datetime
     disabled: bool = False
     token_expires_at: datetime | None = Field(

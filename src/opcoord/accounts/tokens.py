@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import col
 
-from opcoord.accounts.identity import Caller, Role
+from opcoord.accounts.identity import Caller, Role, countries_of
 from opcoord.accounts.models import User
 from opcoord.db import Database
 
@@ -28,7 +28,14 @@ def hash_token(token: str) -> str:
 
 def caller_of(user: User) -> Caller:
     assert user.id is not None
-    return Caller(id=user.id, username=user.username, role=Role(user.role), country=user.country)
+    role = Role(user.role)
+    return Caller(
+        id=user.id,
+        username=user.username,
+        role=role,
+        country=user.country,
+        countries=countries_of(role, user.country, user.countries),
+    )
 
 
 def usable(user: User | None, now: datetime) -> bool:

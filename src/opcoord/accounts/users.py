@@ -45,10 +45,16 @@ async def _audit(session: AsyncSession, action: str, user: User, now: datetime) 
         session,
         action,
         now,
-        object=f"{user.username} ({user.role}{', ' + user.country if user.country else ''})",
+        object=f"{user.username} ({user.role}{_where(user)})",
         object_key=user_key(user),
         state=user_state(user),
     )
+
+
+def _where(user: User) -> str:
+    if user.countries:
+        return ", " + " ".join(user.countries)
+    return ", " + user.country if user.country else ""
 
 
 async def _get(session: AsyncSession, username: str, *, lock: bool = False) -> User:
@@ -66,6 +72,7 @@ async def create_user(
     role: Role,
     country: str | None,
     now: datetime,
+    countries: list[str] | None = None,
     token_days: int = 0,
     token: str | None = None,
     email: str | None = None,
@@ -80,6 +87,7 @@ async def create_user(
             username=username,
             role=str(role),
             country=country,
+            countries=sorted(set(countries)) if countries is not None else None,
             token_hash=hash_token(token),
             token_expires_at=expiry(now, token_days),
             email=email,
@@ -183,6 +191,7 @@ async def _ensure_admin(db: Database, token: str, now: datetime) -> None:
         user.token_hash = digest
         user.role = str(Role.coordinator)
         user.country = None
+        user.countries = None
         user.disabled = False
         user.token_expires_at = None
         await _audit(session, "user.admin_token", user, now)

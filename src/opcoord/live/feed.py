@@ -25,10 +25,13 @@ from opcoord.outbox.record import last_seq, latest, read_after
 RECENT = 30
 
 
-async def objects_by_day(session: AsyncSession, op: Operation) -> dict[str, int]:
+async def objects_by_day(
+    session: AsyncSession, op: Operation, countries: frozenset[str] | None = None
+) -> dict[str, int]:
+    among = sa.true() if countries is None else col(Seizure.country).in_(sorted(countries))
     rows = await session.execute(
         sa.select(col(Seizure.day), sa.func.sum(col(Seizure.quantity)))
-        .where(col(Seizure.operation_id) == op.id, col(Seizure.is_current))
+        .where(col(Seizure.operation_id) == op.id, col(Seizure.is_current), among)
         .group_by(col(Seizure.day))
         .order_by(col(Seizure.day))
     )
@@ -38,23 +41,25 @@ async def objects_by_day(session: AsyncSession, op: Operation) -> dict[str, int]
 async def build_snapshot(
     session: AsyncSession, op: Operation, caller: Caller, now: datetime
 ) -> dict[str, Any]:
-    """Everything a dashboard starts from, as of one database state."""
+    """Everything a dashboard starts from, as of one database state: over the caller's
+    countries only for a regional coordinator (``access.scope``)."""
     assert op.id is not None
     seq = await last_seq(session, op.id)
-    people = await figures.participants_of(session, op)
+    countries = access.scope(caller)
+    people = await figures.participants_of(session, op, countries)
     grid = await figures.day_grid(session, op, now, participants=people)
     cells = figures.cells_json(
         {c: row for c, row in grid.cells.items() if access.sees_country(caller, c)}
     )
     recent = await latest(session, op.id, RECENT)
-    totals = await figures.totals(session, op)
+    totals = await figures.totals(session, op, countries)
     return {
         "type": "snapshot",
         "seq": seq,
         "at": now.isoformat(),
         "operation": operations.to_public(op, now, len(people)).model_dump(mode="json"),
         "totals": access.totals_view(caller, totals),
-        "objects_by_day": await objects_by_day(session, op),
+        "objects_by_day": await objects_by_day(session, op, countries),
         "completeness": {
             "days": [d.isoformat() for d in ledger.days_run(op)],
             **figures.collection_json(op, grid),

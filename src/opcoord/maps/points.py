@@ -47,6 +47,12 @@ class MapFilter:
     day_to: date | None = None
     categories: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    #: The countries the caller may see (None: all): asked-for others show nothing.
+    within: frozenset[str] | None = None
+
+    def seen_by(self, countries: frozenset[str] | None) -> "MapFilter":
+        """The filter narrowed to what a caller sees (``access.scope``)."""
+        return MapFilter(self.day_from, self.day_to, self.categories, self.countries, countries)
 
     @classmethod
     def parse(
@@ -80,6 +86,8 @@ class MapFilter:
             clauses.append(col(Seizure.category).in_(self.categories))
         if self.countries:
             clauses.append(col(Seizure.country).in_(self.countries))
+        if self.within is not None:
+            clauses.append(col(Seizure.country).in_(sorted(self.within)))
         return clauses
 
 

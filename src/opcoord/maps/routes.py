@@ -7,7 +7,9 @@ from litestar import Request, Response, get
 from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
+from opcoord.accounts import access
 from opcoord.accounts.access import Rule, needs
+from opcoord.accounts.guard import caller_of_request
 from opcoord.audit import log as audit
 from opcoord.db import Database
 from opcoord.maps import points
@@ -44,8 +46,9 @@ Embed = Annotated[
     media_type="application/geo+json",
     tags=["map"],
     summary="Seizures with coordinates as a GeoJSON FeatureCollection (streamed)",
+    description="A regional coordinator gets the seizures of its own countries only.",
     responses=READ,
-    opt=needs(Rule.coordinate),
+    opt=needs(Rule.oversee),
 )
 async def seizures_geojson(
     request: Request[Any, Any, Any],
@@ -56,7 +59,9 @@ async def seizures_geojson(
     country: Countries = None,
 ) -> Stream:
     db: Database = request.app.state.db
-    filt = points.MapFilter.parse(day_from, day_to, category, country)
+    filt = points.MapFilter.parse(day_from, day_to, category, country).seen_by(
+        access.scope(caller_of_request(request))
+    )
     async with db.read() as session:
         op = await load(session, code)
     assert op.id is not None
@@ -80,15 +85,18 @@ async def _map_request(
     category: list[str] | None,
     country: list[str] | None,
 ) -> tuple[Operation, points.MapFilter]:
-    """What both map pages read first: the operation and a valid filter."""
-    filt = points.MapFilter.parse(day_from, day_to, category, country)
+    """What both map pages read first: the operation and a valid filter (narrowed to the
+    caller's countries)."""
+    filt = points.MapFilter.parse(day_from, day_to, category, country).seen_by(
+        access.scope(caller_of_request(request))
+    )
     db: Database = request.app.state.db
     async with db.read() as session:
         op = await load(session, code)
     return op, filt
 
 
-MAP_PAGE = needs(Rule.coordinate, page=True)
+MAP_PAGE = needs(Rule.oversee, page=True)
 
 
 @get("/operations/{code:str}/map", include_in_schema=False, opt=MAP_PAGE)

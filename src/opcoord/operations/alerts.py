@@ -79,7 +79,9 @@ def _public(
         "sent_by": alert.sent_by,
         "sent_at": alert.sent_at,
     }
-    if caller.role is not Role.coordinator:
+    if caller.role is Role.regional:  # the coordinators' view, of its own countries
+        to = access.own(caller, to)
+    if caller.role is Role.ncp:
         mine = by_country.get(caller.country or "")
         return AlertPublic(
             **common,
@@ -123,7 +125,11 @@ async def send_alert(
                 f"part in {op.code}",
                 "not_participating",
             )
-        to = list(data.countries) or participants
+        # "All" for a regional coordinator: every one of its countries taking part.
+        everyone = (
+            participants if caller.role is Role.coordinator else access.own(caller, participants)
+        )
+        to = list(data.countries) or everyone
         if not to:
             raise invalid("countries", f"no country takes part in {op.code} yet", "too_short")
         access.check_alert_senders(caller, to)
@@ -132,7 +138,7 @@ async def send_alert(
             title=data.title,
             body=data.body,
             priority=str(data.priority),
-            to_all=not data.countries,
+            to_all=not data.countries and caller.role is Role.coordinator,
             countries=to,
             sent_by=caller.username,
             sent_at=now,

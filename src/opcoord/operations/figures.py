@@ -30,15 +30,33 @@ def money(value: Decimal | int | float | str | None) -> int | float:
     return int(dec) if dec == dec.to_integral_value() else float(dec)
 
 
-async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
-    """The ``totals`` object of the API (see API.md)."""
+Countries = Iterable[str] | None
+
+
+def _among(column: Any, countries: Countries) -> sa.ColumnElement[bool]:
+    return sa.true() if countries is None else col(column).in_(sorted(countries))
+
+
+async def totals(
+    session: AsyncSession, op: Operation, countries: Countries = None
+) -> dict[str, Any]:
+    """The ``totals`` object of the API (see API.md), over ``countries`` (None: the whole
+    operation; ``access.scope`` says which for a caller)."""
     versions = sa.select(
         sa.func.count(),
         sa.func.count(sa.distinct(col(ReturnVersion.country))),
         *(sa.func.coalesce(sa.func.sum(getattr(ReturnVersion, c)), 0) for c in SUMMED),
-    ).where(col(ReturnVersion.operation_id) == op.id, col(ReturnVersion.is_current))
-    # A merged duplicate's second seizure counts in no total (merged.py).
-    current = sa.and_(col(Seizure.operation_id) == op.id, col(Seizure.is_current), counted())
+    ).where(
+        col(ReturnVersion.operation_id) == op.id,
+        col(ReturnVersion.is_current),
+        _among(ReturnVersion.country, countries),
+    )
+    current = sa.and_(
+        col(Seizure.operation_id) == op.id,
+        col(Seizure.is_current),
+        _among(Seizure.country, countries),
+        counted(),  # a merged duplicate's second seizure counts in no total (merged.py)
+    )
     seizures = sa.select(
         sa.func.count(),
         sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
@@ -47,7 +65,9 @@ async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
     returns, reported, *sums = (await session.execute(versions)).one()
     n_seizures, objects, online = (await session.execute(seizures)).one()
     participating = await session.scalar(
-        sa.select(sa.func.count()).where(col(Participant.operation_id) == op.id)
+        sa.select(sa.func.count()).where(
+            col(Participant.operation_id) == op.id, _among(Participant.country, countries)
+        )
     )
     out: dict[str, Any] = {
         "countries_participating": int(participating or 0),
@@ -156,10 +176,13 @@ def delta(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-async def participants_of(session: AsyncSession, op: Operation) -> list[Participant]:
+async def participants_of(
+    session: AsyncSession, op: Operation, countries: Countries = None
+) -> list[Participant]:
+    """The participants (of ``countries`` only, when given), by country."""
     rows = await session.scalars(
         sa.select(Participant)
-        .where(col(Participant.operation_id) == op.id)
+        .where(col(Participant.operation_id) == op.id, _among(Participant.country, countries))
         .order_by(col(Participant.country))
     )
     return list(rows)
@@ -218,18 +241,71 @@ def collection_json(op: Operation, grid: ledger.Grid) -> dict[str, str | None]:
     }
 
 
-async def completeness(session: AsyncSession, op: Operation, now: datetime) -> dict[str, Any]:
-    """The API's completeness: per country per day, in the API's words and the ledger's."""
-    grid = await day_grid(session, op, now)
+def regions_of(people: Iterable[Participant]) -> dict[str | None, list[str]]:
+    """The coordinators' regions and their countries, by name; countries in no region
+    under None (last). Empty when no participant has a region."""
+    found = list(people)
+    if not any(p.region for p in found):
+        return {}
+    out: dict[str | None, list[str]] = {}
+    for p in sorted(found, key=lambda p: p.country):
+        out.setdefault(p.region or None, []).append(p.country)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] is None, kv[0] or "")))
+
+
+def _counts(rows: Iterable[dict[date, ledger.DayState]]) -> dict[DayStatus, int]:
+    counts = dict.fromkeys(DayStatus, 0)
+    for row in rows:
+        for state in row.values():
+            counts[ledger.COARSE[state]] += 1
+    return counts
+
+
+async def by_region(
+    session: AsyncSession,
+    op: Operation,
+    now: datetime,
+    people: list[Participant],
+    *,
+    with_totals: bool = True,
+    grid: ledger.Grid | None = None,
+) -> list[dict[str, Any]]:
+    """Figures and completeness per region of ``people`` (none when no region is set);
+    ``grid``: their day grid when the caller has it already."""
+    groups = regions_of(people)
+    if not groups:
+        return []
+    if grid is None:
+        grid = await day_grid(session, op, now, participants=people)
+    out = []
+    for region, countries in groups.items():
+        row: dict[str, Any] = {
+            "region": region,
+            "countries": countries,
+            "counts": _counts(grid.cells.get(c, {}) for c in countries),
+        }
+        if with_totals:
+            row["totals"] = await totals(session, op, countries)
+        out.append(row)
+    return out
+
+
+async def completeness(
+    session: AsyncSession, op: Operation, now: datetime, countries: Countries = None
+) -> dict[str, Any]:
+    """The API's completeness: per country per day, in the API's words and the ledger's
+    (of ``countries`` only, when given), and per region when regions are set."""
+    people = await participants_of(session, op, countries)
+    grid = await day_grid(session, op, now, participants=people)
     grand: dict[DayStatus, int] = dict.fromkeys(DayStatus, 0)
-    countries = []
+    rows = []
     for country, row in grid.cells.items():
         coarse = {d: ledger.COARSE[s] for d, s in row.items()}
         counts = dict.fromkeys(DayStatus, 0)
         for status in coarse.values():
             counts[status] += 1
             grand[status] += 1
-        countries.append({"country": country, "days": coarse, "states": row, "counts": counts})
+        rows.append({"country": country, "days": coarse, "states": row, "counts": counts})
     return {
         "operation": op.code,
         "as_of": now,
@@ -238,6 +314,7 @@ async def completeness(session: AsyncSession, op: Operation, now: datetime) -> d
         "last_due": grid.last_due,
         "closed_at": op.closed_at,
         "days": grid.days,
-        "countries": countries,
+        "countries": rows,
         "counts": grand,
+        "regions": await by_region(session, op, now, people, with_totals=False, grid=grid),
     }

@@ -31,7 +31,8 @@ def operation_state(op: Operation) -> dict[str, Any]:
 
 
 def participant_state(p: Participant) -> dict[str, Any]:
-    return _columns(p, ("id",))
+    # ``region`` counts once set: participants written before regions keep their digest.
+    return _columns(p, ("id",) if p.region is not None else ("id", "region"))
 
 
 def version_state(

@@ -41,6 +41,8 @@ class Participant(SQLModel, table=True):
     # The days on which the country takes part: completeness expects returns only then.
     joins_on: date
     leaves_on: date | None = None
+    # The coordinators' grouping of countries (e.g. a WCO RILO region); None: no region.
+    region: str | None = Field(default=None, max_length=64)
     created_at: datetime
 
 

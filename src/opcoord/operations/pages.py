@@ -217,16 +217,19 @@ async def _country_days(db: Database, code: str, country: str | None, now: datet
 
 def _chosen_country(caller: Caller, requested: str | None, facts: Any) -> str | None:
     """Which country's returns the calendar shows: a contact point its own, a coordinator
-    the one asked for (default: the first taking part)."""
+    the one asked for (default: the first taking part), a regional coordinator one of
+    its own countries."""
     if caller.role is Role.ncp:
         access.check(Rule.country, caller, facts, requested or caller.country)
         return caller.country
     if requested:
         country = country_field(requested)
+        access.check(Rule.country, caller, facts, country)
         if country not in facts.participants:
             raise not_found("country", f"{country} does not take part in {facts.code}")
         return country
-    return min(facts.participants) if facts.participants else None
+    mine = access.own(caller, sorted(facts.participants))
+    return mine[0] if mine else None
 
 
 @get("/operations/{code:str}/returns", include_in_schema=False, opt=needs(Rule.watch, page=True))
@@ -264,7 +267,9 @@ async def returns_calendar(
         country=chosen,
         country_name=names.get(chosen or "") or country_name(chosen or ""),
         participants=[
-            (p.country, names.get(p.country) or country_name(p.country)) for p in found.participants
+            (p.country, names.get(p.country) or country_name(p.country))
+            for p in found.participants
+            if access.sees_country(caller, p.country)
         ],
         months=_months(op, states, today, lang.locale.first_week_day),
         weekdays=_weekday_names(lang),
@@ -320,8 +325,13 @@ async def return_day(
     names = lang.locale.territories
     closed = ledger.status(op, now) is OperationStatus.closed
     try:
+        access.check(Rule.submit, caller, request.scope["state"]["facts"], country)
+        may_submit = True
+    except DomainError:
+        may_submit = False
+    try:
         ledger.check_writable(op, found.participant, country, the_day, now)
-        editable = True
+        editable = may_submit
     except DomainError:
         editable = False
     today = ledger.today(op, now)
@@ -359,6 +369,7 @@ async def return_day(
         viewing=viewing,
         history=history,
         editable=editable,
+        may_submit=may_submit,
         closed=closed,
         counters=[(c, label(lang, c)) for c in COUNTERS],
         facilitating=[(f, label(lang, f)) for f in FACILITATING],

@@ -8,12 +8,12 @@ from sqlmodel import col
 from opcoord.audit import log as audit
 from opcoord.codes import country_name
 from opcoord.db import Database, pk
-from opcoord.errors import conflict, invalid
+from opcoord.errors import conflict, invalid, not_found
 from opcoord.operations import figures, integrity, ledger
 from opcoord.operations.enums import Agency, OperationStatus
 from opcoord.operations.models import Participant
 from opcoord.operations.operations import load
-from opcoord.operations.schemas import ParticipantCreate, ParticipantPublic
+from opcoord.operations.schemas import ParticipantCreate, ParticipantPatch, ParticipantPublic
 from opcoord.outbox.events import ChangeEvent, EventType
 from opcoord.outbox.record import record
 
@@ -25,6 +25,7 @@ def to_public(p: Participant) -> ParticipantPublic:
         agencies=[Agency(a) for a in p.agencies],
         joins_on=p.joins_on,
         leaves_on=p.leaves_on,
+        region=p.region,
     )
 
 
@@ -54,6 +55,7 @@ async def add_participant(
             agencies=[str(a) for a in data.agencies],
             joins_on=joins_on,
             leaves_on=data.leaves_on,
+            region=data.region,
             created_at=now,
         )
         session.add(participant)
@@ -81,7 +83,41 @@ async def add_participant(
     return public
 
 
-async def list_participants(db: Database, code: str) -> list[ParticipantPublic]:
+async def set_region(
+    db: Database, code: str, country: str, data: ParticipantPatch, now: datetime
+) -> ParticipantPublic:
+    """Put a participating country in a region (or in none), closed operations too: the
+    grouping is the coordinators' reading of the figures, not a figure."""
+    async with db.write() as session:
+        op = await load(session, code)
+        participant = await session.scalar(
+            sa.select(Participant)
+            .where(col(Participant.operation_id) == op.id, col(Participant.country) == country)
+            .with_for_update()
+        )
+        if participant is None:
+            raise not_found("country", f"{country} does not take part in {op.code}")
+        assert op.id is not None
+        if participant.region != data.region:
+            participant.region = data.region
+            await session.flush()
+            await audit.record(
+                session,
+                "participant.region",
+                now,
+                stream_id=op.id,
+                operation=op.code,
+                object=f"{country}: {data.region or '-'}",
+                object_key=integrity.key("participants", participant.id),
+                state=integrity.participant_state(participant),
+            )
+        return to_public(participant)
+
+
+async def list_participants(
+    db: Database, code: str, countries: figures.Countries = None
+) -> list[ParticipantPublic]:
+    """The participants (those of ``countries`` only, when given)."""
     async with db.read() as session:
         op = await load(session, code)
-        return [to_public(p) for p in await figures.participants_of(session, op)]
+        return [to_public(p) for p in await figures.participants_of(session, op, countries)]

@@ -7,7 +7,7 @@ body is read (``opcoord.accounts.access``); handlers never decide it themselves.
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
@@ -24,7 +24,9 @@ from opcoord.operations.schemas import (
     OperationCreate,
     OperationPublic,
     ParticipantCreate,
+    ParticipantPatch,
     ParticipantPublic,
+    RegionFigures,
     ReturnIn,
     ReturnPublic,
     Summary,
@@ -89,44 +91,77 @@ class OperationController(Controller):
     ) -> ParticipantPublic:
         return await participants.add_participant(db, code, data, now)
 
+    @patch(
+        "/{code:str}/participants/{country:str}",
+        responses=WRITE,
+        summary="Change a participating country's region",
+        description='`{"region": "Western Europe"}` (or null for none): the summary, '
+        "completeness, dashboard and report break figures down by region.",
+        opt=needs(Rule.coordinate),
+    )
+    async def set_region(
+        self,
+        db: DbDep,
+        now: NowDep,
+        code: Code,
+        country: CountryPath,
+        data: JSONBody[ParticipantPatch],
+    ) -> ParticipantPublic:
+        return await participants.set_region(db, code, country_field(country), data, now)
+
     @get(
         "/{code:str}/participants",
         responses=READ,
         summary="Participating countries",
+        description="A regional coordinator reads its own countries only.",
         opt=needs(Rule.watch),
     )
-    async def list_participants(self, db: DbDep, code: Code) -> list[ParticipantPublic]:
-        return await participants.list_participants(db, code)
+    async def list_participants(
+        self, caller: CallerDep, db: DbDep, code: Code
+    ) -> list[ParticipantPublic]:
+        return await participants.list_participants(db, code, access.scope(caller))
 
     @get(
         "/{code:str}/summary",
         responses=READ,
         summary="Running totals over the current version of every return",
         description="Contact points read the operation-wide totals and their own "
-        "country's share of `objects_by_country`.",
+        "country's share of `objects_by_country`; a regional coordinator reads totals "
+        "computed over its own countries only. Coordinators (and regional coordinators, "
+        "over their countries) also get `regions` when participants have a region.",
         opt=needs(Rule.watch),
     )
     async def summary(self, caller: CallerDep, db: DbDep, now: NowDep, code: Code) -> Summary:
+        countries = access.scope(caller)
         async with db.read() as session:
             op = await load(session, code)
-            totals = await figures.totals(session, op)
+            totals = await figures.totals(session, op, countries)
+            regions = []
+            if access.reads_regions(caller):
+                people = await figures.participants_of(session, op, countries)
+                regions = await figures.by_region(session, op, now, people)
         return Summary(
             operation=op.code,
             status=ledger.status(op, now),
             as_of=now,
             totals=Totals(**access.totals_view(caller, totals)),
+            regions=[RegionFigures.model_validate(r) for r in regions],
         )
 
     @get(
         "/{code:str}/completeness",
         responses=READ,
         summary="Per country per day: submitted, nil, late, missing or not_due",
-        opt=needs(Rule.coordinate),
+        description="A regional coordinator reads its own countries only; `regions` "
+        "groups the countries by the region the coordinators gave them.",
+        opt=needs(Rule.oversee),
     )
-    async def completeness(self, db: DbDep, now: NowDep, code: Code) -> Completeness:
+    async def completeness(
+        self, caller: CallerDep, db: DbDep, now: NowDep, code: Code
+    ) -> Completeness:
         async with db.read() as session:
             op = await load(session, code)
-            grid = await figures.completeness(session, op, now)
+            grid = await figures.completeness(session, op, now, access.scope(caller))
         return Completeness.model_validate(grid)
 
 
@@ -143,6 +178,7 @@ class ReturnController(Controller):
     @put(
         "/",
         status_code=200,
+        opt=needs(Rule.submit),
         summary="Submit or replace a daily return",
         description="201 for the first version, 200 for a new version or an identical "
         "resubmission (which creates no version). After the due time a new version needs "

@@ -40,6 +40,13 @@ def _whole_number(value: Any) -> Any:
 
 Count = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1_000_000_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+#: A region's name: printable text, 1 to 64 characters.
+Region = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -105,6 +112,12 @@ class ParticipantCreate(Strict):
         "Completeness expects returns only from this day.",
     )
     leaves_on: date | None = None
+    region: Region | None = Field(
+        default=None,
+        description="The coordinators' grouping of the country (e.g. a WCO RILO region); "
+        "the summary, dashboard and report break figures down by it.",
+        examples=["Western Europe"],
+    )
 
     @field_validator("agencies")
     @classmethod
@@ -118,6 +131,13 @@ class ParticipantPublic(BaseModel):
     agencies: list[Agency]
     joins_on: date
     leaves_on: date | None
+    region: str | None = None
+
+
+class ParticipantPatch(Strict):
+    region: Region | None = Field(
+        description="The country's region (null: none).", examples=["Western Europe"]
+    )
 
 
 # --- daily returns ----------------------------------------------------------------
@@ -280,11 +300,28 @@ class Totals(BaseModel):
     objects_by_country: dict[str, int]
 
 
+class RegionCounts(BaseModel):
+    region: str | None = Field(
+        description="The region's name; null gathers the countries in no region."
+    )
+    countries: list[str]
+    counts: dict[DayStatus, int] = Field(description="Days of its countries, by status.")
+
+
+class RegionFigures(RegionCounts):
+    totals: Totals = Field(description="The running totals over the region's countries only.")
+
+
 class Summary(BaseModel):
     operation: str
     status: OperationStatus
     as_of: datetime
     totals: Totals
+    regions: list[RegionFigures] = Field(
+        default_factory=list,
+        description="For coordinators, when participants have a `region`: totals and "
+        "completeness per region (countries in no region under null). Empty otherwise.",
+    )
 
 
 class CountryCompleteness(BaseModel):
@@ -309,6 +346,11 @@ class Completeness(BaseModel):
     days: list[date]
     countries: list[CountryCompleteness]
     counts: dict[DayStatus, int]
+    regions: list[RegionCounts] = Field(
+        default_factory=list,
+        description="Completeness per region when participants have a `region` (empty "
+        "otherwise), over the caller's countries.",
+    )
 
 
 # --- alerts ----------------------------------------------------------------------

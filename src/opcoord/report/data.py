@@ -142,6 +142,42 @@ async def countries(
     return rows, whole
 
 
+#: Per-country figures that add up over a region.
+REGION_SUMS = ("seizures", "objects_seized", "objects_seized_online", *SUMMED)
+
+
+async def regions(
+    session: AsyncSession, op: Operation, cutoff: datetime, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Figures and completeness per region, when the coordinators gave participants a
+    region (countries in none under null); empty otherwise."""
+    groups = figures.regions_of(await figures.participants_of(session, op))
+    if not groups:
+        return []
+    grid = await figures.day_grid(session, op, cutoff)
+    by_country = {r["country"]: r for r in rows}
+    out = []
+    for region, members in groups.items():
+        tally = ledger.Tally()
+        for c in members:
+            tally = tally + grid.tally(c)
+        mine = [by_country[c] for c in members if c in by_country]
+        value: dict[str, Decimal] = {}
+        for r in mine:
+            for currency, amount in r["estimated_value"].items():
+                value[currency] = value.get(currency, Decimal(0)) + Decimal(str(amount))
+        out.append(
+            {
+                "region": region,
+                "countries": members,
+                **{k: sum(int(r.get(k, 0)) for r in mine) for k in REGION_SUMS},
+                "estimated_value": {c: money(v) for c, v in sorted(value.items())},
+                "completeness": completeness(tally),
+            }
+        )
+    return out
+
+
 async def totals(
     session: AsyncSession, op: Operation, rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -400,6 +436,7 @@ async def assemble(
         "provisional": provisional_statement(op, data_cutoff),
         "totals": tot,
         "countries": rows,
+        "regions": await regions(session, op, data_cutoff, rows),
         "categories": await categories(session, op),
         "online": await online(session, op, tot["online_checks"]),
         "facilitating_items": {k: tot[k] for k in FACILITATING},

@@ -91,7 +91,7 @@ def _import_err(description: str) -> ResponseSpec:
     "keeping the current version's counters, facilitating items and notes. 201 for the "
     "first version, 200 for a new version or a re-upload of the same file (no new version).",
     request_max_body_size=_BODY_LIMIT,
-    opt=needs(Rule.country),
+    opt=needs(Rule.submit),
     responses={
         **WRITE,
         201: ResponseSpec(

@@ -260,6 +260,18 @@ def build_context(
         "merged": int(report.get("duplicates_merged") or 0),
         "participants": sorted(countries, key=lambda c: c["name"]),
         "countries": countries,
+        "regions": [
+            {
+                **r,
+                "value_text": money_text(r.get("estimated_value"), loc),
+                "complete_pct": percent(
+                    _count(r.get("completeness", {}).get("received")),
+                    _count(r.get("completeness", {}).get("expected")),
+                    loc,
+                ),
+            }
+            for r in report.get("regions", [])
+        ],
         "categories": categories,
         "online": report.get("online", {}),
         "facilitating": report.get("facilitating_items", {}),

@@ -315,6 +315,33 @@ def render_xlsx(
         ),
     ]
     w.table("Countries", country_specs, countries)
+    if report.get("regions"):
+        region_rows = [
+            {
+                **r,
+                "region": r.get("region") or _("No region"),
+                "countries_text": ", ".join(r.get("countries") or []),
+                "returns_expected": (r.get("completeness") or {}).get("expected"),
+                "returns": (r.get("completeness") or {}).get("received"),
+                "complete": (r.get("completeness") or {}).get("rate"),
+                **{f"value_{cur}": v for cur, v in (r.get("estimated_value") or {}).items()},
+            }
+            for r in report["regions"]
+        ]
+        region_specs: list[Spec] = [
+            ("region", N_("Region"), "text", 22),
+            ("countries_text", N_("Countries"), "text", 24),
+            *(
+                (k, _KEY_LABELS[k], "int", 13)
+                for k in ("returns_expected", "returns", "seizures", "objects_seized", "arrests")
+            ),
+            ("complete", N_("Returns received"), "pct", 12),
+            *(
+                (f"value_{cur}", _("Estimated value %(currency)s", currency=cur), "num", 16)
+                for cur in currencies
+            ),
+        ]
+        w.table(N_("Regions"), region_specs, region_rows)
 
     categories = [
         {**c, "label": category_label(c.get("category"), loc)} for c in report.get("categories", [])
