@@ -312,8 +312,10 @@ async def return_day(
     state = found.states.get(the_day)
     current = None
     with contextlib.suppress(NotFound):  # no return yet for the day
-        current = await returns.get_return(db, op.code, country, the_day, None)
-    viewing = await returns.get_return(db, op.code, country, the_day, version) if version else None
+        current = await returns.get_return(db, op.code, country, the_day, None, now)
+    viewing = (
+        await returns.get_return(db, op.code, country, the_day, version, now) if version else None
+    )
     history = await returns.list_versions(db, op.code, country, the_day) if current else []
     due = ledger.due_at(op, the_day)
     names = lang.locale.territories

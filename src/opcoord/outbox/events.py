@@ -19,6 +19,8 @@ class EventType(StrEnum):
     day_closed = "day_closed"
     reminder = "reminder"
     report_ready = "report_ready"
+    return_reviewed = "return_reviewed"
+    return_queried = "return_queried"
 
 
 @dataclass(frozen=True, slots=True)
