@@ -44,6 +44,7 @@ from opcoord.operations import routes as operation_routes
 from opcoord.operations.imports.routes import ROUTES as IMPORT_ROUTES
 from opcoord.operations.operations import load_facts
 from opcoord.operations.pages import RETURN_PAGES
+from opcoord.operations.review_pages import REVIEW_PAGES
 from opcoord.operations.scheduler import scheduler_lifespan
 from opcoord.operations.setup_pages import SETUP_PAGES
 from opcoord.report import editions
@@ -85,6 +86,7 @@ HANDLERS: list[Any] = [
     *AUDIT_ROUTES,
     *SETUP_PAGES,
     *RETURN_PAGES,
+    *REVIEW_PAGES,
     *operation_routes.ROUTES,
     *IMPORT_ROUTES,
     *DASHBOARD_PAGES,

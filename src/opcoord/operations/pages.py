@@ -25,7 +25,7 @@ from opcoord.accounts.identity import Caller, Role
 from opcoord.codes import country_field, country_name
 from opcoord.db import Database
 from opcoord.errors import DomainError, NotFound, not_found
-from opcoord.operations import figures, ledger, operations, returns
+from opcoord.operations import figures, ledger, operations, returns, reviews
 from opcoord.operations.enums import (
     COUNTERS,
     FACILITATING,
@@ -195,6 +195,29 @@ def _options(values: Any, lang: Any, labels: dict[str, str] = LABELS) -> list[tu
     return [(str(v), label(lang, str(v), labels)) for v in values]
 
 
+def db_of(request: Request[Any, Any, Any]) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def _review_marks(
+    db: Database, op: Operation, country: str | None, states: dict[date, DayState], now: datetime
+) -> dict[str, Any]:
+    """What the calendar shows of the coordinators' review and of the day locks: each
+    returned day's review state, the queries to answer, the locked days (the ledger's)."""
+    if country is None:
+        return {"review_days": {}, "queries": [], "locked_days": set()}
+    found = await reviews.queue(db, op.code, status="all", country=country)
+    async with db.read() as session:
+        assert op.id is not None
+        exceptions = await reviews.exceptions_of(session, op.id, country)
+    return {
+        "review_days": {r.day: str(r.review.status) for r in found.returns},
+        "queries": [r for r in found.returns if r.review.status == "query"],
+        "locked_days": ledger.locked_days(op, states, now, exceptions),
+    }
+
+
 @dataclass(frozen=True)
 class CountryDays:
     """One country's days in one operation, from the ledger, as the pages show them."""
@@ -258,10 +281,12 @@ async def returns_calendar(
     for day_state in states.values():
         counts[str(day_state)] = counts.get(str(day_state), 0) + 1
     status = ledger.status(op, now)
+    marks = await _review_marks(db_of(request), op, chosen, states, now)
     context = page_context(
         request,
         op=operations.to_public(op, now, len(found.participants)),
         country=chosen,
+        **marks,
         country_name=names.get(chosen or "") or country_name(chosen or ""),
         participants=[
             (p.country, names.get(p.country) or country_name(p.country)) for p in found.participants
@@ -320,9 +345,10 @@ async def return_day(
     due = ledger.due_at(op, the_day)
     names = lang.locale.territories
     closed = ledger.status(op, now) is OperationStatus.closed
+    locked = current.locked if current else await _locked(db, op, country, the_day, now)
     try:
         ledger.check_writable(op, found.participant, country, the_day, now)
-        editable = True
+        editable = not locked
     except DomainError:
         editable = False
     today = ledger.today(op, now)
@@ -373,8 +399,21 @@ async def return_day(
         page_data=page_data,
         fmt_when=lambda at: _when(lang, at, op.timezone),
         coordinator=caller.role is Role.coordinator,
+        review=current.review if current else None,
+        locked=locked,
+        locks_at=ledger.locks_at(op, the_day),
     )
     return Template("return_day.html", context=context)
+
+
+async def _locked(db: Database, op: Operation, country: str, day: date, now: datetime) -> bool:
+    """Whether the day ledger holds the day locked (for a day without a return yet)."""
+    if ledger.locks_at(op, day) is None:
+        return False
+    async with db.read() as session:
+        assert op.id is not None
+        until = await reviews.exception_until(session, op.id, country, day)
+    return ledger.locked(op, day, now, until)
 
 
 def _when(lang: Any, at: datetime, tz: str) -> str:
