@@ -282,6 +282,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ),
     (
         "GET",
+        "/operations/{code}/review",
+        "/operations/PANDORA-X/review",
+        None,
+        {**only(200, *COORD), **PAGE},
+    ),
+    (
+        "GET",
         "/operations/{code}/returns/{country}/{day}",
         PAGE_DAY,
         None,

@@ -103,6 +103,8 @@ def test_bad_lock_input_names_the_field_and_changes_nothing(api: Api) -> None:
         ({"until": "2026-06-10T11:00:00Z", "reason": "r"}, "until"),  # in the past
         ({"until": "tomorrow", "reason": "r"}, "until"),
         ({"until": "2026-06-11T12:00:00", "reason": "r"}, "until"),  # no time zone
+        ({"until": "2027-06-11T12:00:00Z", "reason": "r"}, "until"),  # a year: too long
+        ({"until": "9999-12-31T23:59:59-23:00", "reason": "r"}, "until"),
         ({"until": "2026-06-11T12:00:00Z", "reason": ""}, "reason"),
         ({"until": "2026-06-11T12:00:00Z"}, "reason"),
     ]:

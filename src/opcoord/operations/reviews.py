@@ -12,7 +12,7 @@ ledger decides, from the latest exception's end, whether the day is locked.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,13 +53,18 @@ from opcoord.outbox.record import record_all
 OPEN = "open"
 QUEUE_FILTERS = (*(str(s) for s in ReviewStatus), OPEN, "all")
 QUEUE_LIMIT = 1000
+#: An exception to a lock is time-limited: at most this long.
+MAX_EXCEPTION = timedelta(days=90)
 
 
 # --- what a return's review is ------------------------------------------------------------
 
 
-def _latest(operation_id: int, at: datetime | None, *, approved: bool = False) -> Any:
-    """Per return, the id of its latest review (or latest approval) made by ``at``."""
+def _latest(
+    operation_id: int, at: datetime | None, *, approved: bool = False, where: Any = ()
+) -> Any:
+    """Per return, the id of its latest review (or latest approval) made by ``at``
+    (``where``: conditions on ``return_reviews`` that narrow it)."""
     stmt: Any = sa.select(
         col(ReturnReview.return_id).label("return_id"), sa.func.max(pk(ReturnReview)).label("rid")
     ).where(col(ReturnReview.operation_id) == operation_id)
@@ -67,6 +72,8 @@ def _latest(operation_id: int, at: datetime | None, *, approved: bool = False) -
         stmt = stmt.where(col(ReturnReview.reviewed_at) <= at)
     if approved:
         stmt = stmt.where(col(ReturnReview.status) == str(ReviewDecision.approved))
+    for condition in where:
+        stmt = stmt.where(condition)
     return stmt.group_by(col(ReturnReview.return_id)).subquery()
 
 
@@ -90,15 +97,15 @@ class _Joined:
         )
 
 
-def _joined(operation_id: int, at: datetime | None = None) -> _Joined:
+def _joined(operation_id: int, at: datetime | None = None, where: Any = ()) -> _Joined:
     r: Any = aliased(ReturnReview, name="r")
     a: Any = aliased(ReturnReview, name="a")
     status = sa.case(
         (r.version == col(DailyReturn.current_version), r.status),
         else_=str(ReviewStatus.pending),
     )
-    approval = _latest(operation_id, at, approved=True)
-    return _Joined(_latest(operation_id, at), approval, r, a, status)
+    approval = _latest(operation_id, at, approved=True, where=where)
+    return _Joined(_latest(operation_id, at, where=where), approval, r, a, status)
 
 
 def _public(row: Sequence[Any], current: int) -> ReviewPublic:
@@ -132,7 +139,7 @@ def _review_columns(j: _Joined) -> list[Any]:
 async def review_of(session: AsyncSession, ret: DailyReturn) -> ReviewPublic:
     """The review of ``ret``'s current version."""
     assert ret.id is not None
-    j = _joined(ret.operation_id)
+    j = _joined(ret.operation_id, where=[col(ReturnReview.return_id) == ret.id])
     stmt = j.join(sa.select(*_review_columns(j)).select_from(DailyReturn)).where(
         pk(DailyReturn) == ret.id
     )
@@ -179,12 +186,12 @@ async def queue(
     async with db.read() as session:
         op = await load(session, code)
         assert op.id is not None
-        j = _joined(op.id)
-        objects = (
-            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0))
-            .where(col(Seizure.version_id) == pk(ReturnVersion))
-            .correlate(ReturnVersion)
-        )
+        narrow = []
+        if country is not None:
+            narrow.append(col(ReturnReview.country) == country)
+        if day is not None:
+            narrow.append(col(ReturnReview.day) == day)
+        j = _joined(op.id, where=narrow)
         stmt = j.join(
             sa.select(
                 col(DailyReturn.country),
@@ -194,10 +201,7 @@ async def queue(
                 col(ReturnVersion.late),
                 col(ReturnVersion.nil_return),
                 col(ReturnVersion.amendment_reason),
-                objects.with_only_columns(sa.func.count()).scalar_subquery(),
-                objects.with_only_columns(
-                    sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0)
-                ).scalar_subquery(),
+                pk(ReturnVersion),
                 *_review_columns(j),
             )
             .select_from(DailyReturn)
@@ -218,6 +222,7 @@ async def queue(
             stmt = stmt.where(j.status == status)
         stmt = stmt.order_by(col(DailyReturn.day), col(DailyReturn.country)).limit(QUEUE_LIMIT)
         rows = (await session.execute(stmt)).all()
+        contents = await _contents(session, [row[7] for row in rows])
         total = await counts(session, op.id)
     return ReviewQueue(
         operation=op.code,
@@ -231,13 +236,29 @@ async def queue(
                 late=late,
                 nil_return=nil,
                 amendment_reason=reason,
-                seizures=int(n),
-                objects=int(q),
+                seizures=contents.get(vid, (0, 0))[0],
+                objects=contents.get(vid, (0, 0))[1],
                 review=_public(review, v),
             )
-            for c, d, v, at, late, nil, reason, n, q, *review in rows
+            for c, d, v, at, late, nil, reason, vid, *review in rows
         ],
     )
+
+
+async def _contents(session: AsyncSession, version_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per version, its number of seizures and of objects (for the queue's rows only)."""
+    if not version_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(
+            col(Seizure.version_id),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
+        )
+        .where(col(Seizure.version_id).in_(version_ids))
+        .group_by(col(Seizure.version_id))
+    )
+    return {vid: (int(n), int(q)) for vid, n, q in rows.all()}
 
 
 # --- reviewing ------------------------------------------------------------------------------
@@ -435,9 +456,16 @@ async def unlock_day(
     now: datetime,
 ) -> LockExceptionPublic:
     """Grant an exception to the day's lock until ``data.until``."""
-    until = data.until.astimezone(UTC)
+    try:
+        until = data.until.astimezone(UTC)
+    except OverflowError:  # an offset that moves it past year 9999
+        raise invalid("until", "not a valid moment", "datetime_parsing") from None
     if until <= now:
         raise invalid("until", f"{data.until.isoformat()} is not in the future", "until_past")
+    if until > now + MAX_EXCEPTION:
+        raise invalid(
+            "until", f"an exception lasts at most {MAX_EXCEPTION.days} days", "until_too_far"
+        )
     async with db.write() as session:
         op = await load(session, code, for_share=True)
         assert op.id is not None
