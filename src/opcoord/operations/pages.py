@@ -25,7 +25,7 @@ from opcoord.accounts.identity import Caller, Role
 from opcoord.codes import country_field, country_name
 from opcoord.db import Database
 from opcoord.errors import DomainError, NotFound, not_found
-from opcoord.operations import figures, ledger, operations, returns, reviews
+from opcoord.operations import figures, ledger, locks, operations, returns, reviews
 from opcoord.operations.enums import (
     COUNTERS,
     FACILITATING,
@@ -210,7 +210,7 @@ async def _review_marks(
     found = await reviews.queue(db, op.code, status="all", country=country)
     async with db.read() as session:
         assert op.id is not None
-        exceptions = await reviews.exceptions_of(session, op.id, country)
+        exceptions = await locks.exceptions_of(session, op.id, country)
     return {
         "review_days": {r.day: str(r.review.status) for r in found.returns},
         "queries": [r for r in found.returns if r.review.status == "query"],
@@ -412,7 +412,7 @@ async def _locked(db: Database, op: Operation, country: str, day: date, now: dat
         return False
     async with db.read() as session:
         assert op.id is not None
-        until = await reviews.exception_until(session, op.id, country, day)
+        until = await locks.exception_until(session, op.id, country, day)
     return ledger.locked(op, day, now, until)
 
 

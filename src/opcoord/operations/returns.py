@@ -21,7 +21,7 @@ from opcoord.accounts.models import User
 from opcoord.audit import log as audit
 from opcoord.db import Database, pk
 from opcoord.errors import StaleVersion, conflict, invalid, not_found
-from opcoord.operations import counters, figures, integrity, ledger, reviews
+from opcoord.operations import counters, figures, integrity, ledger, locks, reviews
 from opcoord.operations.enums import COUNTERS, FACILITATING
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 from opcoord.operations.operations import load
@@ -167,7 +167,7 @@ async def _submit(
     assert op.id is not None
     taking_part = await participant(session, op, country, for_update=True)
     ledger.check_writable(op, taking_part, country, day, now)
-    await reviews.check_unlocked(session, op, country, day, now)
+    await locks.check_unlocked(session, op, country, day, now)
     ret = await session.scalar(
         sa.select(DailyReturn).where(
             col(DailyReturn.operation_id) == op.id,
@@ -375,7 +375,7 @@ async def _public(
     ret = await session.get(DailyReturn, version.return_id)
     assert ret is not None and op.id is not None
     exception = (
-        await reviews.exception_until(session, op.id, version.country, version.day)
+        await locks.exception_until(session, op.id, version.country, version.day)
         if ledger.locks_at(op, version.day) is not None
         else None
     )
@@ -434,7 +434,7 @@ async def check_unlocked(db: Database, code: str, country: str, day: date, now: 
     """Refuse (409) when the day ledger says the day is locked."""
     async with db.read() as session:
         op = await load(session, code)
-        await reviews.check_unlocked(session, op, country, day, now)
+        await locks.check_unlocked(session, op, country, day, now)
 
 
 async def list_versions(db: Database, code: str, country: str, day: date) -> list[dict[str, Any]]:

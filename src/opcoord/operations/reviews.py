@@ -6,13 +6,12 @@ comment) or put on hold the version they read. A return's review is its latest
 the return back to ``pending`` (and, after an approval, shows ``modified_since``). The
 rows are never changed, so they are the review history; the audit log has each too.
 
-Lock exceptions let one day of one country be written again until a given time; the day
-ledger decides, from the latest exception's end, whether the day is locked.
+Exceptions to day locks are in ``locks.py``.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,10 +24,8 @@ from opcoord.accounts.models import User
 from opcoord.audit import log as audit
 from opcoord.db import Database, pk
 from opcoord.errors import conflict, invalid, not_found
-from opcoord.operations import ledger
 from opcoord.operations.models import (
     DailyReturn,
-    LockException,
     Operation,
     Participant,
     ReturnReview,
@@ -37,14 +34,12 @@ from opcoord.operations.models import (
 )
 from opcoord.operations.operations import load
 from opcoord.operations.schemas import (
-    LockExceptionPublic,
     ReviewDecision,
     ReviewIn,
     ReviewPublic,
     ReviewQueue,
     ReviewRow,
     ReviewStatus,
-    UnlockIn,
 )
 from opcoord.outbox.events import ChangeEvent, EventType
 from opcoord.outbox.record import record_all
@@ -53,8 +48,6 @@ from opcoord.outbox.record import record_all
 OPEN = "open"
 QUEUE_FILTERS = (*(str(s) for s in ReviewStatus), OPEN, "all")
 QUEUE_LIMIT = 1000
-#: An exception to a lock is time-limited: at most this long.
-MAX_EXCEPTION = timedelta(days=90)
 
 
 # --- what a return's review is ------------------------------------------------------------
@@ -396,108 +389,3 @@ async def history(db: Database, code: str, country: str, day: date) -> list[dict
             {"version": v, "status": s, "comment": c, "by": by, "at": at}
             for v, s, c, by, at in rows.all()
         ]
-
-
-# --- locks ------------------------------------------------------------------------------------
-
-
-async def exception_until(
-    session: AsyncSession, operation_id: int, country: str, day: date
-) -> datetime | None:
-    """The end of the latest exception granted to the day's lock, if any."""
-    found: datetime | None = await session.scalar(
-        sa.select(col(LockException.until))
-        .where(
-            col(LockException.operation_id) == operation_id,
-            col(LockException.country) == country,
-            col(LockException.day) == day,
-        )
-        .order_by(pk(LockException).desc())
-        .limit(1)
-    )
-    return found
-
-
-async def exceptions_of(
-    session: AsyncSession, operation_id: int, country: str, days: Sequence[date] | None = None
-) -> dict[date, datetime]:
-    """Per day of ``country``, the end of its latest exception."""
-    stmt = (
-        sa.select(col(LockException.day), col(LockException.until))
-        .where(
-            col(LockException.operation_id) == operation_id,
-            col(LockException.country) == country,
-        )
-        .order_by(pk(LockException))
-    )
-    if days is not None:
-        stmt = stmt.where(col(LockException.day).in_(list(days)))
-    return dict((await session.execute(stmt)).all())
-
-
-async def check_unlocked(
-    session: AsyncSession, op: Operation, country: str, day: date, now: datetime
-) -> None:
-    """Ask the ledger whether the day accepts changes (409 when it is locked)."""
-    if ledger.locks_at(op, day) is None:
-        return
-    assert op.id is not None
-    until = await exception_until(session, op.id, country, day)
-    ledger.check_unlocked(op, country, day, now, until)
-
-
-async def unlock_day(
-    db: Database,
-    caller: Caller,
-    code: str,
-    country: str,
-    day: date,
-    data: UnlockIn,
-    now: datetime,
-) -> LockExceptionPublic:
-    """Grant an exception to the day's lock until ``data.until``."""
-    try:
-        until = data.until.astimezone(UTC)
-    except OverflowError:  # an offset that moves it past year 9999
-        raise invalid("until", "not a valid moment", "datetime_parsing") from None
-    if until <= now:
-        raise invalid("until", f"{data.until.isoformat()} is not in the future", "until_past")
-    if until > now + MAX_EXCEPTION:
-        raise invalid(
-            "until", f"an exception lasts at most {MAX_EXCEPTION.days} days", "until_too_far"
-        )
-    async with db.write() as session:
-        op = await load(session, code, for_share=True)
-        assert op.id is not None
-        p = await _participant(session, op, country)
-        ledger.check_writable(op, p, country, day, now)
-        row = LockException(
-            operation_id=op.id,
-            country=country,
-            day=day,
-            until=until,
-            reason=data.reason,
-            granted_by=caller.id,
-            granted_at=now,
-        )
-        session.add(row)
-        await session.flush()
-        await audit.record(
-            session,
-            "return.unlock",
-            now,
-            stream_id=op.id,
-            operation=op.code,
-            object=f"{country} {day}",
-            detail={"until": until.isoformat(), "reason": data.reason},
-        )
-    return LockExceptionPublic(
-        operation=op.code,
-        country=country,
-        day=day,
-        until=row.until,
-        reason=row.reason,
-        granted_by=caller.username,
-        granted_at=now,
-        locks_at=ledger.locks_at(op, day),
-    )

@@ -17,7 +17,15 @@ from opcoord.accounts.access import Rule, needs
 from opcoord.accounts.identity import Caller
 from opcoord.codes import country_field
 from opcoord.db import Database
-from opcoord.operations import figures, ledger, operations, participants, returns, reviews
+from opcoord.operations import (
+    figures,
+    ledger,
+    locks,
+    operations,
+    participants,
+    returns,
+    reviews,
+)
 from opcoord.operations.operations import load
 from opcoord.operations.schemas import (
     Completeness,
@@ -313,7 +321,7 @@ class ReturnController(Controller):
         day: DayPath,
         data: JSONBody[UnlockIn],
     ) -> LockExceptionPublic:
-        return await reviews.unlock_day(
+        return await locks.unlock_day(
             db, caller, code, country_field(country), parse_day(day), data, now
         )
 
