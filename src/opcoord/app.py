@@ -48,6 +48,7 @@ from opcoord.operations.alert_routes import ALERT_ROUTES
 from opcoord.operations.imports.routes import ROUTES as IMPORT_ROUTES
 from opcoord.operations.operations import load_facts
 from opcoord.operations.pages import RETURN_PAGES
+from opcoord.operations.review_pages import REVIEW_PAGES
 from opcoord.operations.scheduler import scheduler_lifespan
 from opcoord.operations.setup_pages import SETUP_PAGES
 from opcoord.outbound.routes import ROUTES as OUTBOUND_ROUTES
@@ -92,6 +93,7 @@ HANDLERS: list[Any] = [
     *AUDIT_ROUTES,
     *SETUP_PAGES,
     *RETURN_PAGES,
+    *REVIEW_PAGES,
     *operation_routes.ROUTES,
     *ALERT_ROUTES,
     *ALERT_PAGES,

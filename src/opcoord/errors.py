@@ -112,5 +112,7 @@ def not_found(field: str, message: str) -> NotFound:
     return NotFound(message, field, "not_found")
 
 
-def conflict(message: str, field: str | None = None, kind: str = "conflict") -> Conflict:
-    return Conflict(message, field, kind)
+def conflict(
+    message: str, field: str | None = None, kind: str = "conflict", **context: str
+) -> Conflict:
+    return Conflict(message, field, kind, problems=None, **context)

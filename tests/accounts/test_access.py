@@ -144,6 +144,41 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         only(422, *OWN),
     ),
     (
+        "PATCH",
+        "/api/operations/{code}",
+        "/api/operations/PANDORA-X",
+        {"lock_after_days": 30},
+        only(200, *COORD),
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/reviews",
+        "/api/operations/PANDORA-X/reviews",
+        None,
+        only(200, *COORD),
+    ),
+    (
+        "POST",
+        "/api/operations/{code}/returns/{country}/{day}/review",
+        DAY + "/review",
+        {"status": "on_hold"},
+        only(200, *COORD),
+    ),
+    (
+        "GET",
+        "/api/operations/{code}/returns/{country}/{day}/reviews",
+        DAY + "/reviews",
+        None,
+        only(200, *READ_OWN),  # who reads a country's returns reads their reviews
+    ),
+    (
+        "POST",
+        "/api/operations/{code}/returns/{country}/{day}/unlock",
+        DAY + "/unlock",
+        {"until": "2026-06-30T00:00:00Z", "reason": "late report"},
+        only(201, *COORD),
+    ),
+    (
         "GET",
         "/api/operations/{code}/import-template.csv",
         "/api/operations/PANDORA-X/import-template.csv",
@@ -313,6 +348,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         "/operations/PANDORA-X/returns",
         None,
         {**only(200, *WATCHERS), **PAGE},
+    ),
+    (
+        "GET",
+        "/operations/{code}/review",
+        "/operations/PANDORA-X/review",
+        None,
+        {**only(200, *COORD), **PAGE},
     ),
     (
         "GET",

@@ -106,6 +106,34 @@ def test_an_alert_goes_to_the_contact_points_it_names_only(
     assert icons == ["ncp@es.test", "ncp@fr.test", "ncp@pt.test"]
 
 
+def test_a_query_goes_to_the_contact_point_of_the_queried_return(
+    client: TestClient[Any], api: Api, mailbox: Mailbox
+) -> None:
+    api.operation()
+    ncps = {}
+    for cc in ("ES", "FR"):
+        api.participant(cc)
+        ncps[cc] = account(client, f"{cc.lower()}-ncp", "ncp", cc, f"ncp@{cc.lower()}.test")
+    body = {"counters": {"arrests": 2}}
+    assert api.put_return("ES", "2026-06-08", body, ncps["ES"]).status_code == 201
+    assert api.put_return("FR", "2026-06-08", body, ncps["FR"]).status_code == 201
+    review = {"status": "query", "comment": "Two arrests but no seizure?", "version": 1}
+    r = client.post(
+        "/api/operations/PANDORA-X/returns/ES/2026-06-08/review", json=review, headers=ADMIN
+    )
+    assert r.status_code == 200, r.text
+    approve = {"status": "approved"}
+    r = client.post(
+        "/api/operations/PANDORA-X/returns/FR/2026-06-08/review", json=approve, headers=ADMIN
+    )
+    assert r.status_code == 200, r.text
+    turn(client)
+    (mail,) = mailbox.messages  # an approval sends nothing
+    assert mail["To"] == "ncp@es.test"
+    assert mail["Subject"] == "PANDORA-X: your return for 8 Jun 2026 was queried"
+    assert "Two arrests but no seizure?" in text_of(mail) and "version 1" in text_of(mail)
+
+
 def test_report_ready_goes_to_coordinators(
     client: TestClient[Any], api: Api, mailbox: Mailbox
 ) -> None:

@@ -930,9 +930,18 @@ function main(root) {
     stamp(now());
   }
 
+  // Returns by the coordinators' review state (the tile is on coordinators' pages only).
+  function renderReviews() {
+    var counts = (state.reviews && state.reviews.counts) || {};
+    root.querySelectorAll("[data-review]").forEach(function (node) {
+      node.textContent = NUM.format(counts[node.dataset.review] || 0);
+    });
+  }
+
   function renderAll() {
     renderHeader();
     renderTotals();
+    renderReviews();
     renderCompleteness();
     renderTimeline();
     renderCategories();

@@ -30,7 +30,9 @@ from opcoord.operations.models import (
     AlertAck,
     DailyReturn,
     JobRun,
+    LockException,
     Participant,
+    ReturnReview,
     ReturnVersion,
     Seizure,
 )
@@ -69,6 +71,8 @@ async def collect(session: AsyncSession, code: str) -> tuple[Bundle, int]:
     tables["daily_returns"] = await _all(session, of_op(DailyReturn), "daily_returns")
     tables["return_versions"] = await _all(session, of_op(ReturnVersion), "return_versions")
     tables["seizures"] = await _all(session, of_op(Seizure), "seizures")
+    tables["return_reviews"] = await _all(session, of_op(ReturnReview), "return_reviews")
+    tables["lock_exceptions"] = await _all(session, of_op(LockException), "lock_exceptions")
     tables["job_runs"] = await _all(session, of_op(JobRun), "job_runs")
     tables["duplicate_pairs"] = await _all(session, of_op(DuplicatePair), "duplicate_pairs")
     tables["report_editions"] = await _all(session, of_op(ReportEdition), "report_editions")
@@ -119,6 +123,8 @@ async def _users(session: AsyncSession, tables: dict[str, Rows]) -> Rows:
     named = {v["submitted_by"] for v in tables["return_versions"]}
     named |= {e["requested_by"] for e in tables["report_editions"] if e["requested_by"]}
     named |= {p["decided_by"] for p in tables["duplicate_pairs"] if p["decided_by"]}
+    named |= {r["reviewed_by"] for r in tables["return_reviews"]}
+    named |= {x["granted_by"] for x in tables["lock_exceptions"]}
     countries = {p["country"] for p in tables["participants"]}
     stmt = (
         sa.select(User)

@@ -18,8 +18,10 @@ from opcoord.operations.models import (
     AlertAck,
     DailyReturn,
     JobRun,
+    LockException,
     Operation,
     Participant,
+    ReturnReview,
     ReturnVersion,
     Seizure,
 )
@@ -69,6 +71,13 @@ CARRIED: tuple[Carried, ...] = (
         {"return_id": "daily_returns", "operation_id": OPERATION, "submitted_by": USERS},
     ),
     Carried("seizures", Seizure, {"version_id": "return_versions", "operation_id": OPERATION}),
+    # Reviews and lock exceptions: the review history and who opened a locked day.
+    Carried(
+        "return_reviews",
+        ReturnReview,
+        {"return_id": "daily_returns", "operation_id": OPERATION, "reviewed_by": USERS},
+    ),
+    Carried("lock_exceptions", LockException, {"operation_id": OPERATION, "granted_by": USERS}),
     # The day cycle's claims: without them the target's scheduler would run the day
     # closes and reminders of the past again.
     Carried("job_runs", JobRun, {"operation_id": OPERATION}),

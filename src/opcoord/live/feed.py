@@ -16,8 +16,8 @@ from sqlmodel import col
 
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller
-from opcoord.live.state import count_cells
-from opcoord.operations import figures, ledger, operations, participants
+from opcoord.live.state import count_cells, count_reviews
+from opcoord.operations import figures, ledger, operations, participants, reviews
 from opcoord.operations.models import Operation, Seizure
 from opcoord.outbox.events import RecordedEvent
 from opcoord.outbox.record import last_seq, latest, read_after
@@ -52,6 +52,11 @@ async def build_snapshot(
         {c: row for c, row in grid.cells.items() if access.sees_country(caller, c)}
     )
     recent = await latest(session, op.id, RECENT)
+    review_cells = {
+        c: row
+        for c, row in (await reviews.states(session, op)).items()
+        if access.sees_country(caller, c)
+    }
     totals = await figures.totals(session, op, countries)
     return {
         "type": "snapshot",
@@ -66,6 +71,7 @@ async def build_snapshot(
             "countries": cells,
             "counts": count_cells(cells),
         },
+        "reviews": {"countries": review_cells, "counts": count_reviews(review_cells)},
         "participants": [participants.to_public(p).model_dump(mode="json") for p in people],
         "recent": [message_for(caller, e) for e in recent],
     }

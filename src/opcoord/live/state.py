@@ -14,8 +14,10 @@ from typing import Any
 
 from opcoord.operations.figures import money
 from opcoord.operations.ledger import DayState
+from opcoord.operations.schemas import ReviewStatus
 
 DAY_STATES = tuple(str(s) for s in DayState)
+REVIEW_STATES = tuple(str(s) for s in ReviewStatus)
 RETURN_EVENTS = frozenset({"return_submitted", "return_amended", "nil_return"})
 #: Keys of an event that replace the same keys of the snapshot's completeness.
 COMPLETENESS_KEYS = ("collecting", "collecting_due_at", "last_due", "days")
@@ -45,6 +47,25 @@ def apply_delta(totals: dict[str, Any], change: dict[str, Any]) -> dict[str, Any
 def count_cells(countries: dict[str, dict[str, str]]) -> dict[str, int]:
     counts = Counter(s for cells in countries.values() for s in cells.values())
     return {s: counts.get(s, 0) for s in DAY_STATES}
+
+
+def count_reviews(countries: dict[str, dict[str, str]]) -> dict[str, int]:
+    counts = Counter(s for cells in countries.values() for s in cells.values())
+    return {s: counts.get(s, 0) for s in REVIEW_STATES}
+
+
+def _apply_review(snap: dict[str, Any], event: dict[str, Any]) -> None:
+    """A return's review state: pending with each new version, else as reviewed."""
+    reviews = snap.get("reviews")
+    if reviews is None or "country" not in event or "day" not in event:
+        return
+    status = event.get("review_status")
+    if event["type"] == "return_reviewed" and isinstance(event.get("review"), dict):
+        status = event["review"].get("status")
+    if status is None:
+        return
+    reviews["countries"].setdefault(event["country"], {})[event["day"]] = status
+    reviews["counts"] = count_reviews(reviews["countries"])
 
 
 def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -81,5 +102,6 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
         for key in OPERATION_KEYS:
             if key in event:
                 snap["operation"][key] = event[key]
+    _apply_review(snap, event)
     completeness["counts"] = count_cells(grid)
     return snap

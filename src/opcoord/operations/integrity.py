@@ -27,7 +27,11 @@ def _columns(row: SQLModel, skip: Iterable[str] = ()) -> dict[str, Any]:
 
 
 def operation_state(op: Operation) -> dict[str, Any]:
-    return _columns(op, ("id",))
+    state = _columns(op, ("id",))
+    # Added later: an operation that never had a lock keeps the state audited before.
+    if state.get("lock_after_days") is None:
+        state.pop("lock_after_days", None)
+    return state
 
 
 def participant_state(p: Participant) -> dict[str, Any]:

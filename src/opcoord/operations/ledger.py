@@ -13,6 +13,11 @@ day of the window is in exactly one ``DayState``:
 - ``not_expected``: the operation closed before the day fell due (an early close).
 Days outside a country's participation have no state at all.
 
+Independently of its state, a day is *locked* once ``lock_after_days`` days have passed
+since it was due (an operation whose ``lock_after_days`` is None never locks), unless a
+coordinator granted an exception that is still running: a locked day refuses every
+change to its return (``check_unlocked``), from the API, the pages and the imports.
+
 The operation closes at ``closes_at``: when a coordinator closed it, else the last day's
 cut-off. It is ``planned`` before its first day, ``active`` until it closes, ``closed``
 after. Summary, completeness, the report, reminders, day closes, the live snapshot and
@@ -243,6 +248,56 @@ def check_writable(op: Window, p: Taking | None, country: str, day: date, now: d
         raise invalid("day", f"{day} is in the future in {op.timezone}", "day_in_future")
     if p is None or not takes_part(op, p, day):
         raise invalid("day", f"{country} does not take part in {op.code} on {day}", "day_absent")
+
+
+class Lockable(Window, Protocol):
+    """What the ledger needs of an operation to decide its locks."""
+
+    lock_after_days: int | None
+
+
+def locks_at(op: Lockable, day: date) -> datetime | None:
+    """When the day's return locks: ``lock_after_days`` days after it was due."""
+    if op.lock_after_days is None:
+        return None
+    return due_at(op, day) + timedelta(days=op.lock_after_days)
+
+
+def locked(op: Lockable, day: date, now: datetime, exception_until: datetime | None) -> bool:
+    """Whether the day refuses changes at ``now``: its lock time has passed and no
+    exception (``exception_until``, the latest granted for the day) is running."""
+    at = locks_at(op, day)
+    if at is None or now < at:
+        return False
+    return exception_until is None or now >= exception_until
+
+
+def check_unlocked(
+    op: Lockable, country: str, day: date, now: datetime, exception_until: datetime | None
+) -> None:
+    """Refuse a change to a locked day (409), naming the lock and who may lift it."""
+    if not locked(op, day, now, exception_until):
+        return
+    at = locks_at(op, day)
+    assert at is not None
+    when = at.isoformat().replace("+00:00", "Z")  # as the API writes instants
+    raise conflict(
+        f"{country} {day} locked at {when} ({op.lock_after_days} days after it "
+        "was due, lock_after_days): a coordinator can grant an exception",
+        "day",
+        "day_locked",
+        lock_after_days=str(op.lock_after_days),
+        locked_at=when,
+        exception_by="coordinator",
+    )
+
+
+def locked_days(
+    op: Lockable, days_: Iterable[date], now: datetime, exceptions: Mapping[date, datetime]
+) -> set[date]:
+    """The days among ``days_`` that are locked at ``now`` (``exceptions``: per day, the
+    latest exception's end)."""
+    return {d for d in days_ if locked(op, d, now, exceptions.get(d))}
 
 
 def needs_reason(op: Window, day: date, now: datetime) -> bool:

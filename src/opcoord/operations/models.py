@@ -28,6 +28,8 @@ class Operation(SQLModel, table=True):
     daily_cutoff: str = Field(max_length=5)  # "HH:MM", local time of day D+1
     closed_at: datetime | None = None
     created_at: datetime
+    # A day's return locks this many days after it was due (None: never; see ledger).
+    lock_after_days: int | None = None
 
 
 class Participant(SQLModel, table=True):
@@ -158,6 +160,41 @@ class Seizure(SQLModel, table=True):
     export_certificate: bool | None = None
     stolen_db_match: bool | None = None
     object_details: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+
+
+class ReturnReview(SQLModel, table=True):
+    """A coordinator's review of one version of a daily return. Rows are only added: the
+    latest row of a return is its review, the others its history."""
+
+    __tablename__ = "return_reviews"
+    __table_args__ = (sa.Index("ix_return_reviews_operation_return", "operation_id", "return_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int = Field(foreign_key="daily_returns.id")
+    operation_id: int = Field(foreign_key="operations.id")
+    country: str = Field(max_length=2)
+    day: date
+    version: int
+    status: str = Field(max_length=16)  # approved | query | on_hold
+    comment: str = Field(default="", sa_type=sa.Text)
+    reviewed_by: int = Field(foreign_key="users.id")
+    reviewed_at: datetime
+
+
+class LockException(SQLModel, table=True):
+    """A coordinator's exception to a day's lock: writes are accepted until ``until``."""
+
+    __tablename__ = "lock_exceptions"
+    __table_args__ = (sa.Index("ix_lock_exceptions_day", "operation_id", "country", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operations.id")
+    country: str = Field(max_length=2)
+    day: date
+    until: datetime
+    reason: str = Field(sa_type=sa.Text)
+    granted_by: int = Field(foreign_key="users.id")
+    granted_at: datetime
 
 
 class JobRun(SQLModel, table=True):

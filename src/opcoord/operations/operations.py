@@ -11,8 +11,9 @@ from opcoord.audit import log as audit
 from opcoord.db import Database, pk
 from opcoord.errors import conflict, not_found
 from opcoord.operations import integrity, ledger
+from opcoord.operations.enums import OperationStatus
 from opcoord.operations.models import Operation, Participant
-from opcoord.operations.schemas import OperationCreate, OperationPublic
+from opcoord.operations.schemas import OperationCreate, OperationPublic, OperationUpdate
 
 
 async def load(
@@ -69,6 +70,7 @@ def to_public(op: Operation, now: datetime, participants: int) -> OperationPubli
         closed_at=op.closed_at,
         closed_early=ledger.closed_early(op),
         participants=participants,
+        lock_after_days=op.lock_after_days,
     )
 
 
@@ -122,3 +124,23 @@ async def list_operations(db: Database, now: datetime) -> list[OperationPublic]:
     async with db.read() as session:
         rows = (await session.execute(stmt)).all()
     return [to_public(op, now, int(n)) for op, n in rows]
+
+
+async def update_operation(
+    db: Database, code: str, data: OperationUpdate, now: datetime
+) -> OperationPublic:
+    """Change the editable fields given in ``data`` (a PATCH: the others stay)."""
+    changes = data.model_dump(include=data.model_fields_set)
+    async with db.write() as session:
+        op = await load(session, code, for_update=True)
+        assert op.id is not None
+        if ledger.status(op, now) is OperationStatus.closed:
+            raise conflict(
+                f"operation {op.code} is closed: its figures are final", kind="operation_closed"
+            )
+        for name, value in changes.items():
+            setattr(op, name, value)
+        session.add(op)
+        await session.flush()
+        await audit_operation(session, op, "operation.update", now)
+        return to_public(op, now, await participant_count(session, op.id))

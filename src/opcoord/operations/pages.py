@@ -25,7 +25,7 @@ from opcoord.accounts.identity import Caller, Role
 from opcoord.codes import country_field, country_name
 from opcoord.db import Database
 from opcoord.errors import DomainError, NotFound, not_found
-from opcoord.operations import alert_pages, figures, ledger, operations, returns
+from opcoord.operations import alert_pages, figures, ledger, locks, operations, returns, reviews
 from opcoord.operations.enums import (
     COUNTERS,
     FACILITATING,
@@ -195,6 +195,29 @@ def _options(values: Any, lang: Any, labels: dict[str, str] = LABELS) -> list[tu
     return [(str(v), label(lang, str(v), labels)) for v in values]
 
 
+def db_of(request: Request[Any, Any, Any]) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def _review_marks(
+    db: Database, op: Operation, country: str | None, states: dict[date, DayState], now: datetime
+) -> dict[str, Any]:
+    """What the calendar shows of the coordinators' review and of the day locks: each
+    returned day's review state, the queries to answer, the locked days (the ledger's)."""
+    if country is None:
+        return {"review_days": {}, "queries": [], "locked_days": set()}
+    found = await reviews.queue(db, op.code, status="all", country=country)
+    async with db.read() as session:
+        assert op.id is not None
+        exceptions = await locks.exceptions_of(session, op.id, country)
+    return {
+        "review_days": {r.day: str(r.review.status) for r in found.returns},
+        "queries": [r for r in found.returns if r.review.status == "query"],
+        "locked_days": ledger.locked_days(op, states, now, exceptions),
+    }
+
+
 @dataclass(frozen=True)
 class CountryDays:
     """One country's days in one operation, from the ledger, as the pages show them."""
@@ -261,10 +284,12 @@ async def returns_calendar(
     for day_state in states.values():
         counts[str(day_state)] = counts.get(str(day_state), 0) + 1
     status = ledger.status(op, now)
+    marks = await _review_marks(db_of(request), op, chosen, states, now)
     context = page_context(
         request,
         op=operations.to_public(op, now, len(found.participants)),
         country=chosen,
+        **marks,
         country_name=names.get(chosen or "") or country_name(chosen or ""),
         participants=[
             (p.country, names.get(p.country) or country_name(p.country))
@@ -318,12 +343,15 @@ async def return_day(
     state = found.states.get(the_day)
     current = None
     with contextlib.suppress(NotFound):  # no return yet for the day
-        current = await returns.get_return(db, op.code, country, the_day, None)
-    viewing = await returns.get_return(db, op.code, country, the_day, version) if version else None
+        current = await returns.get_return(db, op.code, country, the_day, None, now)
+    viewing = (
+        await returns.get_return(db, op.code, country, the_day, version, now) if version else None
+    )
     history = await returns.list_versions(db, op.code, country, the_day) if current else []
     due = ledger.due_at(op, the_day)
     names = lang.locale.territories
     closed = ledger.status(op, now) is OperationStatus.closed
+    locked = current.locked if current else await _locked(db, op, country, the_day, now)
     try:
         access.check(Rule.submit, caller, request.scope["state"]["facts"], country)
         may_submit = True
@@ -331,7 +359,7 @@ async def return_day(
         may_submit = False
     try:
         ledger.check_writable(op, found.participant, country, the_day, now)
-        editable = may_submit
+        editable = may_submit and not locked
     except DomainError:
         editable = False
     today = ledger.today(op, now)
@@ -384,8 +412,21 @@ async def return_day(
         fmt_when=lambda at: _when(lang, at, op.timezone),
         coordinator=caller.role is Role.coordinator,
         alert_banner=await alert_pages.banner(request, op.code),
+        review=current.review if current else None,
+        locked=locked,
+        locks_at=ledger.locks_at(op, the_day),
     )
     return Template("return_day.html", context=context)
+
+
+async def _locked(db: Database, op: Operation, country: str, day: date, now: datetime) -> bool:
+    """Whether the day ledger holds the day locked (for a day without a return yet)."""
+    if ledger.locks_at(op, day) is None:
+        return False
+    async with db.read() as session:
+        assert op.id is not None
+        until = await locks.exception_until(session, op.id, country, day)
+    return ledger.locked(op, day, now, until)
 
 
 def _when(lang: Any, at: datetime, tz: str) -> str:

@@ -21,7 +21,7 @@ from opcoord.accounts.models import User
 from opcoord.audit import log as audit
 from opcoord.db import Database, pk
 from opcoord.errors import StaleVersion, conflict, invalid, not_found
-from opcoord.operations import counters, figures, integrity, ledger
+from opcoord.operations import counters, figures, integrity, ledger, locks, reviews
 from opcoord.operations.enums import COUNTERS, FACILITATING
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 from opcoord.operations.operations import load
@@ -167,6 +167,7 @@ async def _submit(
     assert op.id is not None
     taking_part = await participant(session, op, country, for_update=True)
     ledger.check_writable(op, taking_part, country, day, now)
+    await locks.check_unlocked(session, op, country, day, now)
     ret = await session.scalar(
         sa.select(DailyReturn).where(
             col(DailyReturn.operation_id) == op.id,
@@ -184,7 +185,7 @@ async def _submit(
         )
         assert old is not None
         if old.content_hash == digest:
-            return Submitted(await _public(session, op, old), created=False, changed=False)
+            return Submitted(await _public(session, op, old, now), created=False, changed=False)
         if if_match == 0:
             raise StaleVersion(
                 f"a return already exists (version {old.version}): reload it before changing it"
@@ -249,7 +250,7 @@ async def _submit(
         await session.execute(sa.insert(Seizure), _seizure_rows(data, version))
     ret.current_version = version.version
     ret.updated_at = now
-    public = await _public(session, op, version)
+    public = await _public(session, op, version, now)
     events, seizures = await _events(
         session, op, taking_part, ret, version, old, now, first_country_report=first_country_report
     )
@@ -313,6 +314,8 @@ async def _events(
         "day_status": str(status),
         "delta": change,
         "amended": old is not None and ledger.needs_reason(op, new.day, now),
+        # A new version is not yet reviewed, whatever its predecessor's review was.
+        "review_status": "pending",
     }
     events = [ChangeEvent(kind, op.id, payload, new.country)]
     old_refs = set()
@@ -359,7 +362,9 @@ def _point(s: Seizure) -> dict[str, Any]:
     }
 
 
-async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) -> ReturnPublic:
+async def _public(
+    session: AsyncSession, op: Operation, version: ReturnVersion, now: datetime
+) -> ReturnPublic:
     seizures = (
         await session.scalars(
             sa.select(Seizure)
@@ -367,8 +372,12 @@ async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) 
             .order_by(col(Seizure.position))
         )
     ).all()
-    current = await session.scalar(
-        sa.select(col(DailyReturn.current_version)).where(pk(DailyReturn) == version.return_id)
+    ret = await session.get(DailyReturn, version.return_id)
+    assert ret is not None and op.id is not None
+    exception = (
+        await locks.exception_until(session, op.id, version.country, version.day)
+        if ledger.locks_at(op, version.day) is not None
+        else None
     )
     username = await session.scalar(
         sa.select(col(User.username)).where(pk(User) == version.submitted_by)
@@ -378,7 +387,7 @@ async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) 
         country=version.country,
         day=version.day,
         version=version.version,
-        current_version=int(current or version.version),
+        current_version=ret.current_version or version.version,
         nil_return=version.nil_return,
         counters={c: getattr(version, c) for c in COUNTERS},
         facilitating_items={f: getattr(version, f) for f in FACILITATING},
@@ -389,11 +398,14 @@ async def _public(session: AsyncSession, op: Operation, version: ReturnVersion) 
         submitted_at=version.submitted_at,
         submitted_by=username or "",
         due_at=ledger.due_at(op, version.day),
+        review=await reviews.review_of(session, ret),
+        locked=ledger.locked(op, version.day, now, exception),
+        locks_at=ledger.locks_at(op, version.day),
     )
 
 
 async def get_return(
-    db: Database, code: str, country: str, day: date, version: int | None
+    db: Database, code: str, country: str, day: date, version: int | None, now: datetime
 ) -> ReturnPublic:
     async with db.read() as session:
         op = await load(session, code)
@@ -415,7 +427,14 @@ async def get_return(
         if found is None:
             what = f"version {version} of " if version is not None else ""
             raise not_found("day", f"no {what}return from {country} for {day} in {code}")
-        return await _public(session, op, found)
+        return await _public(session, op, found, now)
+
+
+async def check_unlocked(db: Database, code: str, country: str, day: date, now: datetime) -> None:
+    """Refuse (409) when the day ledger says the day is locked."""
+    async with db.read() as session:
+        op = await load(session, code)
+        await locks.check_unlocked(session, op, country, day, now)
 
 
 async def list_versions(db: Database, code: str, country: str, day: date) -> list[dict[str, Any]]:

@@ -17,20 +17,34 @@ from opcoord.accounts.access import Rule, needs
 from opcoord.accounts.identity import Caller
 from opcoord.codes import country_field
 from opcoord.db import Database
-from opcoord.operations import figures, ledger, operations, participants, returns
+from opcoord.operations import (
+    figures,
+    ledger,
+    locks,
+    operations,
+    participants,
+    returns,
+    reviews,
+)
 from opcoord.operations.operations import load
 from opcoord.operations.schemas import (
     Completeness,
+    LockExceptionPublic,
     OperationCreate,
     OperationPublic,
+    OperationUpdate,
     ParticipantCreate,
     ParticipantPatch,
     ParticipantPublic,
     RegionFigures,
     ReturnIn,
     ReturnPublic,
+    ReviewIn,
+    ReviewPublic,
+    ReviewQueue,
     Summary,
     Totals,
+    UnlockIn,
 )
 from opcoord.web import (
     COMMON,
@@ -79,6 +93,45 @@ class OperationController(Controller):
     @get("/{code:str}", responses=READ, summary="One operation", opt=needs(Rule.signed_in))
     async def one(self, db: DbDep, now: NowDep, code: Code) -> OperationPublic:
         return await operations.get_operation(db, code, now)
+
+    @patch(
+        "/{code:str}",
+        responses=WRITE,
+        summary="Change an operation's editable fields (name, lead, partners, lock_after_days)",
+        description="Fields left out keep their value. `lock_after_days`: a day's return "
+        "locks that many days after it was due (null: never); a locked day refuses changes "
+        "with 409 until a coordinator grants an exception.",
+        opt=needs(Rule.coordinate),
+    )
+    async def update(
+        self, db: DbDep, now: NowDep, code: Code, data: JSONBody[OperationUpdate]
+    ) -> OperationPublic:
+        return await operations.update_operation(db, code, data, now)
+
+    @get(
+        "/{code:str}/reviews",
+        responses=READ,
+        summary="The review queue: returns by review state",
+        description="`status`: pending, approved, query, on_hold, `open` (every state but "
+        "approved; the default) or `all`; `country` and `day` narrow it. Oldest day first, "
+        "at most 1000 returns; `counts` covers every return of the operation.",
+        opt=needs(Rule.coordinate),
+    )
+    async def review_queue(
+        self,
+        db: DbDep,
+        code: Code,
+        status: Annotated[str, QueryParameter(required=False, max_length=16)] = reviews.OPEN,
+        country: Annotated[str | None, QueryParameter(required=False, max_length=8)] = None,
+        day: Annotated[str | None, QueryParameter(required=False, max_length=16)] = None,
+    ) -> ReviewQueue:
+        return await reviews.queue(
+            db,
+            code,
+            status=status,
+            country=country_field(country) if country else None,
+            day=parse_day(day) if day else None,
+        )
 
     @post(
         "/{code:str}/participants",
@@ -183,7 +236,8 @@ class ReturnController(Controller):
         description="201 for the first version, 200 for a new version or an identical "
         "resubmission (which creates no version). After the due time a new version needs "
         '`amendment_reason`. `If-Match: "N"` refuses the write with 412 unless N is current; '
-        "`If-None-Match: *` unless no return exists yet.",
+        "`If-None-Match: *` unless no return exists yet. A locked day (see `lock_after_days`) "
+        "refuses with 409 naming the lock, until a coordinator grants an exception.",
         responses={
             **WRITE,
             201: ResponseSpec(
@@ -224,12 +278,15 @@ class ReturnController(Controller):
     async def read(
         self,
         db: DbDep,
+        now: NowDep,
         code: Code,
         country: CountryPath,
         day: DayPath,
         version: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1, required=False)] = None,
     ) -> Response[ReturnPublic]:
-        ret = await returns.get_return(db, code, country_field(country), parse_day(day), version)
+        ret = await returns.get_return(
+            db, code, country_field(country), parse_day(day), version, now
+        )
         return Response(ret, headers={"ETag": f'"{ret.version}"'})
 
     @get("/versions", summary="Every version of a daily return", responses=READ)
@@ -237,6 +294,72 @@ class ReturnController(Controller):
         self, db: DbDep, code: Code, country: CountryPath, day: DayPath
     ) -> list[dict[str, Any]]:
         return await returns.list_versions(db, code, country_field(country), parse_day(day))
+
+    @post(
+        "/review",
+        status_code=200,
+        opt=needs(Rule.coordinate),
+        summary="Approve, query or put on hold the current version of a daily return",
+        description="A query needs a `comment`; it reaches the country's contact point live "
+        "(`return_queried`). `version` (optional) is the version the coordinator read: 409 "
+        "when a newer one has arrived since. A new version puts the review back to pending.",
+        responses={
+            **WRITE,
+            409: err(
+                "A newer version arrived since the one named by `version`",
+                example=error_example(
+                    409, "version", "version 1 is no longer current", "stale_review"
+                ),
+            ),
+        },
+    )
+    async def review(
+        self,
+        caller: CallerDep,
+        db: DbDep,
+        now: NowDep,
+        code: Code,
+        country: CountryPath,
+        day: DayPath,
+        data: JSONBody[ReviewIn],
+    ) -> ReviewPublic:
+        return await reviews.review_return(
+            db, caller, code, country_field(country), parse_day(day), data, now
+        )
+
+    @get(
+        "/reviews",
+        opt=needs(Rule.country),
+        summary="Every review of a daily return, oldest first",
+        responses=READ,
+    )
+    async def review_history(
+        self, db: DbDep, code: Code, country: CountryPath, day: DayPath
+    ) -> list[dict[str, Any]]:
+        return await reviews.history(db, code, country_field(country), parse_day(day))
+
+    @post(
+        "/unlock",
+        status_code=201,
+        opt=needs(Rule.coordinate),
+        summary="Grant an exception to a day's lock",
+        description="`until` (a datetime with its offset, in the future) and `reason`: the "
+        "day accepts changes until then. Audited.",
+        responses=WRITE,
+    )
+    async def unlock(
+        self,
+        caller: CallerDep,
+        db: DbDep,
+        now: NowDep,
+        code: Code,
+        country: CountryPath,
+        day: DayPath,
+        data: JSONBody[UnlockIn],
+    ) -> LockExceptionPublic:
+        return await locks.unlock_day(
+            db, caller, code, country_field(country), parse_day(day), data, now
+        )
 
 
 ROUTES = [OperationController, ReturnController]

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -98,6 +99,10 @@ class OperationPublic(BaseModel):
     closed_at: datetime | None
     closed_early: bool = Field(description="Closed by a coordinator before its last cut-off.")
     participants: int
+    lock_after_days: int | None = Field(
+        default=None,
+        description="A day's return locks this many days after it was due (null: never).",
+    )
 
 
 # --- participants -----------------------------------------------------------------
@@ -273,6 +278,11 @@ class ReturnPublic(BaseModel):
     submitted_at: datetime
     submitted_by: str
     due_at: datetime
+    review: "ReviewPublic | None" = Field(
+        default=None, description="The coordinators' review of the current version."
+    )
+    locked: bool = Field(default=False, description="The day refuses changes (its lock).")
+    locks_at: datetime | None = Field(default=None, description="When the day locks.")
 
 
 # --- figures ----------------------------------------------------------------------
@@ -411,3 +421,118 @@ class AlertPublic(BaseModel):
 
 class AlertList(BaseModel):
     alerts: list[AlertPublic]
+
+
+# --- review and locks ----------------------------------------------------------------
+
+
+class OperationUpdate(Strict):
+    """The editable fields of an operation; those left out keep their value."""
+
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    lead: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    partners: (
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]]
+        | None
+    ) = Field(default=None, max_length=50)
+    lock_after_days: Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=400)] | None = (
+        Field(
+            default=None,
+            description="A day's return locks this many days after it was due; null: never.",
+        )
+    )
+
+    @model_validator(mode="after")
+    def _not_null(self) -> "OperationUpdate":
+        for name in ("name", "lead", "partners"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise PydanticCustomError("not_null", f"{name}: may not be null")
+        return self
+
+
+class ReviewStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    query = "query"
+    on_hold = "on_hold"
+
+
+class ReviewDecision(StrEnum):
+    approved = "approved"
+    query = "query"
+    on_hold = "on_hold"
+
+
+class ReviewIn(Strict):
+    status: ReviewDecision
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    version: Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=2**31 - 1)] | None = (
+        Field(
+            default=None,
+            description="The version the coordinator reviewed: 409 unless it is still current.",
+        )
+    )
+
+    @model_validator(mode="after")
+    def _comment(self) -> "ReviewIn":
+        if self.status is ReviewDecision.query and not self.comment:
+            raise PydanticCustomError(
+                "comment_required", "comment: a query needs a comment saying what to check"
+            )
+        return self
+
+
+class ReviewPublic(BaseModel):
+    status: ReviewStatus
+    comment: str | None = None
+    by: str | None = None
+    at: datetime | None = None
+    version: int | None = Field(default=None, description="The version this review was of.")
+    modified_since: datetime | None = Field(
+        default=None,
+        description="When the return was approved, if a newer version has arrived since.",
+    )
+
+
+class UnlockIn(Strict):
+    until: AwareDatetime = Field(description="When the exception ends (with its time zone).")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class LockExceptionPublic(BaseModel):
+    operation: str
+    country: str
+    day: date
+    until: datetime
+    reason: str
+    granted_by: str
+    granted_at: datetime
+    locks_at: datetime | None = Field(description="When the day locks (null: never).")
+
+
+class ReviewRow(BaseModel):
+    country: str
+    day: date
+    version: int
+    submitted_at: datetime
+    late: bool
+    nil_return: bool
+    seizures: int
+    objects: int
+    amendment_reason: str | None
+    review: ReviewPublic
+
+
+class ReviewQueue(BaseModel):
+    operation: str
+    counts: dict[ReviewStatus, int] = Field(description="Every return, by review state.")
+    returns: list[ReviewRow]
+
+
+ReturnPublic.model_rebuild()

@@ -23,6 +23,8 @@ class EventType(StrEnum):
     duplicate_resolved = "duplicate_resolved"
     alert = "alert"
     alert_acknowledged = "alert_acknowledged"
+    return_reviewed = "return_reviewed"
+    return_queried = "return_queried"
 
 
 @dataclass(frozen=True, slots=True)

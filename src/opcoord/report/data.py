@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from opcoord.codes import country_name
 from opcoord.maps.builder import SeizurePoint
-from opcoord.operations import figures, ledger
+from opcoord.operations import figures, ledger, reviews
 from opcoord.operations.enums import COUNTERS, FACILITATING
 from opcoord.operations.figures import ONLINE, money
 from opcoord.operations.merged import counted
@@ -411,6 +411,11 @@ def provisional_statement(op: Operation, cutoff: datetime) -> str:
     return text
 
 
+def _id(op: Operation) -> int:
+    assert op.id is not None
+    return op.id
+
+
 async def assemble(
     session: AsyncSession,
     op: Operation,
@@ -452,6 +457,8 @@ async def assemble(
         # Pairs of seizures a coordinator merged as one object reported twice: each
         # counts once in the totals above.
         "duplicates_merged": await figures.merged_pairs(session, op),
+        # Every return received, by the coordinators' review as it stood at the cut-off.
+        "review": await reviews.counts(session, _id(op), data_cutoff),
     }
     return report
 

@@ -7,6 +7,7 @@
 
 export const DAY_STATES = ["upcoming", "collecting", "submitted", "nil", "late", "missing",
   "not_expected"];
+export const REVIEW_STATES = ["pending", "approved", "query", "on_hold"];
 export const RETURN_EVENTS = new Set(["return_submitted", "return_amended", "nil_return"]);
 // Keys of an event that replace the same keys of the snapshot's completeness.
 export const COMPLETENESS_KEYS = ["collecting", "collecting_due_at", "last_due", "days"];
@@ -53,6 +54,29 @@ export function countCells(countries) {
   return counts;
 }
 
+export function countReviews(countries) {
+  const counts = {};
+  REVIEW_STATES.forEach((s) => { counts[s] = 0; });
+  for (const cells of Object.values(countries)) {
+    for (const s of Object.values(cells)) { counts[s] = (counts[s] || 0) + 1; }
+  }
+  return counts;
+}
+
+// A return's review state: pending with each new version, else as reviewed.
+function applyReview(snap, event) {
+  const reviews = snap.reviews;
+  if (!reviews || !("country" in event) || !("day" in event)) { return; }
+  let status = event.review_status;
+  if (event.type === "return_reviewed" && event.review && typeof event.review === "object") {
+    status = event.review.status;
+  }
+  if (status === undefined || status === null) { return; }
+  if (!(event.country in reviews.countries)) { reviews.countries[event.country] = {}; }
+  reviews.countries[event.country][event.day] = status;
+  reviews.counts = countReviews(reviews.countries);
+}
+
 export function applyEvent(snapshot, event) {
   const snap = structuredClone(snapshot);
   const kind = event.type;
@@ -91,6 +115,7 @@ export function applyEvent(snapshot, event) {
       if (key in event) { snap.operation[key] = event[key]; }
     }
   }
+  applyReview(snap, event);
   completeness.counts = countCells(grid);
   return snap;
 }

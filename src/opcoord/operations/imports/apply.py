@@ -60,9 +60,11 @@ def _row_errors(exc: DomainError, rows: list[int]) -> DomainError:
     return refused(detail, mapped, type(exc))
 
 
-async def current_version(db: Database, code: str, country: str, day: date) -> ReturnPublic | None:
+async def current_version(
+    db: Database, code: str, country: str, day: date, now: datetime
+) -> ReturnPublic | None:
     try:
-        return await returns.get_return(db, code, country, day, None)
+        return await returns.get_return(db, code, country, day, None, now)
     except NotFound as exc:
         if exc.field == "day":
             return None  # no return yet for that day
@@ -96,7 +98,9 @@ async def import_seizures(
         )
     if len(content) > MAX_BYTES:
         raise _file_error(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB", TooLarge)
-    current = await current_version(db, code, country, day)
+    current = await current_version(db, code, country, day, now)
+    # The day ledger's answer, before the file is read: a locked day takes no import.
+    await returns.check_unlocked(db, code, country, day, now)
     # openpyxl and csv are plain Python: keep the event loop (live dashboards) responsive.
     parsed = await anyio.to_thread.run_sync(parse, content)
     data = build_return(current, parsed.seizures, reason)
@@ -116,5 +120,7 @@ async def import_seizures(
             Conflict,
         ) from None
     except DomainError as exc:
+        if exc.problems and exc.problems[0].kind == "day_locked":
+            raise  # the lock's own answer, naming it and who can lift it
         raise _row_errors(exc, parsed.rows) from None
     return ImportResult(submitted, parsed.kind, parsed.rows)

@@ -281,6 +281,7 @@ def build_context(
         "investigations": report.get("investigations", {}),
         "timeline": timeline,
         "comp": completeness,
+        "review": report.get("review"),
         "map_html": map_html if medium == "screen" else None,
         "timeline_chart": (
             charts.timeline_svg(timeline, lang=words.code) if with_charts and timeline else None
