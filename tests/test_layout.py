@@ -30,9 +30,11 @@ PACKAGES: dict[str, set[str]] = {
     "audit": set(),
     "accounts": {"audit"},
     "operations": {"accounts", "audit", "outbox"},
+    # Watchlists, the matcher and hits: seizures checked against lists of stolen objects.
+    "intel": {"accounts", "audit", "operations", "outbox"},
     "maps": {"accounts", "audit", "operations"},
-    "live": {"accounts", "operations", "outbox"},
-    "report": {"accounts", "audit", "operations", "outbox", "maps"},
+    "live": {"accounts", "intel", "operations", "outbox"},
+    "report": {"accounts", "audit", "intel", "operations", "outbox", "maps"},
     "demo": {"accounts", "audit", "operations", "outbox", "live", "maps", "report"},
     # Health, readiness, metrics and logs: the access rule of its routes, the actor of a
     # log line. The other packages' metrics register themselves; none imports this one.
@@ -43,7 +45,7 @@ PACKAGES: dict[str, set[str]] = {
     # One operation's rows from one database into another: it reads every package's tables.
     "backup": {"accounts", "audit", "operations", "outbox", "report"},
     # The migrations register every package's tables.
-    "migrations": {"accounts", "audit", "operations", "outbox", "report"},
+    "migrations": {"accounts", "audit", "intel", "operations", "outbox", "report"},
 }
 #: The composition root and the command line: they wire everything.
 ROOTS = {"app", "cli"}

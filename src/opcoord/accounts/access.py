@@ -143,6 +143,9 @@ def totals_view(caller: Caller, totals: Mapping[str, Any]) -> dict[str, Any]:
 #: What a contact point keeps of another country's event: its number (so the sequence
 #: stays unbroken) and the operation-wide change to the totals.
 OTHER_COUNTRY_KEEPS = ("type", "seq", "at", "operation", "day", "delta")
+#: Events for coordinators only (watchlist hits): anyone else keeps their number and the
+#: operation-wide change to the totals (a confirmed hit is ``database_hits``).
+COORDINATOR_EVENTS = frozenset({"watchlist_hit", "hit_reviewed"})
 #: Keys of operation-wide events that list countries: each caller keeps its own.
 COUNTRY_LISTS = ("missing", "late", "countries")
 
@@ -152,7 +155,7 @@ def event_view(caller: Caller, message: Mapping[str, Any], country: str | None) 
     whole) as ``caller`` may receive it."""
     if caller.role is Role.coordinator:
         return dict(message)
-    if not sees_country(caller, country):
+    if not sees_country(caller, country) or message.get("type") in COORDINATOR_EVENTS:
         if "delta" not in message:  # nothing operation-wide in it: only its number
             return {k: message[k] for k in ("type", "seq", "at") if k in message}
         kept = {k: message[k] for k in OTHER_COUNTRY_KEEPS if k in message}

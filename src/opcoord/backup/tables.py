@@ -87,4 +87,11 @@ NOT_CARRIED = {
     "live_connections": "open websockets belong to the running servers",
     "signin_failures": "failed sign-ins are counted per database",
     "alembic_version": "the schema revision is recorded in the manifest",
+    # Watchlists belong to no operation: each database loads them from their source (the
+    # upload), and the matcher finds a restored operation's hits again against them.
+    "watchlists": "lists of stolen objects belong to no operation: upload them again",
+    "watchlist_versions": "lists of stolen objects belong to no operation: upload them again",
+    "watchlist_objects": "lists of stolen objects belong to no operation: upload them again",
+    "watchlist_hits": "they point into lists that are not carried; re-found after a restore",
+    "seizure_checks": "which seizures were checked: a restored operation is checked again",
 }

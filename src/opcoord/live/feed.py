@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller
+from opcoord.intel import hits
 from opcoord.live.state import count_cells
 from opcoord.operations import figures, ledger, operations, participants
 from opcoord.operations.models import Operation, Seizure
@@ -47,7 +48,7 @@ async def build_snapshot(
         {c: row for c, row in grid.cells.items() if access.sees_country(caller, c)}
     )
     recent = await latest(session, op.id, RECENT)
-    totals = await figures.totals(session, op)
+    totals = await figures.totals(session, op, (hits.more_totals,))
     return {
         "type": "snapshot",
         "seq": seq,

@@ -4,7 +4,7 @@ Everything here reads only current versions (``is_current``), so an amendment re
 what it amends and a resubmission changes nothing.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,10 @@ from opcoord.operations.enums import COUNTERS, FACILITATING, DayStatus
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 
 SUMMED = COUNTERS + FACILITATING
+#: Figures that packages above this one add to the totals (``database_hits``, from the
+#: watchlist hits): operations/ cannot import them, so callers pass them in (the summary
+#: route receives them from the composition root).
+MoreTotals = Callable[[AsyncSession, Operation], Awaitable[dict[str, Any]]]
 ONLINE = sa.or_(col(Seizure.online).is_(True), col(Seizure.place_type) == "online")
 
 
@@ -29,8 +33,10 @@ def money(value: Decimal | int | float | str | None) -> int | float:
     return int(dec) if dec == dec.to_integral_value() else float(dec)
 
 
-async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
-    """The ``totals`` object of the API (see API.md)."""
+async def totals(
+    session: AsyncSession, op: Operation, more: Sequence[MoreTotals] = ()
+) -> dict[str, Any]:
+    """The ``totals`` object of the API (see API.md), with what ``more`` adds."""
     versions = sa.select(
         sa.func.count(),
         sa.func.count(sa.distinct(col(ReturnVersion.country))),
@@ -69,6 +75,8 @@ async def totals(session: AsyncSession, op: Operation) -> dict[str, Any]:
     out["objects_by_country"] = await _grouped(
         session, col(Seizure.country), col(Seizure.quantity), current, int
     )
+    for extra in more:
+        out.update(await extra(session, op))
     return out
 
 

@@ -4,6 +4,7 @@ Who may call each route is its ``opt`` rule, checked by the access guard before 
 body is read (``opcoord.accounts.access``); handlers never decide it themselves.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -45,6 +46,8 @@ from opcoord.web import (
 CallerDep = NamedDependency[Caller]
 DbDep = NamedDependency[Database]
 NowDep = NamedDependency[datetime]
+#: What packages above operations/ add to the totals, wired in by the composition root.
+MoreTotalsDep = NamedDependency[Sequence[figures.MoreTotals]]
 
 
 class OperationController(Controller):
@@ -106,10 +109,17 @@ class OperationController(Controller):
         "country's share of `objects_by_country`.",
         opt=needs(Rule.watch),
     )
-    async def summary(self, caller: CallerDep, db: DbDep, now: NowDep, code: Code) -> Summary:
+    async def summary(
+        self,
+        caller: CallerDep,
+        db: DbDep,
+        now: NowDep,
+        code: Code,
+        more_totals: MoreTotalsDep,
+    ) -> Summary:
         async with db.read() as session:
             op = await load(session, code)
-            totals = await figures.totals(session, op)
+            totals = await figures.totals(session, op, more_totals)
         return Summary(
             operation=op.code,
             status=ledger.status(op, now),

@@ -19,6 +19,9 @@ class EventType(StrEnum):
     day_closed = "day_closed"
     reminder = "reminder"
     report_ready = "report_ready"
+    # A seizure matched a listed stolen object; a coordinator confirmed or rejected it.
+    watchlist_hit = "watchlist_hit"
+    hit_reviewed = "hit_reviewed"
 
 
 @dataclass(frozen=True, slots=True)

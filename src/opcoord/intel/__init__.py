@@ -1,0 +1,1 @@
+"""Intelligence on the seizures: watchlists of stolen objects and the hits against them."""

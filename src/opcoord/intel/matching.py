@@ -1,0 +1,211 @@
+"""The matcher: a seizure against every object of one list, scored field by field.
+
+Pure: objects and seizures come in as plain values, matches go out; no database.
+
+How a seizure finds its candidates fast: every listed object's words (see
+``matching_text``: one alphabet, one spelling, one word per concept) go into an inverted
+index; a seizure's words, with the misspelt ones mapped to the nearest word the list
+knows (rapidfuzz), add their rarity (IDF) to every object that has them, in one numpy
+pass over the list. The few objects whose shared rarity is high enough are then scored
+on each field: text, category, materials, period, inscriptions, dimensions. The score
+is the weighted mean over the fields both sides have; a field "matched" when its own
+score reaches ``FIELD_MATCHED``.
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from opcoord.intel.matching_text import fold, numbers, words
+
+#: Weights of each field in the score (fields either side lacks are left out).
+WEIGHTS = {
+    "text": 0.45,
+    "category": 0.1,
+    "materials": 0.1,
+    "period": 0.1,
+    "inscriptions": 0.15,
+    "dimensions": 0.1,
+}
+FIELD_MATCHED = 0.6
+#: Candidates scored in full per seizure and list, at most.
+CANDIDATES = 12
+#: A misspelt word maps to a listed word at this rapidfuzz ratio or above.
+WORD_SIMILARITY = 80
+#: Words in more than this share of the list's objects carry no weight.
+COMMON_SHARE = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """An object as the matcher sees it, listed or seized."""
+
+    category: str | None
+    text: tuple[str, ...]  # canonical words of title, description, type, maker, features
+    materials: frozenset[str] = frozenset()
+    period: frozenset[str] = frozenset()
+    inscriptions: str = ""  # folded text
+    dimensions: tuple[float, ...] = ()
+    whole: str = ""  # every text field folded, for inscriptions written in a description
+
+
+def describe(
+    *,
+    category: str | None,
+    texts: Iterable[str | None],
+    materials: str | None = None,
+    period: str | None = None,
+    inscriptions: str | None = None,
+    dimensions: Iterable[str | None] = (),
+) -> Described:
+    """Normalise the fields of an object (listed or seized) once."""
+    text: list[str] = []
+    texts = tuple(texts)
+    for t in (*texts, materials, period, inscriptions):
+        text.extend(words(t))
+    dims: list[float] = []
+    for d in dimensions:
+        dims.extend(numbers(d))
+    return Described(
+        category=category or None,
+        text=tuple(text),
+        materials=frozenset(words(materials)),
+        period=frozenset(words(period)),
+        inscriptions=fold(inscriptions) if inscriptions else "",
+        dimensions=tuple(n for n in dims if n >= 1),
+        whole=fold(" ".join(t for t in (*texts, inscriptions) if t)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    position: int  # the object's position in the index
+    score: float
+    fields: tuple[str, ...]
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def _dimensions(listed: Sequence[float], seen: Sequence[float]) -> float:
+    """The share of the listed dimensions found (within 5%) among the seizure's numbers."""
+    if not listed:
+        return 0.0
+    found = sum(1 for d in listed if any(abs(d - s) <= 0.05 * d + 0.5 for s in seen))
+    return found / len(listed)
+
+
+@dataclass
+class Index:
+    """One list's objects, ready to be matched against."""
+
+    objects: list[Described]
+    postings: dict[str, np.ndarray] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    norms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _by_initial: dict[str, list[str]] = field(default_factory=dict)
+    _mapped: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, objects: Sequence[Described]) -> "Index":
+        index = cls(list(objects))
+        n = max(len(objects), 1)
+        lists: dict[str, list[int]] = {}
+        for i, obj in enumerate(objects):
+            for w in set(obj.text):
+                lists.setdefault(w, []).append(i)
+        norms = np.zeros(len(objects))
+        for w, positions in lists.items():
+            share = len(positions) / n
+            common = n >= 50 and share > COMMON_SHARE
+            weight = 0.0 if common else math.log(1 + n / len(positions))
+            index.idf[w] = weight
+            index.postings[w] = np.asarray(positions, dtype=np.int32)
+            if weight:
+                norms[index.postings[w]] += weight
+            if not w.isdigit() and len(w) >= 4:
+                index._by_initial.setdefault(w[0], []).append(w)
+        index.norms = norms
+        return index
+
+    def _known(self, word: str) -> str | None:
+        """``word`` itself when the list has it, else the nearest listed word, if close."""
+        if word in self.idf:
+            return word
+        if word in self._mapped:
+            return self._mapped[word]
+        near = None
+        if len(word) >= 4 and not word.isdigit():
+            found = process.extractOne(
+                word,
+                self._by_initial.get(word[0], ()),
+                scorer=fuzz.ratio,
+                score_cutoff=WORD_SIMILARITY,
+            )
+            near = found[0] if found else None
+        self._mapped[word] = near
+        return near
+
+    def match(self, seized: Described, threshold: float) -> list[Match]:
+        """The listed objects that ``seized`` matches at ``threshold`` or above, best first."""
+        if not self.objects:
+            return []
+        probe: dict[str, str] = {}  # listed word -> the seizure's word
+        for w in seized.text:
+            known = self._known(w)
+            if known is not None and self.idf.get(known):
+                probe.setdefault(known, w)
+        if not probe:
+            return []
+        acc = np.zeros(len(self.objects))
+        for w in probe:
+            acc[self.postings[w]] += self.idf[w]
+        total = sum(self.idf[w] for w in probe)
+        # A weighted Ochiai coefficient: shared rarity over both sides' rarity.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            text = np.nan_to_num(acc / np.sqrt(total * self.norms))
+        # Text is under half of the score: a candidate needs some of it to reach the rest.
+        floor = max(0.2, threshold - (1 - WEIGHTS["text"]))
+        wanted = min(CANDIDATES, len(self.objects))
+        top = np.argpartition(-text, wanted - 1)[:wanted]
+        out = []
+        for i in top:
+            if text[i] < floor:
+                continue
+            found = self._score(int(i), float(min(text[i], 1.0)), seized)
+            if found.score >= threshold:
+                out.append(found)
+        return sorted(out, key=lambda m: -m.score)
+
+    def _score(self, i: int, text: float, seized: Described) -> Match:
+        listed = self.objects[i]
+        parts: dict[str, float] = {"text": text}
+        if listed.category and seized.category:
+            parts["category"] = 1.0 if listed.category == seized.category else 0.0
+        # A field the seizure does not speak of is left out, not counted against it.
+        seen = set(seized.text)
+        materials = _overlap(listed.materials, seized.materials | seen)
+        if materials or seized.materials:
+            parts["materials"] = materials
+        period = _overlap(listed.period, seized.period | seen)
+        if period or seized.period:
+            parts["period"] = period
+        if listed.inscriptions and (seized.inscriptions or seized.whole):
+            ratio = fuzz.partial_ratio(listed.inscriptions, seized.inscriptions or seized.whole)
+            if seized.inscriptions or ratio >= 80:
+                parts["inscriptions"] = ratio / 100
+        if listed.dimensions and seized.dimensions:
+            parts["dimensions"] = _dimensions(listed.dimensions, seized.dimensions)
+        weight = sum(WEIGHTS[k] for k in parts)
+        score = sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
+        # A match on text alone is not a match: demand a second field or strong text.
+        if len(parts) == 1:
+            score *= 0.8
+        matched = tuple(k for k, v in parts.items() if v >= FIELD_MATCHED)
+        return Match(i, round(score, 3), matched)
