@@ -31,6 +31,10 @@ WEIGHTS = {
     "dimensions": 0.1,
 }
 FIELD_MATCHED = 0.6
+#: An inscription this similar, or every listed dimension found, identifies the object;
+#: without either the score stays at ``UNIDENTIFIED_CAP`` (below the default threshold).
+IDENTIFYING = 0.8
+UNIDENTIFIED_CAP = 0.55
 #: Candidates scored in full per seizure and list, at most.
 CANDIDATES = 12
 #: A misspelt word maps to a listed word at this rapidfuzz ratio or above.
@@ -94,10 +98,17 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _dimensions(listed: Sequence[float], seen: Sequence[float]) -> float:
-    """The share of the listed dimensions found (within 5%) among the seizure's numbers."""
+    """The share of the listed dimensions found among the seizure's numbers, each number
+    used once, within 2% (and half a unit of rounding)."""
     if not listed:
         return 0.0
-    found = sum(1 for d in listed if any(abs(d - s) <= 0.05 * d + 0.5 for s in seen))
+    free = list(seen)
+    found = 0
+    for d in listed:
+        near = min(free, key=lambda s: abs(d - s), default=None)
+        if near is not None and abs(d - near) <= 0.02 * d + 0.5:
+            found += 1
+            free.remove(near)
     return found / len(listed)
 
 
@@ -196,16 +207,25 @@ class Index:
         period = _overlap(listed.period, seized.period | seen)
         if period or seized.period:
             parts["period"] = period
-        if listed.inscriptions and (seized.inscriptions or seized.whole):
-            ratio = fuzz.partial_ratio(listed.inscriptions, seized.inscriptions or seized.whole)
-            if seized.inscriptions or ratio >= 80:
+        if listed.inscriptions and seized.inscriptions:
+            parts["inscriptions"] = fuzz.ratio(listed.inscriptions, seized.inscriptions) / 100
+        elif listed.inscriptions and seized.whole:
+            # Written in the description: look for it there, count it only when found.
+            ratio = fuzz.partial_ratio(listed.inscriptions, seized.whole)
+            if ratio >= 90 and len(listed.inscriptions) >= 6:
                 parts["inscriptions"] = ratio / 100
         if listed.dimensions and seized.dimensions:
             parts["dimensions"] = _dimensions(listed.dimensions, seized.dimensions)
         weight = sum(WEIGHTS[k] for k in parts)
         score = sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
-        # A match on text alone is not a match: demand a second field or strong text.
-        if len(parts) == 1:
-            score *= 0.8
+        # Lists hold dozens of icons of Saint Nicholas in silver: only an identifying
+        # field (the inscription, the dimensions) makes one of them this seizure.
+        identified = (
+            parts.get("inscriptions", 0) >= IDENTIFYING or parts.get("dimensions", 0) >= 0.99
+        )
+        if not identified:
+            score = min(score, UNIDENTIFIED_CAP)
+        if parts.get("category") == 0.0:
+            score *= 0.85  # officers misfile now and then, but it counts against
         matched = tuple(k for k, v in parts.items() if v >= FIELD_MATCHED)
         return Match(i, round(score, 3), matched)
