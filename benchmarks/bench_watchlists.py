@@ -78,9 +78,8 @@ CENTURY = {"en": "{n}th century", "fr": "{r}e siècle", "es": "siglo {r}", "it":
            "ru": "{r} век", "el": "{n}ος αιώνας"}  # fmt: skip
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
          "XIV", "XV", "XVI", "XVII", "XVIII", "XIX"]  # fmt: skip
-SYLLABLES = (
-    "DO NVM PE TRI AN NO SAL VS IC XC NI KA MAR CVS AVG DEO GRA TIAS FE CIT BA SI LE".split()
-)
+_SYLLABLES = "DO NVM PE TRI AN NO SAL VS IC XC NI KA MAR CVS AVG DEO GRA TIAS FE CIT BA SI LE"
+SYLLABLES = _SYLLABLES.split()
 RU_LATIN = str.maketrans(
     {"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
      "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",

@@ -35,6 +35,7 @@ from opcoord.db import open_database
 from opcoord.headers import RequestIds, SecurityHeaders, SharedReads
 from opcoord.intel import hits
 from opcoord.intel.hits_checker import checker_lifespan
+from opcoord.intel.hits_pages import HIT_PAGES
 from opcoord.intel.watchlists_routes import ROUTES as WATCHLIST_ROUTES
 from opcoord.live.hub import Hub
 from opcoord.live.pages import DASHBOARD_PAGES
@@ -96,6 +97,7 @@ HANDLERS: list[Any] = [
     *PORTAL_PAGES,
     *REPORT_ROUTES,
     *WATCHLIST_ROUTES,
+    *HIT_PAGES,
 ]
 #: What the watchlists add to the running totals (``database_hits``).
 MORE_TOTALS = (hits.more_totals,)

@@ -284,6 +284,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ),
     (
         "GET",
+        "/operations/{code}/hits",
+        "/operations/PANDORA-X/hits",
+        None,
+        {**only(200, *COORD), **PAGE},
+    ),
+    (
+        "GET",
         "/operations/{code}/map/frame",
         "/operations/PANDORA-X/map/frame",
         None,

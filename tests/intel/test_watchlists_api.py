@@ -16,7 +16,7 @@ from opcoord.config import Settings
 from opcoord.intel import hits
 from opcoord.intel.models import SeizureCheck, WatchlistHit
 
-from conftest import ADMIN, Api, events, seizure
+from conftest import ADMIN, Api, events, seizure, wait_ready
 
 DAY = "2026-06-10"
 HITS = "/api/operations/PANDORA-X/hits"
@@ -299,3 +299,48 @@ def test_a_check_lost_between_commit_and_check_is_caught_up_at_start_once(
         client.blocking_portal.call(twice)
         assert len(client.get(HITS, headers=ADMIN).json()["hits"]) == 1
         assert len(events(client, "watchlist_hit")) == before + 1
+
+
+def test_the_review_page_shows_the_seizure_beside_the_listed_icon(
+    client: TestClient[Any], api: Api
+) -> None:
+    ncp = setup_greece(api)
+    upload(client, csv_bytes(LISTED))
+    api.put_return("GR", DAY, {"seizures": [ICON_SEIZED]}, ncp)
+    [hit] = wait_hits(client)
+    page = client.get("/operations/PANDORA-X/hits", headers=ADMIN)
+    assert page.status_code == 200
+    html = page.text
+    assert "GR-ATH-0001" in html and "ICON-1988-0042" in html
+    assert "Икона Св. Николая" in html and "O AGIOS NIKOLAOS" in html
+    assert f'data-url="/api/operations/PANDORA-X/hits/{hit["id"]}"' in html
+    dashboard = client.get("/operations/PANDORA-X/dashboard", headers=ADMIN).text
+    assert 'data-total="database_hits"' in dashboard
+    assert (
+        'data-total="database_hits"'
+        not in client.get("/operations/PANDORA-X/dashboard", headers=ncp).text
+    )
+
+
+def test_a_confirmed_hit_is_in_the_report_totals_and_highlights_of_the_coordinators_only(
+    client: TestClient[Any], api: Api
+) -> None:
+    ncp = setup_greece(api)
+    upload(client, csv_bytes(LISTED))
+    api.put_return("GR", DAY, {"seizures": [ICON_SEIZED, UNRELATED]}, ncp)
+    [hit] = wait_hits(client)
+    client.post(f"{HITS}/{hit['id']}", json={"status": "confirmed"}, headers=ADMIN)
+    assert client.post("/api/operations/PANDORA-X/close", headers=ADMIN).status_code in (200, 202)
+    wait_ready(client, "PANDORA-X")
+    report = client.get("/api/operations/PANDORA-X/report", headers=ADMIN).json()
+    assert report["totals"]["database_hits"] == 1
+    icon = [h for h in report["highlights"] if h["ref"] == "GR-ATH-0001"]
+    assert icon[0]["watchlist_hits"][0]["object_id"] == "ICON-1988-0042"
+    unesco = api.user("unesco", "partner")
+    assert client.post("/api/operations/PANDORA-X/report/publish", headers=ADMIN).status_code < 300
+    wait_ready(client, "PANDORA-X")
+    r = client.get("/api/operations/PANDORA-X/report", headers=unesco)
+    assert r.status_code == 200, r.text
+    partner = r.json()
+    assert partner["totals"]["database_hits"] == 1
+    assert all(h.get("watchlist_hits") is None for h in partner["highlights"])

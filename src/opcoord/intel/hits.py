@@ -293,6 +293,28 @@ async def side_by_side(session: AsyncSession, op: Operation, hit_id: int) -> dic
     return {"hit": hit_json(hit, wl.name), "listed": listed, "seizure": seizure}
 
 
+async def for_review(session: AsyncSession, op: Operation) -> list[dict[str, Any]]:
+    """Every hit with both objects in full, pending first and best first: the review page."""
+    rows = (
+        await session.execute(
+            sa.select(WatchlistHit, Watchlist, WatchlistObject, Seizure)
+            .join(Watchlist, pk(Watchlist) == col(WatchlistHit.watchlist_id))
+            .join(WatchlistObject, pk(WatchlistObject) == col(WatchlistHit.listed_id))
+            .join(Seizure, pk(Seizure) == col(WatchlistHit.seizure_id))
+            .where(col(WatchlistHit.operation_id) == op.id)
+            .order_by(
+                sa.case((col(WatchlistHit.status) == "pending", 0), else_=1),
+                col(WatchlistHit.score).desc(),
+                pk(WatchlistHit),
+            )
+        )
+    ).all()
+    return [
+        {"hit": hit_json(hit, wl.name), "listed": listed, "seizure": seizure}
+        for hit, wl, listed, seizure in rows
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Reviewed:
     hit: dict[str, Any]
