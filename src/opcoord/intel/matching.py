@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from opcoord.intel.matching_text import fold, numbers, words
+from opcoord.intel.matching_text import MATERIAL_TERMS, PERIOD_TERMS, fold, numbers, words
 
 #: Weights of each field in the score (fields either side lacks are left out).
 WEIGHTS = {
@@ -35,10 +35,15 @@ FIELD_MATCHED = 0.6
 #: without either the score stays at ``UNIDENTIFIED_CAP`` (below the default threshold).
 IDENTIFYING = 0.8
 UNIDENTIFIED_CAP = 0.55
+#: Below this the descriptions speak of another object, whatever else agrees.
+MIN_TEXT = 0.4
 #: Candidates scored in full per seizure and list, at most.
 CANDIDATES = 12
 #: A misspelt word maps to a listed word at this rapidfuzz ratio or above.
 WORD_SIMILARITY = 80
+#: Candidates come from the words in at most this share of the list (or this many).
+RARE_SHARE = 0.01
+RARE_MIN = 50
 #: Words in more than this share of the list's objects carry no weight.
 COMMON_SHARE = 0.2
 
@@ -73,6 +78,9 @@ def describe(
     dims: list[float] = []
     for d in dimensions:
         dims.extend(numbers(d))
+    # The dimensions are words too, so that an object's own measures find it among the
+    # dozens that read alike.
+    text.extend(str(round(n)) for n in dims if n >= 1)
     return Described(
         category=category or None,
         text=tuple(text),
@@ -119,7 +127,9 @@ class Index:
     objects: list[Described]
     postings: dict[str, np.ndarray] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
-    norms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    norms: list[float] = field(default_factory=list)
+    words: list[frozenset[str]] = field(default_factory=list)
+    rare_df: int = 0
     _by_initial: dict[str, list[str]] = field(default_factory=dict)
     _mapped: dict[str, str | None] = field(default_factory=dict)
 
@@ -142,7 +152,9 @@ class Index:
                 norms[index.postings[w]] += weight
             if not w.isdigit() and len(w) >= 4:
                 index._by_initial.setdefault(w[0], []).append(w)
-        index.norms = norms
+        index.norms = norms.tolist()
+        index.words = [frozenset(o.text) for o in objects]
+        index.rare_df = max(RARE_MIN, int(n * RARE_SHARE))
         return index
 
     def _known(self, word: str) -> str | None:
@@ -174,24 +186,32 @@ class Index:
                 probe.setdefault(known, w)
         if not probe:
             return []
-        acc = np.zeros(len(self.objects))
-        for w in probe:
-            acc[self.postings[w]] += self.idf[w]
         total = sum(self.idf[w] for w in probe)
-        # A weighted Ochiai coefficient: shared rarity over both sides' rarity.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            text = np.nan_to_num(acc / np.sqrt(total * self.norms))
+        # Candidates: the objects sharing the seizure's rarest words (a word most of the
+        # list has finds nothing), summed in numpy over their postings only.
+        rare = [w for w in probe if len(self.postings[w]) <= self.rare_df] or list(probe)
+        positions = np.concatenate([self.postings[w] for w in rare])
+        weights = np.repeat([self.idf[w] for w in rare], [len(self.postings[w]) for w in rare])
+        found, inverse = np.unique(positions, return_inverse=True)
+        sums = np.bincount(inverse, weights=weights)
+        pool = min(CANDIDATES * 4, len(found))
+        best = found[np.argpartition(-sums, pool - 1)[:pool]] if pool < len(found) else found
         # Text is under half of the score: a candidate needs some of it to reach the rest.
         floor = max(0.2, threshold - (1 - WEIGHTS["text"]))
-        wanted = min(CANDIDATES, len(self.objects))
-        top = np.argpartition(-text, wanted - 1)[:wanted]
+        scored = []
+        for i in best.tolist():
+            words = self.words[i]
+            shared = sum(self.idf[w] for w in probe if w in words)
+            # A weighted Ochiai coefficient: shared rarity over both sides' rarity.
+            text = shared / math.sqrt(total * self.norms[i]) if self.norms[i] else 0.0
+            if text >= floor:
+                scored.append((text, i))
+        scored.sort(reverse=True)
         out = []
-        for i in top:
-            if text[i] < floor:
-                continue
-            found = self._score(int(i), float(min(text[i], 1.0)), seized)
-            if found.score >= threshold:
-                out.append(found)
+        for text, i in scored[:CANDIDATES]:
+            match = self._score(i, min(text, 1.0), seized)
+            if match.score >= threshold:
+                out.append(match)
         return sorted(out, key=lambda m: -m.score)
 
     def _score(self, i: int, text: float, seized: Described) -> Match:
@@ -201,12 +221,16 @@ class Index:
             parts["category"] = 1.0 if listed.category == seized.category else 0.0
         # A field the seizure does not speak of is left out, not counted against it.
         seen = set(seized.text)
-        materials = _overlap(listed.materials, seized.materials | seen)
-        if materials or seized.materials:
-            parts["materials"] = materials
-        period = _overlap(listed.period, seized.period | seen)
-        if period or seized.period:
-            parts["period"] = period
+        said = seized.materials | (seen & MATERIAL_TERMS)
+        if listed.materials and said:
+            parts["materials"] = _overlap(
+                listed.materials & MATERIAL_TERMS or listed.materials, said
+            )
+        years = {w for w in listed.period if w.isdigit()}
+        if years and (seized.period or seen & PERIOD_TERMS):
+            parts["period"] = 1.0 if years & (seized.period | seen) else 0.0
+        elif listed.period and seized.period:
+            parts["period"] = _overlap(listed.period, seized.period)
         if listed.inscriptions and seized.inscriptions:
             parts["inscriptions"] = fuzz.ratio(listed.inscriptions, seized.inscriptions) / 100
         elif listed.inscriptions and seized.whole:
@@ -223,7 +247,7 @@ class Index:
         identified = (
             parts.get("inscriptions", 0) >= IDENTIFYING or parts.get("dimensions", 0) >= 0.99
         )
-        if not identified:
+        if not identified or text < MIN_TEXT:
             score = min(score, UNIDENTIFIED_CAP)
         if parts.get("category") == 0.0:
             score *= 0.85  # officers misfile now and then, but it counts against

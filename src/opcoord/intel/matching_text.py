@@ -277,6 +277,15 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "enamel": ("email", "esmalte", "smalto", "emaille", "emal", "smalto", "smalti"),
 }
 
+#: Canonical terms that name a material or a period: a seizure that uses one has said
+#: what its object is made of, or from when, even outside those fields.
+_MATERIALS = (
+    "silver gold bronze copper marble wood tempera oil canvas ivory terracotta ceramic "
+    "glass stone silk enamel"
+)
+MATERIAL_TERMS = frozenset(_MATERIALS.split())
+PERIOD_TERMS = frozenset({"century"})
+
 #: Words that carry nothing, in the same languages (after transliteration).
 _STOP = (
     "a an and the of with from in on at to by for or "
@@ -291,6 +300,7 @@ _STOP = (
 STOPWORDS = frozenset(_STOP.split())
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
 _STEM = 4  # the shortest glossary stem a longer word may start with
 
 _CANON: dict[str, str] = {}
@@ -335,6 +345,7 @@ def fold(text: str) -> str:
     for phrase, term in _PHRASES.items():
         if phrase in plain:
             plain = plain.replace(phrase, term)
+    plain = _DIGIT_LETTER.sub(" ", plain)  # 32x25cm -> 32 x 25 cm
     return " ".join(_NON_WORD.split(plain)).strip()
 
 
