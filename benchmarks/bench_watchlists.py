@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--objects", type=int, default=50_000)
     parser.add_argument("--seizures", type=int, default=100_000)
     parser.add_argument("--known", type=int, default=1_000, help="seizures of listed objects")
-    parser.add_argument("--threshold", type=float, default=0.7)
+    parser.add_argument("--threshold", type=float, default=0.75)
     parser.add_argument("--out", help="write the figures to this JSON file")
     args = parser.parse_args(argv)
     if args.quick:

@@ -96,7 +96,7 @@ class Settings(BaseSettings):
         description="How long before each daily cut-off the reminder goes to countries still due.",
     )
     watchlist_hit_threshold: float = Field(
-        default=0.7,
+        default=0.75,
         ge=0,
         le=1,
         description="Score (0 to 1) from which a seizure matching a listed stolen object is "

@@ -144,7 +144,7 @@ def test_a_seizure_written_in_russian_hits_the_listed_icon_and_counts_once_confi
     assert hit["object_id"] == "ICON-1988-0042"
     assert hit["watchlist"] == "INTERPOL SWoA"
     assert hit["status"] == "pending"
-    assert 0.7 <= hit["score"] <= 1
+    assert 0.75 <= hit["score"] <= 1
     assert {"text", "category", "dimensions"} <= set(hit["fields"])
     [event] = events(client, "watchlist_hit")
     assert event["hit"]["object_id"] == "ICON-1988-0042"
@@ -293,7 +293,7 @@ def test_a_check_lost_between_commit_and_check_is_caught_up_at_start_once(
                 await session.execute(sa.delete(SeizureCheck))
             db = client.app.state.db
             await asyncio.gather(
-                hits.check_pending(db, clock.now(), 0.7), hits.check_pending(db, clock.now(), 0.7)
+                hits.check_pending(db, clock.now(), 0.75), hits.check_pending(db, clock.now(), 0.75)
             )
 
         client.blocking_portal.call(twice)

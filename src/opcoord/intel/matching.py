@@ -244,8 +244,11 @@ class Index:
         score = sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
         # Lists hold dozens of icons of Saint Nicholas in silver: only an identifying
         # field (the inscription, the dimensions) makes one of them this seizure.
-        identified = (
-            parts.get("inscriptions", 0) >= IDENTIFYING or parts.get("dimensions", 0) >= 0.99
+        # Measures alone recur among fifty thousand objects: they identify only with
+        # another field (material or period) and text that agree.
+        measured = parts.get("dimensions", 0) >= 0.99 and text >= 0.5
+        identified = parts.get("inscriptions", 0) >= IDENTIFYING or (
+            measured and max(parts.get("materials", 0), parts.get("period", 0)) >= 1
         )
         if not identified or text < MIN_TEXT:
             score = min(score, UNIDENTIFIED_CAP)
