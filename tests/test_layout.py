@@ -30,11 +30,12 @@ PACKAGES: dict[str, set[str]] = {
     "audit": set(),
     "accounts": {"audit"},
     "operations": {"accounts", "audit", "outbox"},
-    "maps": {"accounts", "audit", "operations"},
-    "live": {"accounts", "operations", "outbox"},
-    "report": {"accounts", "audit", "operations", "outbox", "maps"},
-    # Intelligence across countries: duplicates (it reads seizures, records events).
+    # Watchlists, the matcher and hits, duplicates: seizures checked against lists of stolen
+    # objects and against each other.
     "intel": {"accounts", "audit", "operations", "outbox"},
+    "maps": {"accounts", "audit", "operations"},
+    "live": {"accounts", "intel", "operations", "outbox"},
+    "report": {"accounts", "audit", "intel", "operations", "outbox", "maps"},
     # Webhooks and e-mail: a consumer of the event log that asks the ledger who is due.
     "outbound": {"accounts", "audit", "operations", "outbox"},
     "demo": {"accounts", "audit", "operations", "outbox", "live", "maps", "report"},
@@ -47,7 +48,7 @@ PACKAGES: dict[str, set[str]] = {
     # One operation's rows from one database into another: it reads every package's tables.
     "backup": {"accounts", "audit", "operations", "outbox", "report"},
     # The migrations register every package's tables.
-    "migrations": {"accounts", "audit", "operations", "outbound", "outbox", "report"},
+    "migrations": {"accounts", "audit", "intel", "operations", "outbound", "outbox", "report"},
 }
 #: The composition root and the command line: they wire everything.
 ROOTS = {"app", "cli"}

@@ -33,8 +33,11 @@ from opcoord.clock import Clock
 from opcoord.config import Settings, get_settings
 from opcoord.db import open_database
 from opcoord.headers import RequestIds, SecurityHeaders, SharedReads
-from opcoord.intel import duplicates
+from opcoord.intel import duplicates, hits
 from opcoord.intel.duplicates_routes import ROUTES as DUPLICATE_ROUTES
+from opcoord.intel.hits_checker import checker_lifespan
+from opcoord.intel.hits_pages import HIT_PAGES
+from opcoord.intel.watchlists_routes import ROUTES as WATCHLIST_ROUTES
 from opcoord.live.hub import Hub
 from opcoord.live.pages import DASHBOARD_PAGES
 from opcoord.live.pump import LivePump
@@ -106,7 +109,11 @@ HANDLERS: list[Any] = [
     *DUPLICATE_ROUTES,
     *OUTBOUND_ROUTES,
     *EXCHANGE_ROUTES,
+    *WATCHLIST_ROUTES,
+    *HIT_PAGES,
 ]
+#: What the watchlists add to the running totals (``database_hits``).
+MORE_TOTALS = (hits.more_totals,)
 
 
 def create_app(
@@ -161,6 +168,7 @@ def create_app(
             "db": Provide(web.provide_db),
             "now": Provide(web.provide_now),
             "caller": Provide(provide_caller),
+            "more_totals": Provide(_more_totals, sync_to_thread=False),
         },
         # The scheduler's lifespan runs inside the first one: it needs app.state.db.
         lifespan=[
@@ -168,6 +176,7 @@ def create_app(
             duplicates.detector_lifespan(),
             scheduler_lifespan(editions.build_pending, _purge_limits, duplicates.after_run),
             outbound_lifespan(),
+            checker_lifespan(),
             *extra_lifespans,
         ],
         # Outermost first: every response gets its request id and security headers; the
@@ -206,6 +215,10 @@ def create_app(
     app.state.clock = clock
     app.state.hub = Hub()
     return app
+
+
+def _more_totals() -> Any:
+    return MORE_TOTALS
 
 
 async def _purge_limits(ctx: Any, now: Any) -> list[str]:

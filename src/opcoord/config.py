@@ -102,6 +102,30 @@ class Settings(BaseSettings):
         ge=1,
         description="How long before each daily cut-off the reminder goes to countries still due.",
     )
+    watchlist_hit_threshold: float = Field(
+        default=0.75,
+        ge=0,
+        le=1,
+        description="Score (0 to 1) from which a seizure matching a listed stolen object is "
+        "a hit for a coordinator to review (see docs/intelligence.md for the measured "
+        "precision and recall at each threshold).",
+    )
+    watchlist_max_bytes: int = Field(
+        default=40 * 1024 * 1024,
+        ge=1024,
+        description="Largest watchlist file accepted (CSV or XLSX); larger ones get 413.",
+    )
+    watchlist_max_objects: int = Field(
+        default=200_000,
+        ge=1,
+        description="Most objects in one watchlist file.",
+    )
+    watchlist_catch_up_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="How often each server looks for seizures not yet checked against "
+        "every list (a check lost when a process stopped between a save and its check).",
+    )
     scheduler_sync_seconds: int = Field(
         default=60,
         ge=1,

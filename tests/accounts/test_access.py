@@ -192,6 +192,22 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         None,
         only(200, *WATCHERS),
     ),
+    ("POST", "/api/watchlists", "/api/watchlists", None, only(422, *COORD)),  # no file
+    ("GET", "/api/watchlists", "/api/watchlists", None, only(200, *COORD)),
+    (
+        "GET",
+        "/api/operations/{code}/hits",
+        "/api/operations/PANDORA-X/hits",
+        None,
+        only(200, *COORD),
+    ),
+    (
+        "POST",
+        "/api/operations/{code}/hits/{id}",
+        "/api/operations/PANDORA-X/hits/999",
+        {"status": "confirmed"},
+        only(404, *COORD),  # no such hit
+    ),
     (
         "GET",
         "/api/operations/{code}/seizures.geojson",
@@ -404,6 +420,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         "/operations/PANDORA-X/map",
         None,
         {**only(200, *OVERSEERS), **PAGE},
+    ),
+    (
+        "GET",
+        "/operations/{code}/hits",
+        "/operations/PANDORA-X/hits",
+        None,
+        {**only(200, *COORD), **PAGE},
     ),
     (
         "GET",

@@ -676,6 +676,15 @@ function main(root) {
       case "operation_status_changed":
         return ["status", fmt(T.status_now, {status: word(T.status, ev.status)}) +
           (ev.status === "closed" ? " — " + T.report_producing : "")];
+      case "watchlist_hit":
+      case "hit_reviewed":
+        var h = ev.hit;
+        if (!h) { return null; }
+        var hv = {country: h.seizure.country, ref: h.seizure.ref, object: h.object_id,
+          watchlist: h.watchlist, score: PCT.format(h.score)};
+        if (ev.type === "watchlist_hit") { return ["hit", fmt(T.watchlist_hit, hv)]; }
+        if (h.status === "confirmed") { return ["hit", fmt(T.hit_confirmed, hv)]; }
+        return h.status === "rejected" ? ["hit", fmt(T.hit_rejected, hv)] : null;
       case "report_ready":
         return ["report", (ev.audience === "partner" ? T.partner_report_ready : T.report_ready) +
           (ev.edition ? " " + fmt(T.edition, {edition: NUM.format(ev.edition)}) : "")];

@@ -258,6 +258,9 @@ def totals_view(caller: Caller, totals: Mapping[str, Any]) -> dict[str, Any]:
 OTHER_COUNTRY_KEEPS = ("type", "seq", "at", "operation", "day", "delta")
 #: Events whose detail only coordinators read; others keep their number.
 COORDINATORS_ONLY = frozenset({"duplicate_found"})
+#: Events for coordinators only (watchlist hits): anyone else keeps their number and the
+#: operation-wide change to the totals (a confirmed hit is ``database_hits``).
+COORDINATOR_EVENTS = frozenset({"watchlist_hit", "hit_reviewed"})
 #: Keys of operation-wide events that list countries: each caller keeps its own.
 COUNTRY_LISTS = ("missing", "late", "countries")
 #: Operation-wide figures of an event, dropped for callers whose view is a part of it.
@@ -296,7 +299,7 @@ def event_view(
     subject = _subject(message, country)
     if not in_scope(caller, subject):  # outside the caller's view: only its number
         return {k: message[k] for k in ("type", "seq", "at") if k in message}
-    if not sees_country(caller, country):
+    if not sees_country(caller, country) or message.get("type") in COORDINATOR_EVENTS:
         if "delta" not in message:  # nothing operation-wide in it: only its number
             return {k: message[k] for k in ("type", "seq", "at") if k in message}
         kept = {k: message[k] for k in OTHER_COUNTRY_KEEPS if k in message}

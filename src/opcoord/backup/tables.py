@@ -108,4 +108,11 @@ NOT_CARRIED = {
     "outbound_cursors": "how far this database's log has been sent",
     "outbound_deliveries": "what this database sent out; a restore sends nothing again",
     "outbound_attempts": "the log of what this database sent out",
+    # Watchlists belong to no operation: each database loads them from their source (the
+    # upload), and the matcher finds a restored operation's hits again against them.
+    "watchlists": "lists of stolen objects belong to no operation: upload them again",
+    "watchlist_versions": "lists of stolen objects belong to no operation: upload them again",
+    "watchlist_objects": "lists of stolen objects belong to no operation: upload them again",
+    "watchlist_hits": "they point into lists that are not carried; re-found after a restore",
+    "seizure_checks": "which seizures were checked: a restored operation is checked again",
 }

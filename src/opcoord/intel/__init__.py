@@ -1,1 +1,2 @@
-"""Intelligence across countries: the same object reported twice (duplicates)."""
+"""Intelligence on the seizures: watchlists of stolen objects and the hits against them,
+and the same object reported twice (duplicates)."""

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller
+from opcoord.intel import hits
 from opcoord.live.state import count_cells, count_reviews
 from opcoord.operations import figures, ledger, operations, participants, reviews
 from opcoord.operations.models import Operation, Seizure
@@ -57,7 +58,7 @@ async def build_snapshot(
         for c, row in (await reviews.states(session, op)).items()
         if access.sees_country(caller, c)
     }
-    totals = await figures.totals(session, op, countries)
+    totals = await figures.totals(session, op, countries, (hits.more_totals,))
     return {
         "type": "snapshot",
         "seq": seq,

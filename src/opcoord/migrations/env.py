@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 # Every package's tables, so that autogenerate and the schema test see them all.
 import opcoord.accounts.models
 import opcoord.audit.models
+import opcoord.intel.models
 import opcoord.operations.merged
 import opcoord.operations.models
 import opcoord.outbound.models

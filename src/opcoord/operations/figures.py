@@ -4,7 +4,7 @@ Everything here reads only current versions (``is_current``), so an amendment re
 what it amends and a resubmission changes nothing.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,10 @@ from opcoord.operations.merged import MERGED, DuplicatePair, counted
 from opcoord.operations.models import DailyReturn, Operation, Participant, ReturnVersion, Seizure
 
 SUMMED = COUNTERS + FACILITATING
+#: Figures that packages above this one add to the totals (``database_hits``, from the
+#: watchlist hits): operations/ cannot import them, so callers pass them in (the summary
+#: route receives them from the composition root).
+MoreTotals = Callable[[AsyncSession, Operation], Awaitable[dict[str, Any]]]
 ONLINE = sa.or_(col(Seizure.online).is_(True), col(Seizure.place_type) == "online")
 
 
@@ -38,10 +42,13 @@ def _among(column: Any, countries: Countries) -> sa.ColumnElement[bool]:
 
 
 async def totals(
-    session: AsyncSession, op: Operation, countries: Countries = None
+    session: AsyncSession,
+    op: Operation,
+    countries: Countries = None,
+    more: Sequence[MoreTotals] = (),
 ) -> dict[str, Any]:
     """The ``totals`` object of the API (see API.md), over ``countries`` (None: the whole
-    operation; ``access.scope`` says which for a caller)."""
+    operation; ``access.scope`` says which for a caller), with what ``more`` adds."""
     versions = sa.select(
         sa.func.count(),
         sa.func.count(sa.distinct(col(ReturnVersion.country))),
@@ -91,6 +98,8 @@ async def totals(
     out["objects_by_country"] = await _grouped(
         session, col(Seizure.country), col(Seizure.quantity), current, int
     )
+    for extra in more:
+        out.update(await extra(session, op))
     return out
 
 

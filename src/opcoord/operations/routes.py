@@ -4,6 +4,7 @@ Who may call each route is its ``opt`` rule, checked by the access guard before 
 body is read (``opcoord.accounts.access``); handlers never decide it themselves.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -61,6 +62,8 @@ from opcoord.web import (
 CallerDep = NamedDependency[Caller]
 DbDep = NamedDependency[Database]
 NowDep = NamedDependency[datetime]
+#: What packages above operations/ add to the totals, wired in by the composition root.
+MoreTotalsDep = NamedDependency[Sequence[figures.MoreTotals]]
 
 
 class OperationController(Controller):
@@ -184,11 +187,18 @@ class OperationController(Controller):
         "over their countries) also get `regions` when participants have a region.",
         opt=needs(Rule.watch),
     )
-    async def summary(self, caller: CallerDep, db: DbDep, now: NowDep, code: Code) -> Summary:
+    async def summary(
+        self,
+        caller: CallerDep,
+        db: DbDep,
+        now: NowDep,
+        code: Code,
+        more_totals: MoreTotalsDep,
+    ) -> Summary:
         countries = access.scope(caller)
         async with db.read() as session:
             op = await load(session, code)
-            totals = await figures.totals(session, op, countries)
+            totals = await figures.totals(session, op, countries, more_totals)
             regions = []
             if access.reads_regions(caller):
                 people = await figures.participants_of(session, op, countries)

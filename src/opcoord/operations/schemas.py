@@ -308,6 +308,11 @@ class Totals(BaseModel):
     estimated_value: dict[str, int | float]
     objects_by_category: dict[str, int]
     objects_by_country: dict[str, int]
+    database_hits: int = Field(
+        default=0,
+        description="Seizures confirmed by a coordinator to match an object on a watchlist "
+        "of stolen objects (a seizure found on two lists counts once).",
+    )
 
 
 class RegionCounts(BaseModel):

@@ -25,6 +25,9 @@ class EventType(StrEnum):
     alert_acknowledged = "alert_acknowledged"
     return_reviewed = "return_reviewed"
     return_queried = "return_queried"
+    # A seizure matched a listed stolen object; a coordinator confirmed or rejected it.
+    watchlist_hit = "watchlist_hit"
+    hit_reviewed = "hit_reviewed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from sqlmodel import col
 
 from opcoord.db import Database
 from opcoord.errors import invalid, not_found
+from opcoord.intel import hits
 from opcoord.operations import figures, ledger
 from opcoord.operations.figures import money
 from opcoord.operations.models import Operation
@@ -131,7 +132,7 @@ async def _side(
     else:
         source, number = "live", None
         async with db.read() as session:
-            totals = await figures.totals(session, op)
+            totals = await figures.totals(session, op, more=(hits.more_totals,))
             countries, whole = await report_data.countries(session, op, now)
             categories = await report_data.categories(session, op)
             online = await report_data.online(session, op, totals["online_checks"])

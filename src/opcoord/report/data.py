@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from opcoord.codes import country_name
+from opcoord.intel import hits
 from opcoord.maps.builder import SeizurePoint
 from opcoord.operations import figures, ledger, reviews
 from opcoord.operations.enums import COUNTERS, FACILITATING
@@ -314,6 +315,54 @@ async def highlights(
     return out
 
 
+async def hit_highlights(
+    session: AsyncSession, op: Operation, top: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The highlights, each seizure with its confirmed watchlist hits; a seizure with a
+    confirmed hit is a highlight even when it is small (the partner edition drops the
+    hits with the other free text)."""
+    confirmed = await hits.confirmed_highlights(session, op)
+    if not confirmed:
+        return top
+    by_seizure: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for h in confirmed:
+        by_seizure.setdefault((h["country"], h["ref"]), []).append(
+            {k: h[k] for k in ("watchlist", "object_id", "title", "country_of_theft", "score")}
+        )
+    out = [
+        item | {"watchlist_hits": by_seizure.pop((item["country"], item["ref"]), [])}
+        for item in top
+    ]
+    if by_seizure:
+        rows = (
+            await session.execute(
+                sa.select(
+                    col(Seizure.ref),
+                    col(Seizure.country),
+                    col(Seizure.day),
+                    col(Seizure.category),
+                    col(Seizure.quantity),
+                    col(Seizure.place_type),
+                    col(Seizure.place_name),
+                    col(Seizure.description),
+                    col(Seizure.estimated_value),
+                    col(Seizure.currency),
+                ).where(
+                    _current(op),
+                    sa.tuple_(col(Seizure.country), col(Seizure.ref)).in_(list(by_seizure)),
+                )
+            )
+        ).mappings()
+        for row in rows:
+            item = dict(row)
+            item["day"] = item["day"].isoformat()
+            value = item["estimated_value"]
+            item["estimated_value"] = money(value) if value is not None else None
+            item["watchlist_hits"] = by_seizure[(item["country"], item["ref"])]
+            out.append(item)
+    return out
+
+
 async def timeline(session: AsyncSession, op: Operation) -> list[dict[str, Any]]:
     """Every day the operation ran (cut at an early close), zero-filled: returns,
     seizures and objects."""
@@ -429,6 +478,7 @@ async def assemble(
     """The full (coordinators') edition of the report as a JSON-ready dict."""
     rows, whole = await countries(session, op, data_cutoff)
     tot = await totals(session, op, rows)
+    tot.update(await hits.more_totals(session, op))
     report: dict[str, Any] = {
         "operation": operation_block(op),
         "period": period(op),
@@ -446,7 +496,7 @@ async def assemble(
         "online": await online(session, op, tot["online_checks"]),
         "facilitating_items": {k: tot[k] for k in FACILITATING},
         "routes": await routes(session, op),
-        "highlights": await highlights(session, op),
+        "highlights": await hit_highlights(session, op, await highlights(session, op)),
         "investigations": {
             "criminal": tot["investigations_criminal"],
             "administrative": tot["investigations_administrative"],

@@ -16,7 +16,9 @@ from typing import Any
 from opcoord.maps.outlines import country_centroid
 
 #: Fields of a seizure that are free text written in a return: never in a partner edition.
-FREE_TEXT = frozenset({"ref", "description", "place_name", "notes", "object_details"})
+FREE_TEXT = frozenset(
+    {"ref", "description", "place_name", "notes", "object_details", "watchlist_hits"}
+)
 #: Places whose coordinates would point at a person or a site: moved to the country.
 SENSITIVE_PLACES = frozenset({"private_premises", "archaeological_site", "underwater_site"})
 DECIMALS = 2  # ~1 km

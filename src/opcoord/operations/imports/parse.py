@@ -12,8 +12,8 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Generator, Iterable, Iterator
-from contextlib import closing
+from collections.abc import Collection, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -171,21 +171,21 @@ def _decode(content: bytes) -> str:
     return text
 
 
-def _sniff(first_line: str) -> str:
+def _sniff(first_line: str, known: Collection[str] = COLUMNS) -> str:
     """The delimiter under which the header names the most known columns."""
     best, best_score = ",", (-1, -1)
     for delimiter in (",", ";", "\t"):
         cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        known = sum(1 for c in cells if _column_name(c) in COLUMNS)
-        score = (known, len(cells))
+        named = sum(1 for c in cells if _column_name(c) in known)
+        score = (named, len(cells))
         if score > best_score:
             best, best_score = delimiter, score
     return best
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
+def _csv_rows(content: bytes, known: Collection[str] = COLUMNS) -> Iterator[tuple[int, list[Cell]]]:
     text = _decode(content)
-    delimiter = _sniff(text.lstrip("\r\n").split("\n", 1)[0])
+    delimiter = _sniff(text.lstrip("\r\n").split("\n", 1)[0], known)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     number = 0
     try:
@@ -197,7 +197,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
         raise _file_error(f"not readable as CSV near row {number + 1}: {exc}") from None
 
 
-def _check_zip(content: bytes) -> zipfile.ZipFile:
+def _check_zip(content: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> zipfile.ZipFile:
     """Refuse a zip bomb from its directory, before anything is decompressed."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
@@ -208,10 +208,10 @@ def _check_zip(content: bytes) -> zipfile.ZipFile:
         raise _file_error(f"the workbook has more than {MAX_ZIP_ENTRIES} parts")
     total = sum(e.file_size for e in entries)
     packed = sum(e.compress_size for e in entries)
-    if total > MAX_UNCOMPRESSED:
+    if total > max_uncompressed:
         raise _file_error(
             f"the workbook unpacks to {total // 1_000_000} MB; at most "
-            f"{MAX_UNCOMPRESSED // 1_000_000} MB is accepted"
+            f"{max_uncompressed // 1_000_000} MB is accepted"
         )
     if total > 1_000_000 and total > MAX_RATIO * max(packed, 1):
         raise _file_error("the workbook is compressed suspiciously well (a zip bomb?)")
@@ -238,9 +238,11 @@ def _check_zip(content: bytes) -> zipfile.ZipFile:
     return archive
 
 
-def _xlsx_rows(content: bytes) -> Generator[tuple[int, list[Cell]], None, None]:
-    """The first worksheet's rows (or the sheet named 'seizures'), read lazily."""
-    _check_zip(content).close()
+def _xlsx_rows(
+    content: bytes, sheet_name: str = "seizures", max_uncompressed: int = MAX_UNCOMPRESSED
+) -> Generator[tuple[int, list[Cell]], None, None]:
+    """The first worksheet's rows (or the sheet named ``sheet_name``), read lazily."""
+    _check_zip(content, max_uncompressed).close()
     try:
         # Imported here: the server starts (and CSV imports work) without openpyxl.
         import openpyxl  # type: ignore[import-untyped]
@@ -256,7 +258,7 @@ def _xlsx_rows(content: bytes) -> Generator[tuple[int, list[Cell]], None, None]:
         sheets = book.worksheets
         if not sheets:
             raise _file_error("the workbook has no worksheet")
-        sheet = book["seizures"] if "seizures" in book.sheetnames else sheets[0]
+        sheet = book[sheet_name] if sheet_name in book.sheetnames else sheets[0]
         sheet.reset_dimensions()  # a wrong <dimension> must not hide rows
         number = 0
         cells = iter(sheet.iter_rows(max_col=MAX_COLUMNS))
@@ -473,6 +475,45 @@ def _read(kind: Literal["csv", "xlsx"], rows: Iterable[tuple[int, list[Cell]]]) 
             errors,
         )
     return ParsedFile(kind, seizures, numbers)
+
+
+@contextmanager
+def open_rows(
+    content: bytes, *, known: Collection[str], sheet_name: str, max_uncompressed: int
+) -> Iterator[tuple[Literal["csv", "xlsx"], Iterator[tuple[int, list[Cell]]]]]:
+    """Any upload's rows of cells, with the same defences as the seizures' (for other
+    kinds of file, such as watchlists): ``known`` column names pick a CSV's delimiter."""
+    if not content.strip():
+        raise _file_error("the file is empty")
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _file_error(
+            "old .xls or password-protected workbooks are not accepted: save as .xlsx or CSV UTF-8"
+        )
+    if content.startswith(b"PK\x03\x04"):
+        with (
+            warnings.catch_warnings(),
+            closing(_xlsx_rows(content, sheet_name, max_uncompressed)) as rows,
+        ):
+            warnings.simplefilter("ignore")
+            yield "xlsx", rows
+        return
+    yield "csv", _csv_rows(content, known)
+
+
+def file_error(
+    message: str, kind: type[DomainError] = Invalid, row: int | None = None
+) -> DomainError:
+    """The whole upload is refused for ``message`` (field ``file``)."""
+    return _file_error(message, kind, row)
+
+
+def column_name(value: Any) -> str:
+    """A header cell as a column name (lower case, underscores)."""
+    return _column_name(value if isinstance(value, str) else _number_text(value))
+
+
+def blank(cell: Cell) -> bool:
+    return _blank(cell)
 
 
 def parse(content: bytes) -> ParsedFile:

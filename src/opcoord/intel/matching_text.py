@@ -1,0 +1,396 @@
+"""Text as the matcher compares it: one alphabet, one spelling, one word per concept.
+
+A seizure in Athens is written in Greek, the stolen icon was listed in English by the
+Italian Carabinieri, and the officer abbreviated "Saint". So text is transliterated to
+Latin letters (anyascii: Cyrillic, Greek and every other script), lower-cased, stripped
+of accents and punctuation, and each word is mapped to a canonical term when the small
+glossary below knows it (the words of the trade in English, French, Spanish, Italian,
+German, Russian and Greek, written as they transliterate). Words the glossary does not
+know are kept as they are; the matcher compares them fuzzily. Nothing is downloaded:
+the glossary is this file.
+"""
+
+import re
+from functools import lru_cache
+
+from anyascii import anyascii
+
+#: canonical term -> its spellings in other languages (transliterated, lower case).
+#: Inflected forms are reached by prefix (see ``canonical``), so one stem is enough.
+GLOSSARY: dict[str, tuple[str, ...]] = {
+    "icon": ("icone", "icono", "icona", "ikone", "ikona", "eikona", "ikon", "eikon"),
+    "saint": (
+        "st",
+        "ste",
+        "san",
+        "santo",
+        "santa",
+        "sankt",
+        "sv",
+        "svyat",
+        "svyatoi",
+        "svyatoy",
+        "svyatogo",
+        "svyataya",
+        "agios",
+        "agiou",
+        "agia",
+        "ag",
+        "hagios",
+    ),
+    "virgin": (
+        "vierge",
+        "virgen",
+        "vergine",
+        "madonna",
+        "bogoroditsa",
+        "bogomater",
+        "theotokos",
+        "panagia",
+        "jungfrau",
+        "mother of god",
+    ),
+    "christ": (
+        "cristo",
+        "khristos",
+        "khrista",
+        "christus",
+        "khristos",
+        "iisus",
+        "jesus",
+        "iesous",
+        "christos",
+    ),
+    "nicholas": (
+        "nicolas",
+        "nicola",
+        "nikolaus",
+        "nikolai",
+        "nikolay",
+        "nikolaya",
+        "nikolaos",
+        "nicolo",
+        "nikola",
+    ),
+    "george": (
+        "georges",
+        "jorge",
+        "giorgio",
+        "georg",
+        "georgii",
+        "georgiy",
+        "georgiya",
+        "georgios",
+        "yuri",
+    ),
+    "silver": (
+        "argent",
+        "plata",
+        "argento",
+        "silber",
+        "serebro",
+        "serebryan",
+        "asimi",
+        "argyr",
+        "asimen",
+    ),
+    "gold": (
+        "oro",
+        "zoloto",
+        "zolot",
+        "chrysos",
+        "chrys",
+        "doré",
+        "dore",
+        "gilt",
+        "gilded",
+        "dorado",
+        "dorato",
+        "vergoldet",
+        "zolochen",
+    ),
+    "bronze": ("bronce", "bronzo", "bronza", "bronz", "chalkos", "chalk", "kalkos"),
+    "copper": ("cuivre", "cobre", "rame", "kupfer", "med", "medn"),
+    "marble": ("marbre", "marmol", "marmo", "marmor", "mramor", "marmar"),
+    "wood": (
+        "bois",
+        "madera",
+        "legno",
+        "holz",
+        "derevo",
+        "derevyan",
+        "derev",
+        "xylo",
+        "ksylo",
+        "wooden",
+        "panel",
+    ),
+    "tempera": ("temple", "tempere", "tempery", "temperi", "avgotempera"),
+    "oil": ("huile", "oleo", "olio", "ol", "maslo", "maslom", "ladi", "lado"),
+    "canvas": ("toile", "lienzo", "tela", "leinwand", "kholst", "kamvas", "mousamas"),
+    "coin": (
+        "monnaie",
+        "moneda",
+        "moneta",
+        "munze",
+        "muenze",
+        "moneta",
+        "nomisma",
+        "nomism",
+        "coins",
+    ),
+    "statue": (
+        "statuette",
+        "estatua",
+        "estatuilla",
+        "statua",
+        "statuetta",
+        "figur",
+        "statuya",
+        "statuetka",
+        "agalma",
+        "agalmatio",
+        "figurine",
+        "figure",
+    ),
+    "sculpture": ("escultura", "scultura", "skulptur", "skulptura", "glypto"),
+    "painting": (
+        "peinture",
+        "pintura",
+        "dipinto",
+        "quadro",
+        "tableau",
+        "gemalde",
+        "kartina",
+        "zhivopis",
+        "pinakas",
+        "zografia",
+    ),
+    "manuscript": (
+        "manuscrit",
+        "manuscrito",
+        "manoscritto",
+        "handschrift",
+        "rukopis",
+        "cheirografo",
+        "codex",
+        "kodikas",
+    ),
+    "book": ("livre", "libro", "buch", "kniga", "vivlio", "biblio"),
+    "amphora": ("amphore", "anfora", "amphore", "amfora", "amforeas", "amphoreus"),
+    "vase": ("vaso", "vaza", "vazo", "angeio", "jarron", "pot"),
+    "chalice": ("calice", "caliz", "kelch", "potir", "potiri", "cup", "coupe", "copa"),
+    "cross": ("croix", "cruz", "croce", "kreuz", "krest", "stavros", "crucifix"),
+    "sword": ("epee", "espada", "spada", "schwert", "mech", "spathi", "xifos", "ksifos"),
+    "helmet": ("casque", "casco", "elmo", "helm", "shlem", "kranos"),
+    "ring": ("bague", "anillo", "anello", "kolco", "koltso", "daktylidi"),
+    "head": ("tete", "cabeza", "testa", "kopf", "golova", "kefali"),
+    "century": (
+        "siecle",
+        "siglo",
+        "secolo",
+        "jahrhundert",
+        "jh",
+        "vek",
+        "veka",
+        "aionas",
+        "aion",
+        "cent",
+        "sec",
+    ),
+    "roman": ("romain", "romano", "romisch", "rimskiy", "rimsk", "romaiko", "romaik"),
+    "greek": ("grec", "griego", "greco", "griechisch", "grecheskiy", "ellinik", "hellen"),
+    "byzantine": (
+        "byzantin",
+        "bizantino",
+        "byzantinisch",
+        "vizantiyskiy",
+        "vizantiisk",
+        "vyzantin",
+        "vizantiysk",
+        "vyzantino",
+    ),
+    "ottoman": ("ottomane", "otomano", "ottomano", "osmanisch", "osmansk", "othoman"),
+    "medieval": ("medievale", "medieval", "medievale", "mittelalter", "srednevekov", "mesaionik"),
+    "church": (
+        "eglise",
+        "iglesia",
+        "chiesa",
+        "kirche",
+        "tserkov",
+        "tserkvi",
+        "khram",
+        "ekklisia",
+        "naos",
+        "monastery",
+        "monastere",
+        "monasterio",
+        "monastir",
+        "monastyr",
+        "moni",
+    ),
+    "emperor": (
+        "empereur",
+        "emperador",
+        "imperatore",
+        "kaiser",
+        "imperator",
+        "avtokrator",
+        "aftokrator",
+    ),
+    "inscription": (
+        "inscription",
+        "inscripcion",
+        "iscrizione",
+        "inschrift",
+        "nadpis",
+        "epigrafi",
+        "legend",
+        "legende",
+        "leyenda",
+    ),
+    "stolen": ("vole", "robado", "rubato", "gestohlen", "ukraden", "klemmen"),
+    "ivory": ("ivoire", "marfil", "avorio", "elfenbein", "slonovaya", "elefantostoun"),
+    "terracotta": ("terre cuite", "terracota", "terrakotta", "terrakota", "pilino"),
+    "ceramic": ("ceramique", "ceramica", "keramik", "keramika", "keramiki", "pottery"),
+    "glass": ("verre", "vidrio", "vetro", "glas", "steklo", "gyali"),
+    "stone": ("pierre", "piedra", "pietra", "stein", "kamen", "petra", "lithos"),
+    "mosaic": ("mosaique", "mosaico", "mosaik", "mozaika", "psifidoto"),
+    "fragment": ("frammento", "fragmento", "fragmenty", "thrafsma"),
+    "portrait": ("retrato", "ritratto", "portret", "portreto", "prosopografia"),
+    "apostle": ("apotre", "apostol", "apostolo", "apostel", "apostolos"),
+    "angel": ("ange", "angel", "angelo", "engel", "angelos", "angela"),
+    "archangel": (
+        "archange",
+        "arcangel",
+        "arcangelo",
+        "erzengel",
+        "arkhangel",
+        "archangelos",
+        "michael",
+        "mikhail",
+        "michel",
+        "miguel",
+        "michele",
+    ),
+    "silk": ("soie", "seda", "seta", "seide", "shelk", "metaxi"),
+    "enamel": ("email", "esmalte", "smalto", "emaille", "emal", "smalto", "smalti"),
+}
+
+#: Canonical terms that name a material or a period: a seizure that uses one has said
+#: what its object is made of, or from when, even outside those fields.
+_MATERIALS = (
+    "silver gold bronze copper marble wood tempera oil canvas ivory terracotta ceramic "
+    "glass stone silk enamel"
+)
+MATERIAL_TERMS = frozenset(_MATERIALS.split())
+PERIOD_TERMS = frozenset({"century"})
+
+#: Words that carry nothing, in the same languages (after transliteration).
+_STOP = (
+    "a an and the of with from in on at to by for or "
+    "de du des la le les et un une au aux en avec sur "
+    "del el los las y con una unos por para "
+    "di della dello degli il lo gli e con da "
+    "der die das und mit von im ein eine "
+    "i v s so na iz ot k po dlya "
+    "kai tou toy tis ton to ta me apo se stin sto tin tes "
+    "ca circa approx cm mm x"
+)
+STOPWORDS = frozenset(_STOP.split())
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
+_STEM = 4  # the shortest glossary stem a longer word may start with
+
+_CANON: dict[str, str] = {}
+for _term, _spellings in GLOSSARY.items():
+    _CANON[_term] = _term
+    for _s in _spellings:
+        if " " not in _s:
+            _CANON.setdefault(_s, _term)
+_PHRASES = {_s: _term for _term, _spellings in GLOSSARY.items() for _s in _spellings if " " in _s}
+_STEMS = sorted((k for k in _CANON if len(k) >= _STEM), key=len, reverse=True)
+
+
+_GREEK_PAIRS = {"ου": "ou", "αυ": "av", "ευ": "ev", "ού": "ou", "αύ": "av", "εύ": "ev"}
+_GREEK = re.compile("|".join(_GREEK_PAIRS))
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+_ROMAN_WORD = re.compile(r"^([ivxlc]{2,6})(?:e|eme|er|th|o|go|os)?$")
+_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|e|eme|er|o|a|go|y|yy|iy|j|oy|os|i)$")
+
+
+def _number_word(word: str) -> str:
+    """``xvii``, ``17th``, ``17e``, ``17-go`` all become ``17``."""
+    ordinal = _ORDINAL.match(word)
+    if ordinal:
+        return ordinal.group(1)
+    roman = _ROMAN_WORD.match(word)
+    if roman:
+        total, last = 0, 0
+        for ch in reversed(roman.group(1)):
+            value = _ROMAN[ch]
+            total += -value if value < last else value
+            last = max(last, value)
+        if 0 < total <= 30:
+            return str(total)
+    return word
+
+
+def fold(text: str) -> str:
+    """Latin letters, lower case, no accents or punctuation, single spaces."""
+    lowered = text.lower()
+    lowered = _GREEK.sub(lambda m: _GREEK_PAIRS[m.group(0)], lowered)
+    plain = anyascii(lowered).lower()
+    for phrase, term in _PHRASES.items():
+        if phrase in plain:
+            plain = plain.replace(phrase, term)
+    plain = _DIGIT_LETTER.sub(" ", plain)  # 32x25cm -> 32 x 25 cm
+    return " ".join(_NON_WORD.split(plain)).strip()
+
+
+@lru_cache(maxsize=200_000)
+def canonical(word: str) -> str:
+    """The glossary's term for ``word``, or ``word`` itself.
+
+    Inflections (Russian and Greek cases, plurals) are reached by prefix: a word of at
+    least four letters that starts with a known spelling at most three letters shorter.
+    """
+    found = _CANON.get(word)
+    if found is not None:
+        return found
+    if word.isdigit() or len(word) < _STEM + 1:
+        return word
+    for stem in _STEMS:
+        if len(stem) < len(word) - 3:
+            break
+        if word.startswith(stem):
+            return _CANON[stem]
+    if word.endswith("s") and word[:-1] in _CANON:
+        return _CANON[word[:-1]]
+    return word
+
+
+def words(text: str | None) -> list[str]:
+    """The canonical words of ``text``, stopwords dropped, in order."""
+    if not text:
+        return []
+    out = []
+    for w in fold(text).split():
+        if w in STOPWORDS and w not in _CANON:
+            continue
+        term = canonical(_number_word(w))
+        if len(term) == 1 and not term.isdigit():
+            continue
+        out.append(term)
+    return out
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def numbers(text: str | None) -> list[float]:
+    """The numbers written in ``text`` (dimensions), decimal commas understood."""
+    if not text:
+        return []
+    return [float(n.replace(",", ".")) for n in _NUMBER.findall(text)]
