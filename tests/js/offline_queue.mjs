@@ -110,6 +110,22 @@ check("a refused body stays, with the server's errors", async () => {
   assert.equal(kept.answer.payload.errors[0].field, "counters.persons_checked");
 });
 
+check("a token from an earlier session is replaced by the page's, and never refused for good", async () => {
+  const seen = [];
+  const store = memoryStore([day("2026-06-10", { notes: "a" })]);
+  const refusing = async (url, init) => {
+    seen.push(init.headers["X-CSRF-Token"]);
+    return { status: 403, json: async () => ({ errors: [{ type: "csrf" }] }) };
+  };
+  const done = await flush(store, refusing);
+  assert.equal(done[0].result, "retry");
+  assert.equal(store.map.get("OP/ES/2026-06-10").state, "waiting");
+  const server = fakeServer();
+  await flush(store, async (url, init) => { seen.push(init.headers["X-CSRF-Token"]); return server.fetch(url, init); }, { csrf: "new" });
+  assert.deepEqual(seen, ["t", "new"]);
+  assert.equal(store.map.size, 0);
+});
+
 check("differences name the fields that differ", () => {
   const theirs = { nil_return: false, counters: { persons_checked: 5, arrests: 0 }, facilitating_items: {}, seizures: [], notes: "" };
   const mine = { nil_return: false, counters: { persons_checked: 7, arrests: 0 }, facilitating_items: {}, seizures: [{ ref: "A", category: "coins", quantity: 1, place_type: "border_crossing" }], notes: "" };

@@ -95,3 +95,9 @@ def test_the_queue_logic_under_node() -> None:
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "FAIL" not in ran.stdout and ran.stdout.count("ok ") >= 8
+
+
+def test_signing_out_tells_the_browser_to_delete_what_it_kept(api: Api) -> None:
+    r = api.client.post("/signout", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["clear-site-data"] == '"storage"'

@@ -267,3 +267,39 @@ def test_a_newer_version_saved_while_offline_is_shown_never_overwritten(
     assert ret["counters"]["persons_checked"] == 55
     expect(page.locator("#waiting-box")).to_be_hidden()
     assert ncp.errors == [], ncp.errors
+
+
+def test_signing_out_deletes_what_the_browser_kept(server: Server, ncp: Session) -> None:
+    from playwright.sync_api import expect
+
+    page, line = ncp.page, ncp.line
+    day = server.day(-4)
+    url = f"{server.base}/operations/{CODE}/returns/ES/{day}"
+    _kept(page, url)
+    page.goto(url)
+    line.down()
+    page.fill("#c-persons_checked", "9")
+    page.click("#submit-button")
+    expect(page.locator("#waiting-box")).to_be_visible()
+    # The line returns but the return still cannot get through (a proxy refusing it).
+    page.context.route(
+        "**/api/**", lambda r: r.abort() if r.request.method == "PUT" else r.continue_()
+    )
+    line.up()
+
+    asked: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.click("form.signout button[type=submit]")
+    page.wait_for_url("**/signin**")
+    assert asked and "Returns not sent yet: 1" in asked[0]
+    kept = page.evaluate(
+        "Promise.all([caches.keys(), indexedDB.databases()])"
+        ".then(([c, d]) => [...c, ...d.map(x => x.name)].filter(n => n.startsWith('opcoord')))"
+    )
+    assert kept == []
+    assert server.versions(day) == []  # deleted, never sent

@@ -527,6 +527,14 @@ const queueKey = keyOf(page.code, page.country, page.day);
 const waitingBox = $('#waiting-box');
 const whenLocal = new Intl.DateTimeFormat(page.lang, { dateStyle: 'medium', timeStyle: 'short' });
 
+$('#waiting-discard').addEventListener('click', async () => {
+  if (!window.confirm(T.confirm_discard_kept)) return;
+  await offline.drop(queueKey);
+  clearDraft();
+  leaving = true;
+  window.location.reload();
+});
+
 function showWaiting(e) {
   waitingBox.hidden = false;
   $('#waiting-when').textContent = fmt(T.waiting_since, { when: whenLocal.format(new Date(e.created)) });
@@ -542,7 +550,7 @@ async function queue(body, nil) {
   }
   clearDraft();  // the queue holds it now
   showWaiting(e);
-  say('warn', [nil ? `${T.nil_sent.replace(/\.$/, '')}: ${T.queued}` : T.queued], { focus: true });
+  say('warn', [nil ? `${T.kind_nil}: ${T.queued}` : T.queued], { focus: true });
 }
 
 /** The form as it was written, from a waiting entry's body. */
@@ -650,7 +658,7 @@ async function offerWaiting() {
   if (e.state === 'conflict') await conflict(e);
   else if (e.state === 'invalid' || e.state === 'refused') await answered({ result: e.state, ...e.answer }, e);
   else if (e.state === 'held') say('warn', [fmt(T.conflict_reapply, { v: baseVersion === null ? '—' : baseVersion })]);
-  else say('warn', [T.queued]);
+  else say('warn', [e.body.nil_return ? `${T.kind_nil}: ${T.queued}` : T.queued]);
 }
 
 // --- version history -----------------------------------------------------------------

@@ -9,6 +9,7 @@ const RETRY_MS = 30000;
 const whoEl = document.querySelector('.signout .who-name');
 export const me = whoEl ? whoEl.textContent.trim() : '';
 const supported = 'indexedDB' in window;
+const pageCsrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
 let registration = null;
 
 function announce(results) {
@@ -52,7 +53,7 @@ export function sendWaiting(options = {}) {
   sending = (async () => {
     try {
       const mine = { ...idbStore, all: async () => (await idbStore.all()).filter((e) => e.user === me) };
-      const done = await flush(mine, (url, init) => fetch(url, init), options);
+      const done = await flush(mine, (url, init) => fetch(url, init), { csrf: pageCsrf, ...options });
       const results = done.map((d) => ({ key: d.entry.key, result: d.result, status: d.status, payload: d.payload }));
       announce(results);
       return results;

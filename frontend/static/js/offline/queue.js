@@ -72,17 +72,18 @@ export function differences(mine, theirs) {
 
 /**
  * Sends every waiting entry of ``store``, oldest first, and records what came of each.
- * ``fetchImpl`` is window.fetch or the worker's; it stops at the first network failure
+ * ``fetchImpl`` is window.fetch or the worker's; ``csrf`` the page's token (else each
+ * entry's, from when it was written). It stops at the first network failure
  * (the line is down: the rest would fail too) and at a 401 (nobody is signed in).
  * Returns [{entry, result, status, payload}] for each entry tried.
  */
-export async function flush(store, fetchImpl, { only = null } = {}) {
+export async function flush(store, fetchImpl, { only = null, csrf = '' } = {}) {
   const done = [];
   for (const e of ordered(await store.all())) {
     if (e.state !== 'waiting' || (only && e.key !== only)) continue;
     const headers = {
       'Content-Type': 'application/json', Accept: 'application/json',
-      'X-CSRF-Token': e.csrf, ...conditions(e),
+      'X-CSRF-Token': csrf || e.csrf, ...conditions(e),
     };
     let response;
     try {
@@ -96,7 +97,10 @@ export async function flush(store, fetchImpl, { only = null } = {}) {
     }
     let payload = null;
     try { payload = await response.json(); } catch (_) { payload = null; }
-    const result = outcome(response.status);
+    // A token from an earlier session (signed in again since): sent again from a page.
+    const stale = response.status === 403 && payload && payload.errors
+      && payload.errors.some((x) => x.type === 'csrf');
+    const result = stale ? 'retry' : outcome(response.status);
     if (result === 'sent') await store.remove(e.key);
     else if (result === 'retry' || result === 'signed_out') await store.put({ ...e, attempts: e.attempts + 1 });
     else await store.put({ ...e, state: result, answer: { status: response.status, payload } });
@@ -119,7 +123,11 @@ function open() {
   if (!opening) {
     const req = indexedDB.open(DB_NAME, 1);
     req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'key' });
-    opening = request(req);
+    opening = request(req).then((db) => {
+      // Another page or the worker deletes the database (sign-out): let it.
+      db.onversionchange = () => { db.close(); opening = null; };
+      return db;
+    });
   }
   return opening;
 }

@@ -19,10 +19,12 @@ if (form) {
     ev.preventDefault();
     const left = await kept();
     if (left && T.confirm && !window.confirm(T.confirm.replace('%(n)s', String(left)))) return;
-    try {
+    const forget = (async () => {
       if ('caches' in window) for (const n of await caches.keys()) if (n.startsWith('opcoord-')) await caches.delete(n);
       if ('indexedDB' in window) await forgetAll();
-    } catch (_) { /* nothing kept */ }
+    })().catch(() => undefined);
+    // Never held up: the server's answer (Clear-Site-Data) deletes the rest.
+    await Promise.race([forget, new Promise((resolve) => { setTimeout(resolve, 3000); })]);
     form.submit();
   });
 }

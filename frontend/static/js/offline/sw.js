@@ -61,6 +61,7 @@ async function page(request) {
     await keep(request, response.clone());
     return response;
   });
+  network.catch(() => undefined);  // answered from the cache: a late failure is no news
   const cached = await caches.match(request, { cacheName: PAGES });
   if (!cached) return network;
   let timer = 0;
