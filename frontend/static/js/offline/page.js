@@ -40,7 +40,9 @@ export async function keep({ code, country, day, body, version, csrf }) {
 }
 
 export async function drop(key) {
-  if (supported) await idbStore.remove(key);
+  try {
+    if (supported) await idbStore.remove(key);
+  } catch (_) { /* no storage: nothing was kept */ }
 }
 
 export async function update(e) { await idbStore.put(e); }
