@@ -212,6 +212,7 @@ def create_app(
         on_app_init=[_keep_settings(settings, clock)],
     )
     app.state.settings = settings
+    app.state.frontend = frontend
     app.state.clock = clock
     app.state.hub = Hub()
     return app

@@ -18,7 +18,7 @@ class FieldProblem:
     message: str
     kind: str | None = None
     # dataclasses.field: the name ``field`` is this class's first attribute.
-    context: dict[str, str] = dataclasses.field(default_factory=dict)
+    context: dict[str, str | int] = dataclasses.field(default_factory=dict)
     row: int | None = None  # a spreadsheet row (the header is row 1), for file imports
     in_file: bool = False  # about an uploaded file: ``row`` is always given, null for the file
 
@@ -72,10 +72,17 @@ class Conflict(DomainError):
 
 
 class StaleVersion(DomainError):
-    """``If-Match`` names a version that is no longer current (412)."""
+    """``If-Match`` names a version that is no longer current, or ``If-None-Match: *``
+    meets a return that exists (412). ``current`` is the current version, if any: the
+    answer carries it (``errors[0].current_version`` and the ``ETag``), so that a client
+    holding a draft can fetch it and show the person what changed."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, "If-Match", "stale_version")
+    def __init__(self, message: str, current: int | None = None) -> None:
+        context: dict[str, str | int] = {} if current is None else {"current_version": current}
+        super().__init__(
+            message, problems=[FieldProblem("If-Match", message, "stale_version", context)]
+        )
+        self.current = current
 
 
 class TooLarge(DomainError):

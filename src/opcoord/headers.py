@@ -1,7 +1,8 @@
 """Security headers on every response, as an ASGI middleware.
 
-- ``Content-Security-Policy``: only the app's own scripts, styles, images and
-  connections; no framing except by the app itself (the dashboard frames the map). Pages
+- ``Content-Security-Policy``: only the app's own scripts, styles, images,
+  connections and workers (the contact point's offline service worker, ``/sw.js``);
+  no framing except by the app itself (the dashboard frames the map). Pages
   that carry inline scripts (the map frame, the self-contained report, the API browser)
   get the SHA-256 of each of them added to ``script-src``, computed here from the page
   itself, so no inline script runs unless the server sent it.
@@ -29,6 +30,7 @@ from opcoord.db import Database
 BASE_CSP = (
     "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "worker-src 'self'; "
     "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
 FIXED = [

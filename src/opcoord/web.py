@@ -72,6 +72,7 @@ class FieldError(BaseModel):
     message: str
     type: str | None = None
     row: int | None = None
+    current_version: int | None = None  # a 412's: the version now current
 
 
 class ErrorBody(BaseModel):
@@ -109,8 +110,20 @@ EXAMPLES = {
     409: error_example(
         409, "", "operation PANDORA-X is closed: its figures are final", "operation_closed"
     ),
-    412: error_example(
-        412, "If-Match", "If-Match 2 is stale: the current version is 3", "stale_version"
+    412: Example(
+        summary="If-Match 2 is stale: the current version is 3",
+        value={
+            "status_code": 412,
+            "detail": "If-Match 2 is stale: the current version is 3",
+            "errors": [
+                {
+                    "field": "If-Match",
+                    "message": "If-Match 2 is stale: the current version is 3",
+                    "type": "stale_version",
+                    "current_version": 3,
+                }
+            ],
+        },
     ),
     413: error_example(413, "body", "Request Entity Too Large"),
     422: error_example(
@@ -343,6 +356,8 @@ def domain_handler(request: Request[Any, Any, Any], exc: DomainError) -> Respons
         headers["WWW-Authenticate"] = 'Bearer realm="opcoord"'
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, StaleVersion) and exc.current is not None:
+        headers["ETag"] = f'"{exc.current}"'  # the current version's, as a GET gives it
     errors = [p.as_dict() for p in exc.problems]
     return _answer(request, status, errors, exc.message, headers)
 

@@ -73,6 +73,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("GET", "/metrics", "/metrics", None, everyone(200)),
     ("GET", "/geo/countries.geojson", "/geo/countries.geojson", None, everyone(200)),
     ("GET", "/static/{file_path}", "/static/css/app.css", None, everyone(200)),
+    ("GET", "/sw.js", "/sw.js", None, everyone(200)),
     ("GET", "/schema", "/schema", None, everyone(200)),
     ("GET", "/schema/openapi.json", "/schema/openapi.json", None, everyone(200)),
     ("GET", "/schema/swagger", "/schema/swagger", None, everyone(200)),

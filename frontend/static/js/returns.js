@@ -3,7 +3,10 @@
 // A native ES module, no libraries but the vendored Leaflet (a global). Data only ever
 // goes through textContent / value: never innerHTML. Whether a change is an amendment is
 // the server's answer (page.needs_reason, then its 422 amendment_reason_required): the
-// page never compares clocks with due times itself.
+// page never compares clocks with due times itself. A return that cannot reach the
+// server is kept in the browser and sent later (offline/page.js, offline/queue.js).
+import { differences, keyOf } from '/static/js/offline/queue.js';
+import * as offline from '/static/js/offline/page.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -422,6 +425,10 @@ async function send(body, { nil = false, problems = [] } = {}) {
   $('#nil-button').disabled = true;
   const known = problems.map((p) => p.input);
   for (const input of known) refuse(body, input);
+  if (!navigator.onLine && !known.length) {  // no line at all: kept, sent when it returns
+    await queue(body, nil);
+    return done();
+  }
   say('info', [known.length ? T.checking : T.saving]);
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrf };
   if (baseVersion !== null) headers['If-Match'] = `"${baseVersion}"`;
@@ -430,7 +437,7 @@ async function send(body, { nil = false, problems = [] } = {}) {
     response = await fetch(api, { method: 'PUT', headers, body: JSON.stringify(body), credentials: 'same-origin' });
   } catch (_) {
     if (known.length) summarise(known);
-    else say('error', [T.network], { focus: true });
+    else await queue(body, nil);
     return done();
   }
   let payload = null;
@@ -460,6 +467,8 @@ function done() {
 
 async function saved(ret, status, nil) {
   const unchanged = status === 200 && ret.version === baseVersion;
+  await offline.drop(queueKey);
+  waitingBox.hidden = true;
   baseVersion = ret.version;
   hasReturn = true;
   fill(ret);
@@ -511,6 +520,145 @@ function signedOut() {
   leaving = true;
   const link = el('a', { class: 'btn btn-primary', href: `/signin?next=${enc(window.location.pathname)}`, text: T.sign_in });
   say('error', [T.signed_out, el('p', { class: 'msg-actions' }, link)], { focus: true });
+}
+
+// --- kept in the browser, waiting to send ----------------------------------------
+const queueKey = keyOf(page.code, page.country, page.day);
+const waitingBox = $('#waiting-box');
+const whenLocal = new Intl.DateTimeFormat(page.lang, { dateStyle: 'medium', timeStyle: 'short' });
+
+$('#waiting-discard').addEventListener('click', async () => {
+  if (!window.confirm(T.confirm_discard_kept)) return;
+  await offline.drop(queueKey);
+  clearDraft();
+  leaving = true;
+  window.location.reload();
+});
+
+function showWaiting(e) {
+  waitingBox.hidden = false;
+  $('#waiting-when').textContent = fmt(T.waiting_since, { when: whenLocal.format(new Date(e.created)) });
+}
+
+async function queue(body, nil) {
+  let e;
+  try {
+    e = await offline.keep({ code: page.code, country: page.country, day: page.day, body, version: baseVersion, csrf });
+  } catch (_) {  // no storage in this browser: as before, the input stays in the form
+    say('error', [T.network], { focus: true });
+    return;
+  }
+  clearDraft();  // the queue holds it now
+  showWaiting(e);
+  say('warn', [nil ? `${T.kind_nil}: ${T.queued}` : T.queued], { focus: true });
+}
+
+/** The form as it was written, from a waiting entry's body. */
+function fillFromBody(body) {
+  if (body.nil_return) fill(null);
+  else fill({ ...body, counters: body.counters || {}, facilitating_items: body.facilitating_items || {}, notes: body.notes || '', seizures: body.seizures || [] });
+  reason.value = body.amendment_reason || '';
+}
+
+function fieldName(path) {
+  if (path === 'nil_return') return T.kind_nil;
+  if (path === 'seizures') return $('#seizures-title').firstChild.textContent.trim();
+  const input = form.querySelector(`[data-name="${CSS.escape(path)}"]`);
+  return input ? labelOf(input) : path;
+}
+
+function valueOf(ret, path) {
+  if (!ret) return '—';
+  if (path === 'nil_return') return ret.nil_return ? '✓' : '—';
+  if (path === 'seizures') {
+    const list = ret.seizures || [];
+    return list.length ? `${list.length}: ${list.map((s) => s.ref).join(', ')}` : '0';
+  }
+  if (path === 'notes') return ret.notes || '—';
+  const [group, key] = path.split('.');
+  return String((ret[group] || {})[key] || 0);
+}
+
+async function conflict(e) {
+  let theirs = null;
+  try {
+    const r = await fetch(api, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    if (r.ok) theirs = await r.json();
+  } catch (_) { /* shown without their figures */ }
+  const v = theirs ? theirs.version : '?';
+  fillFromBody(e.body);
+  pristine = JSON.stringify(snapshot());
+  showWaiting(e);
+  const parts = [fmt(T.conflict, { v, who: theirs ? theirs.submitted_by : '?', when: theirs ? whenFmt.format(new Date(theirs.submitted_at)) : '?' })];
+  const diff = theirs ? differences(e.body, theirs) : [];
+  if (diff.length) {
+    parts.push(T.conflict_fields);
+    const tbody = el('tbody');
+    for (const path of diff) {
+      tbody.append(el('tr', { 'data-field': path },
+        el('th', { scope: 'row', text: fieldName(path) }),
+        el('td', { class: 'theirs', text: valueOf(theirs, path) }),
+        el('td', { class: 'mine', text: valueOf(e.body.nil_return ? { nil_return: true } : e.body, path) })));
+    }
+    parts.push(el('div', { class: 'table-wrap' }, el('table', { class: 'grid conflict-diff' },
+      el('thead', {}, el('tr', {},
+        el('th', { scope: 'col', text: T.conflict_field }),
+        el('th', { scope: 'col', text: fmt(T.conflict_theirs_col, { v }) }),
+        el('th', { scope: 'col', text: T.conflict_mine_col }))),
+      tbody)));
+  } else if (theirs) parts.push(T.conflict_same);
+  const mine = el('button', { type: 'button', class: 'btn btn-primary', id: 'conflict-mine', text: fmt(T.conflict_keep_mine, { v }) });
+  mine.addEventListener('click', async () => {
+    if (theirs) { baseVersion = theirs.version; hasReturn = true; }
+    await offline.update({ ...e, base: baseVersion === null ? 'none' : baseVersion, state: 'held' });
+    refreshAmendment();
+    say('warn', [fmt(T.conflict_reapply, { v })], { focus: true });
+    (amendmentNeeded() ? reason : submitButton).focus();
+  });
+  const theirsBtn = el('button', { type: 'button', class: 'btn', id: 'conflict-theirs', text: fmt(T.conflict_keep_theirs, { v }) });
+  theirsBtn.addEventListener('click', async () => {
+    await offline.drop(queueKey);
+    clearDraft();
+    leaving = true;
+    window.location.reload();
+  });
+  say('error', [...parts, el('p', { class: 'msg-actions' }, mine, ' ', theirsBtn)], { focus: true });
+}
+
+async function answered(r, e) {
+  if (r.result === 'sent') {
+    await saved(r.payload, r.status, Boolean(e && e.body.nil_return));
+  } else if (r.result === 'conflict') await conflict(e);
+  else if (r.result === 'invalid') {
+    showWaiting(e);
+    const placed = showServerErrors(r.payload ? r.payload.errors : []);
+    say('error', [T.waiting_invalid], { focus: true });
+    if (placed.length) summarise(placed);
+  } else if (r.result === 'signed_out') signedOut();
+  else if (r.result === 'refused') say('error', [r.status === 409 ? T.closed : T.forbidden], { focus: true });
+}
+
+window.addEventListener('opcoord:flushed', async (ev) => {
+  const r = ev.detail.find((x) => x.key === queueKey);
+  if (!r || r.result === 'offline' || r.result === 'retry') return;
+  const e = r.result === 'sent' ? { body: {} } : await offline.waitingFor(page.code, page.country, page.day);
+  if (e) await answered(r, e);
+});
+
+/** A return kept from before (this page, or one opened without a connection). */
+async function offerWaiting() {
+  const e = await offline.waitingFor(page.code, page.country, page.day);
+  if (!e) { offerDraft(); return; }
+  baseVersion = e.base === 'none' ? null : e.base;
+  hasReturn = baseVersion !== null;
+  fillFromBody(e.body);
+  pristine = JSON.stringify(snapshot());
+  refreshAmendment();
+  showWaiting(e);
+  if (e.state === 'conflict') await conflict(e);
+  else if (e.state === 'invalid' || e.state === 'refused') await answered({ result: e.state, ...e.answer }, e);
+  else if (e.state === 'held') say('warn', [fmt(T.conflict_reapply, { v: baseVersion === null ? '—' : baseVersion })]);
+  else say('warn', [e.body.nil_return ? `${T.kind_nil}: ${T.queued}` : T.queued]);
 }
 
 // --- version history -----------------------------------------------------------------
@@ -837,5 +985,5 @@ window.addEventListener('pagehide', () => { if (!leaving) saveDraft(); });
 fill(page.current);
 pristine = JSON.stringify(snapshot());
 refreshAmendment();
-offerDraft();
+offerWaiting();
 window.opcoordReturn = { snapshot, rows: () => rows().length, version: () => baseVersion };

@@ -87,7 +87,9 @@ async def signout(request: Request[Any, Any, Any]) -> Redirect:
     token = request.cookies.get(sessions.COOKIE)
     if token:
         await sessions.sign_out(request.app.state.db, token)
-    response = Redirect("/signin", status_code=303)
+    # What the browser kept for the person (the offline worker's pages, returns waiting
+    # to be sent) goes too; the page deletes it first, this covers a page without scripts.
+    response = Redirect("/signin", status_code=303, headers={"Clear-Site-Data": '"storage"'})
     response.delete_cookie(sessions.COOKIE, path="/")
     return response
 

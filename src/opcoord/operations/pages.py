@@ -7,8 +7,10 @@ points their own country while it takes part, coordinators any participating cou
 
 import calendar as pycalendar
 import contextlib
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import pycountry
@@ -444,4 +446,36 @@ def _default_currency(country: str) -> str:
     return found[0] if found else ""
 
 
-RETURN_PAGES = [returns_calendar, return_day]
+#: What the offline worker keeps, under the static root: a change to any of these files
+#: changes the worker's bytes, so browsers install the new one and drop the old cache.
+OFFLINE_ASSETS = ("js", "css", "vendor/leaflet", "favicon.svg")
+
+
+def offline_worker_source(static: Path) -> bytes:
+    """The service worker, its cache named after a digest of what it caches."""
+    source = (static / "js" / "offline" / "sw.js").read_bytes()
+    digest = hashlib.sha256(source)
+    for top in OFFLINE_ASSETS:
+        root = static / top
+        for f in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if f.is_file():
+                digest.update(f.relative_to(static).as_posix().encode() + b"\0" + f.read_bytes())
+    return source.replace(b"__OFFLINE_VERSION__", digest.hexdigest()[:16].encode())
+
+
+@get("/sw.js", include_in_schema=False, opt=needs(Rule.public))
+async def offline_worker(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The contact point's offline worker, served from the root so that its scope can be
+    the operations' pages (a worker's scope cannot be wider than its own path)."""
+    state = request.app.state
+    if getattr(state, "offline_worker", None) is None:
+        state.offline_worker = offline_worker_source(Path(state.frontend) / "static")
+    return Response(
+        state.offline_worker,
+        media_type="text/javascript; charset=utf-8",
+        # Checked on every visit: a new release must replace it at once.
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+RETURN_PAGES = [returns_calendar, return_day, offline_worker]

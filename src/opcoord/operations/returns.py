@@ -188,11 +188,13 @@ async def _submit(
             return Submitted(await _public(session, op, old, now), created=False, changed=False)
         if if_match == 0:
             raise StaleVersion(
-                f"a return already exists (version {old.version}): reload it before changing it"
+                f"a return already exists (version {old.version}): reload it before changing it",
+                old.version,
             )
         if if_match is not None and if_match != old.version:
             raise StaleVersion(
-                f"If-Match {if_match} is stale: the current version is {old.version}"
+                f"If-Match {if_match} is stale: the current version is {old.version}",
+                old.version,
             )
         if ledger.needs_reason(op, day, now) and data.amendment_reason is None:
             raise invalid(

@@ -244,16 +244,23 @@ class ReturnController(Controller):
         opt=needs(Rule.submit),
         summary="Submit or replace a daily return",
         description="201 for the first version, 200 for a new version or an identical "
-        "resubmission (which creates no version). After the due time a new version needs "
-        '`amendment_reason`. `If-Match: "N"` refuses the write with 412 unless N is current; '
-        "`If-None-Match: *` unless no return exists yet. A locked day (see `lock_after_days`) "
-        "refuses with 409 naming the lock, until a coordinator grants an exception.",
+        "resubmission (which creates no version, so a retry is safe). After the due time a "
+        "new version needs `amendment_reason`. The ETag of a return is its version number "
+        '(`"N"`). `If-Match: "N"` refuses the write with 412 unless N is current; '
+        "`If-None-Match: *` unless no return exists yet. A 412 names the version now "
+        "current in `errors[0].current_version` and in its `ETag`: GET the return to see it. "
+        "A locked day (see `lock_after_days`) refuses with 409 naming the lock, until a "
+        "coordinator grants an exception.",
         responses={
             **WRITE,
             201: ResponseSpec(
                 ReturnPublic, generate_examples=False, description="First version created"
             ),
-            412: err("If-Match names a version that is no longer current", 412),
+            412: err(
+                "If-Match names a version that is no longer current, or If-None-Match: * "
+                "meets an existing return; `current_version` and the ETag give the current one",
+                412,
+            ),
         },
     )
     async def submit(
