@@ -27,7 +27,7 @@ import httpx
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_report import seed
+from seeding import seed
 
 from opcoord.db import Database, make_engine, migrate
 from opcoord.operations.models import Seizure
