@@ -947,11 +947,50 @@ function main(root) {
     });
   }
 
+  // Figures and reporting per region (coordinators' pages, when regions are defined):
+  // the reducer keeps state.regions from the per-country cells and figures.
+  function renderRegions() {
+    var panel = document.getElementById("regions-panel");
+    if (!panel) { return; }
+    var rows = state.regions || [];
+    panel.hidden = !rows.length;
+    var body = document.getElementById("regions-body");
+    var text = JSON.stringify(rows) + LANG;
+    if (body.dataset.text === text) { return; }
+    body.dataset.text = text;
+    body.textContent = "";
+    rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.dataset.region = r.region === null ? "" : r.region;
+      var th = el("th", "rname");
+      th.scope = "row";
+      th.appendChild(el("span", "", r.region === null ? T.no_region : r.region));
+      th.appendChild(el("span", "rcountries", r.countries.join(", ")));
+      tr.appendChild(th);
+      var cells = [
+        ["reporting", fmt(T.reporting_of, {reporting: NUM.format(r.reporting),
+          participating: NUM.format(r.participating)}), r.reporting],
+        ["returns", NUM.format(r.returns), r.returns],
+        ["missing", NUM.format(r.missing), r.missing],
+        ["seizures", NUM.format(r.seizures), r.seizures],
+        ["objects_seized", NUM.format(r.objects_seized), r.objects_seized]
+      ];
+      cells.forEach(function (c) {
+        var td = el("td", "num n-" + c[0] + (c[2] ? "" : " zero"), c[1]);
+        td.dataset.key = c[0];
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    if (rendered) { flash(body); }
+  }
+
   function renderAll() {
     renderHeader();
     renderTotals();
     renderReviews();
     renderCompleteness();
+    renderRegions();
     renderTimeline();
     renderCategories();
   }

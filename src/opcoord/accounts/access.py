@@ -243,6 +243,11 @@ def _own(caller: Caller, per_country: Mapping[str, Any]) -> dict[str, Any]:
     return {c: v for c, v in per_country.items() if sees_country(caller, c)}
 
 
+def own_figures(caller: Caller, per_country: Mapping[str, Any]) -> dict[str, Any]:
+    """Those of the figures per country whose country ``caller`` sees."""
+    return _own(caller, per_country)
+
+
 def totals_view(caller: Caller, totals: Mapping[str, Any]) -> dict[str, Any]:
     """The running totals as ``caller`` may read them: sums over the caller's ``scope``
     (computed so by the caller of this function), the per-country breakdown only for
@@ -263,6 +268,8 @@ COORDINATORS_ONLY = frozenset({"duplicate_found"})
 COORDINATOR_EVENTS = frozenset({"watchlist_hit", "hit_reviewed"})
 #: Keys of operation-wide events that list countries: each caller keeps its own.
 COUNTRY_LISTS = ("missing", "late", "countries")
+#: Keys of an event keyed by country: each caller keeps the countries it sees.
+PER_COUNTRY_KEYS = ("completeness", "seizures_by_country")
 #: Operation-wide figures of an event, dropped for callers whose view is a part of it.
 OPERATION_WIDE_KEYS = ("expected", "submitted", "reporting_rate")
 
@@ -308,8 +315,9 @@ def event_view(
     out = dict(message)
     if "delta" in out:
         out["delta"] = totals_view(caller, out["delta"])
-    if isinstance(out.get("completeness"), dict):
-        out["completeness"] = _own(caller, out["completeness"])
+    for key in PER_COUNTRY_KEYS:
+        if isinstance(out.get(key), dict):
+            out[key] = _own(caller, out[key])
     for key in COUNTRY_LISTS:
         if isinstance(out.get(key), list):
             out[key] = [c for c in out[key] if sees_country(caller, c)]

@@ -381,6 +381,7 @@ async def decide(
         if pair.status == status:
             return _public(pair, seizures)
         before = await figures.totals(session, op)
+        seized_before = await figures.seizures_by_country(session, op)
         pair.status = status
         pair.decided_at = now
         pair.decided_by = caller.id
@@ -388,13 +389,26 @@ async def decide(
         await session.flush()
         after = await figures.totals(session, op)
         change = figures.delta(_numbers(after), _numbers(before))
+        seized_after = await figures.seizures_by_country(session, op)
+        seized = {
+            c: seized_after.get(c, 0) - seized_before.get(c, 0)
+            for c in sorted(set(seized_after) | set(seized_before))
+            if seized_after.get(c, 0) != seized_before.get(c, 0)
+        }
         await record_all(
             session,
             [
                 ChangeEvent(
                     EventType.duplicate_resolved,
                     op.id,
-                    {"operation": op.code, "id": pair.id, "status": status, "delta": change},
+                    {
+                        "operation": op.code,
+                        "id": pair.id,
+                        "status": status,
+                        "delta": change,
+                        # Which country's seizures the decision moved (regions' figures).
+                        "seizures_by_country": seized,
+                    },
                 )
             ],
             now,

@@ -17,7 +17,7 @@ from sqlmodel import col
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller
 from opcoord.intel import hits
-from opcoord.live.state import count_cells, count_reviews
+from opcoord.live.state import count_cells, count_reviews, region_rows
 from opcoord.operations import figures, ledger, operations, participants, reviews
 from opcoord.operations.models import Operation, Seizure
 from opcoord.outbox.events import RecordedEvent
@@ -43,7 +43,8 @@ async def build_snapshot(
     session: AsyncSession, op: Operation, caller: Caller, now: datetime
 ) -> dict[str, Any]:
     """Everything a dashboard starts from, as of one database state: over the caller's
-    countries only for a regional coordinator (``access.scope``)."""
+    countries only for a regional coordinator (``access.scope``); for those who read
+    regions (``access.reads_regions``), seizures per country and figures per region."""
     assert op.id is not None
     seq = await last_seq(session, op.id)
     countries = access.scope(caller)
@@ -59,7 +60,7 @@ async def build_snapshot(
         if access.sees_country(caller, c)
     }
     totals = await figures.totals(session, op, countries, (hits.more_totals,))
-    return {
+    snapshot = {
         "type": "snapshot",
         "seq": seq,
         "at": now.isoformat(),
@@ -76,6 +77,12 @@ async def build_snapshot(
         "participants": [participants.to_public(p).model_dump(mode="json") for p in people],
         "recent": [message_for(caller, e) for e in recent],
     }
+    if access.reads_regions(caller):
+        # Per region, derived from the per-country figures (so the reducers keep it).
+        by_country = await figures.seizures_by_country(session, op, countries)
+        snapshot["seizures_by_country"] = access.own_figures(caller, by_country)
+        snapshot["regions"] = region_rows(snapshot)
+    return snapshot
 
 
 def message_for(caller: Caller, event: RecordedEvent) -> dict[str, Any]:

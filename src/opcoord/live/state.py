@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from opcoord.operations.figures import money
-from opcoord.operations.ledger import DayState
+from opcoord.operations.ledger import RETURNED, DayState
 from opcoord.operations.schemas import ReviewStatus
 
 DAY_STATES = tuple(str(s) for s in DayState)
@@ -23,6 +23,8 @@ RETURN_EVENTS = frozenset({"return_submitted", "return_amended", "nil_return"})
 COMPLETENESS_KEYS = ("collecting", "collecting_due_at", "last_due", "days")
 #: Keys of an ``operation_status_changed`` event that replace the operation's.
 OPERATION_KEYS = ("status", "closed_at", "closed_early")
+#: Day states of a return received (the ledger's ``RETURNED``).
+RECEIVED = tuple(str(s) for s in DayState if s in RETURNED)
 
 
 def apply_delta(totals: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +54,54 @@ def count_cells(countries: dict[str, dict[str, str]]) -> dict[str, int]:
 def count_reviews(countries: dict[str, dict[str, str]]) -> dict[str, int]:
     counts = Counter(s for cells in countries.values() for s in cells.values())
     return {s: counts.get(s, 0) for s in REVIEW_STATES}
+
+
+def region_rows(snap: dict[str, Any]) -> list[dict[str, Any]]:
+    """Figures and completeness per region of the snapshot's participants (none when no
+    participant has a region; countries in no region under None, last), from what the
+    snapshot holds per country: its day cells, objects and seizures."""
+    people = snap["participants"]
+    if not any(p.get("region") for p in people):
+        return []
+    groups: dict[str, list[str]] = {}
+    for p in sorted(people, key=lambda p: p["country"]):
+        groups.setdefault(p.get("region") or "", []).append(p["country"])
+    grid = snap["completeness"]["countries"]
+    objects = snap["totals"].get("objects_by_country", {})
+    seizures = snap.get("seizures_by_country", {})
+    rows = []
+    for name in sorted(groups, key=lambda n: (n == "", n)):
+        countries = groups[name]
+        states = [list(grid.get(c, {}).values()) for c in countries]
+        rows.append(
+            {
+                "region": name or None,
+                "countries": countries,
+                "participating": len(countries),
+                "reporting": sum(1 for row in states if any(s in RECEIVED for s in row)),
+                "returns": sum(1 for row in states for s in row if s in RECEIVED),
+                "missing": sum(1 for row in states for s in row if s == "missing"),
+                "seizures": sum(seizures.get(c, 0) for c in countries),
+                "objects_seized": sum(objects.get(c, 0) for c in countries),
+            }
+        )
+    return rows
+
+
+def _apply_seizures(snap: dict[str, Any], event: dict[str, Any]) -> None:
+    """Seizures per country: a return's change to its country's, or an event's own
+    ``seizures_by_country`` change (a merged pair of duplicates)."""
+    by_country = snap.get("seizures_by_country")
+    if by_country is None:
+        return
+    changes = dict(event.get("seizures_by_country", {}))
+    seizures = event.get("delta", {}).get("seizures", 0)
+    if event["type"] in RETURN_EVENTS and "country" in event and seizures:
+        changes[event["country"]] = changes.get(event["country"], 0) + seizures
+    for country, n in changes.items():
+        by_country[country] = by_country.get(country, 0) + n
+        if not by_country[country]:
+            del by_country[country]
 
 
 def _apply_review(snap: dict[str, Any], event: dict[str, Any]) -> None:
@@ -92,6 +142,10 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
         snap["operation"]["participants"] = len(snap["participants"])
         for country in event.get("completeness", {}):
             grid.setdefault(country, {})
+    if kind == "participant_changed" and "participant" in event:
+        p = event["participant"]
+        people = snap["participants"]
+        snap["participants"] = [p if x["country"] == p["country"] else x for x in people]
     for country, cells in event.get("completeness", {}).items():
         if country in grid:
             grid[country].update(cells)
@@ -103,5 +157,8 @@ def apply_event(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, An
             if key in event:
                 snap["operation"][key] = event[key]
     _apply_review(snap, event)
+    _apply_seizures(snap, event)
     completeness["counts"] = count_cells(grid)
+    if "regions" in snap:
+        snap["regions"] = region_rows(snap)
     return snap

@@ -103,6 +103,25 @@ async def totals(
     return out
 
 
+async def seizures_by_country(
+    session: AsyncSession, op: Operation, countries: Countries = None
+) -> dict[str, int]:
+    """Seizures counted in the totals, per country (of ``countries`` only, when given);
+    countries without any are left out."""
+    stmt = (
+        sa.select(col(Seizure.country), sa.func.count())
+        .where(
+            col(Seizure.operation_id) == op.id,
+            col(Seizure.is_current),
+            _among(Seizure.country, countries),
+            counted(),
+        )
+        .group_by(col(Seizure.country))
+        .order_by(col(Seizure.country))
+    )
+    return {c: int(n) for c, n in (await session.execute(stmt)).all() if n}
+
+
 async def _grouped(
     session: AsyncSession,
     key: Mapped[str] | Mapped[str | None],

@@ -100,6 +100,13 @@ async def set_region(
         assert op.id is not None
         if participant.region != data.region:
             participant.region = data.region
+            public = to_public(participant)
+            payload = {"operation": op.code, "participant": public.model_dump(mode="json")}
+            await record(
+                session,
+                ChangeEvent(EventType.participant_changed, op.id, payload, country),
+                now,
+            )
             await session.flush()
             await audit.record(
                 session,

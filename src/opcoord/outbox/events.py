@@ -15,6 +15,8 @@ class EventType(StrEnum):
     nil_return = "nil_return"
     seizure_recorded = "seizure_recorded"
     participant_added = "participant_added"
+    # A coordinator put a participating country in another region (or in none).
+    participant_changed = "participant_changed"
     operation_status_changed = "operation_status_changed"
     day_closed = "day_closed"
     reminder = "reminder"

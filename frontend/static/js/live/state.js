@@ -13,6 +13,8 @@ export const RETURN_EVENTS = new Set(["return_submitted", "return_amended", "nil
 export const COMPLETENESS_KEYS = ["collecting", "collecting_due_at", "last_due", "days"];
 // Keys of an operation_status_changed event that replace the operation's.
 export const OPERATION_KEYS = ["status", "closed_at", "closed_early"];
+// Day states of a return received (the ledger's RETURNED).
+export const RECEIVED = ["submitted", "nil", "late"];
 
 // Like figures.money: a sum of values, two decimals, an integer when whole.
 export function money(value) {
@@ -63,6 +65,58 @@ export function countReviews(countries) {
   return counts;
 }
 
+function byName(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+// Figures and completeness per region of the snapshot's participants (none when no
+// participant has a region; countries in no region under null, last), from what the
+// snapshot holds per country: its day cells, objects and seizures.
+export function regionRows(snap) {
+  const people = snap.participants;
+  if (!people.some((p) => p.region)) { return []; }
+  const groups = {};
+  for (const p of [...people].sort((a, b) => byName(a.country, b.country))) {
+    const name = p.region || "";
+    if (!(name in groups)) { groups[name] = []; }
+    groups[name].push(p.country);
+  }
+  const grid = snap.completeness.countries;
+  const objects = snap.totals.objects_by_country || {};
+  const seizures = snap.seizures_by_country || {};
+  const names = Object.keys(groups).sort(
+    (a, b) => (a === "") - (b === "") || byName(a, b));
+  return names.map((name) => {
+    const countries = groups[name];
+    const states = countries.map((c) => Object.values(grid[c] || {}));
+    const sum = (f) => countries.reduce((n, c) => n + (f[c] || 0), 0);
+    return {
+      region: name || null,
+      countries,
+      participating: countries.length,
+      reporting: states.filter((row) => row.some((s) => RECEIVED.includes(s))).length,
+      returns: states.reduce((n, row) => n + row.filter((s) => RECEIVED.includes(s)).length, 0),
+      missing: states.reduce((n, row) => n + row.filter((s) => s === "missing").length, 0),
+      seizures: sum(seizures),
+      objects_seized: sum(objects),
+    };
+  });
+}
+
+// Seizures per country: a return's change to its country's, or an event's own
+// seizures_by_country change (a merged pair of duplicates).
+function applySeizures(snap, event) {
+  const byCountry = snap.seizures_by_country;
+  if (!byCountry) { return; }
+  const changes = { ...(event.seizures_by_country || {}) };
+  const seizures = (event.delta && event.delta.seizures) || 0;
+  if (RETURN_EVENTS.has(event.type) && "country" in event && seizures) {
+    changes[event.country] = (changes[event.country] || 0) + seizures;
+  }
+  for (const [country, n] of Object.entries(changes)) {
+    byCountry[country] = (byCountry[country] || 0) + n;
+    if (!byCountry[country]) { delete byCountry[country]; }
+  }
+}
+
 // A return's review state: pending with each new version, else as reviewed.
 function applyReview(snap, event) {
   const reviews = snap.reviews;
@@ -104,6 +158,10 @@ export function applyEvent(snapshot, event) {
       if (!(country in grid)) { grid[country] = {}; }
     }
   }
+  if (kind === "participant_changed" && event.participant) {
+    const p = event.participant;
+    snap.participants = snap.participants.map((x) => (x.country === p.country ? p : x));
+  }
   for (const [country, cells] of Object.entries(event.completeness || {})) {
     if (country in grid) { Object.assign(grid[country], cells); }
   }
@@ -116,6 +174,8 @@ export function applyEvent(snapshot, event) {
     }
   }
   applyReview(snap, event);
+  applySeizures(snap, event);
   completeness.counts = countCells(grid);
+  if ("regions" in snap) { snap.regions = regionRows(snap); }
   return snap;
 }
