@@ -96,6 +96,7 @@ def expected_totals(latest: dict[tuple[str, date], dict[str, Any]]) -> dict[str,
     out["estimated_value"] = {
         k: (int(v) if v == v.to_integral_value() else float(v)) for k, v in value.items()
     }
+    out["database_hits"] = 0  # no watchlist is loaded here (tests/intel counts hits)
     return out
 
 
