@@ -312,6 +312,25 @@ for _term, _spellings in GLOSSARY.items():
 _PHRASES = {_s: _term for _term, _spellings in GLOSSARY.items() for _s in _spellings if " " in _s}
 _STEMS = sorted((k for k in _CANON if len(k) >= _STEM), key=len, reverse=True)
 
+#: Case and number endings as they transliterate (Russian, Greek, Latin and Romance):
+#: ``bogoroditsy`` and ``bogoroditsa``, ``dionysou`` and ``dionysus`` share a stem.
+_ENDING_LIST = (
+    "ogo ego omu emu ami iami akh iakh ykh ikh oi oy iy yi ii ia ya iu yu ie "
+    "ou os us is es as ov ev a e i o u y s"
+)
+_ENDINGS = sorted(_ENDING_LIST.split(), key=len, reverse=True)
+
+
+def stem(word: str) -> str:
+    """``word`` without its case or number ending, four letters left at least."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _STEM:
+            return word[: -len(ending)]
+    return word
+
+
+_INFLECTED = {stem(k): v for k, v in sorted(_CANON.items()) if len(k) > _STEM and not k.isdigit()}
+
 
 _GREEK_PAIRS = {"ου": "ou", "αυ": "av", "ευ": "ev", "ού": "ou", "αύ": "av", "εύ": "ev"}
 _GREEK = re.compile("|".join(_GREEK_PAIRS))
@@ -361,14 +380,14 @@ def canonical(word: str) -> str:
         return found
     if word.isdigit() or len(word) < _STEM + 1:
         return word
-    for stem in _STEMS:
-        if len(stem) < len(word) - 3:
+    for known in _STEMS:
+        if len(known) < len(word) - 3:
             break
-        if word.startswith(stem):
-            return _CANON[stem]
+        if word.startswith(known):
+            return _CANON[known]
     if word.endswith("s") and word[:-1] in _CANON:
         return _CANON[word[:-1]]
-    return word
+    return _INFLECTED.get(stem(word), word)
 
 
 def words(text: str | None) -> list[str]:
