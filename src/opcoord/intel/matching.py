@@ -44,7 +44,7 @@ IDENTIFYING = 0.8
 UNIDENTIFIED_CAP = 0.55
 #: Identifying fields identify only when what both sides share is rare in the list:
 #: at most this many of its objects would agree as well by chance.
-CHANCE = 0.03
+CHANCE = 0.02
 #: Below this the descriptions speak of another object, whatever else agrees.
 MIN_TEXT = 0.4
 #: Candidates scored in full per seizure and list, at most.
@@ -266,13 +266,11 @@ class Index:
         weight = sum(WEIGHTS[k] for k in parts)
         score = sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
         # Lists hold dozens of icons of Saint Nicholas in silver: only an identifying
-        # field (the inscription, the dimensions) makes one of them this seizure.
-        # Measures alone recur among fifty thousand objects: they identify only with
-        # another field (material or period) and text that agree.
+        # field (the inscription, the dimensions) makes one of them this seizure, and
+        # only when all that agrees is rare enough in the list (``chance``): measures
+        # recur among fifty thousand objects, so do short inscriptions.
         measured = parts.get("dimensions", 0) >= 0.99 and text >= 0.5
-        identified = parts.get("inscriptions", 0) >= IDENTIFYING or (
-            measured and max(parts.get("materials", 0), parts.get("period", 0)) >= 1
-        )
+        identified = parts.get("inscriptions", 0) >= IDENTIFYING or measured
         if not identified or text < MIN_TEXT or chance > CHANCE:
             score = min(score, UNIDENTIFIED_CAP)
         if parts.get("category") == 0.0:

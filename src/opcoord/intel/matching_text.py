@@ -335,19 +335,21 @@ _INFLECTED = {stem(k): v for k, v in sorted(_CANON.items()) if len(k) > _STEM an
 _GREEK_PAIRS = {"ου": "ou", "αυ": "av", "ευ": "ev", "ού": "ou", "αύ": "av", "εύ": "ev"}
 _GREEK = re.compile("|".join(_GREEK_PAIRS))
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-_ROMAN_WORD = re.compile(r"^([ivxlc]{2,6})(?:e|eme|er|th|o|go|os)?$")
+_ROMAN_WORD = re.compile(
+    r"^(?:([ivxlc]{2,6})(?:e|eme|er|th|o|go|os)?|([ivx])(?:e|eme|er|th|go|os))$"
+)
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|e|eme|er|o|a|go|y|yy|iy|j|oy|os|i)$")
 
 
 def _number_word(word: str) -> str:
-    """``xvii``, ``17th``, ``17e``, ``17-go`` all become ``17``."""
+    """``xvii``, ``17th``, ``17e``, ``17-go`` all become ``17``, ``xe`` becomes ``10``."""
     ordinal = _ORDINAL.match(word)
     if ordinal:
         return ordinal.group(1)
     roman = _ROMAN_WORD.match(word)
     if roman:
         total, last = 0, 0
-        for ch in reversed(roman.group(1)):
+        for ch in reversed(roman.group(1) or roman.group(2)):
             value = _ROMAN[ch]
             total += -value if value < last else value
             last = max(last, value)
