@@ -211,8 +211,10 @@ class Index:
         rare = [w for w in probe if len(self.postings[w]) <= self.rare_df] or list(probe)
         positions = np.concatenate([self.postings[w] for w in rare])
         weights = np.repeat([self.idf[w] for w in rare], [len(self.postings[w]) for w in rare])
-        found, inverse = np.unique(positions, return_inverse=True)
-        sums = np.bincount(inverse, weights=weights)
+        # A dense sum over the list is cheaper than sorting the postings (np.unique).
+        dense = np.bincount(positions, weights=weights, minlength=len(self.objects))
+        found = np.flatnonzero(dense)
+        sums = dense[found]
         pool = min(CANDIDATES * 4, len(found))
         best = found[np.argpartition(-sums, pool - 1)[:pool]] if pool < len(found) else found
         # Text is under half of the score: a candidate needs some of it to reach the rest.
