@@ -45,6 +45,8 @@ UNIDENTIFIED_CAP = 0.55
 #: Identifying fields identify only when what both sides share is rare in the list:
 #: at most this many of its objects would agree as well by chance.
 CHANCE = 0.02
+#: A list this long at least tells how common a word is; a shorter one is not judged so.
+ESTIMABLE = 50
 #: Below this the descriptions speak of another object, whatever else agrees.
 MIN_TEXT = 0.4
 #: Candidates scored in full per seizure and list, at most.
@@ -229,11 +231,12 @@ class Index:
                 scored.append((text, i))
         scored.sort(reverse=True)
         out = []
+        n = len(self.objects)
         for text, i in scored[:CANDIDATES]:
             # What the two sides share, in rarity: -log of the chance that a listed
             # object has all those words, were they independent.
             agreed = sum(self.rarity[w] for w in probe if w in self.words[i])
-            chance = len(self.objects) * math.exp(-agreed)
+            chance = n * math.exp(-agreed) if n >= ESTIMABLE else 0.0
             match = self._score(i, min(text, 1.0), seized, chance)
             if match.score >= threshold:
                 out.append(match)
