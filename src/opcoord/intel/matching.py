@@ -10,6 +10,13 @@ pass over the list. The few objects whose shared rarity is high enough are then 
 on each field: text, category, materials, period, inscriptions, dimensions. The score
 is the weighted mean over the fields both sides have; a field "matched" when its own
 score reaches ``FIELD_MATCHED``.
+
+Agreement identifies only when it is rare in the list. Fifty thousand listed objects
+share a few dozen names, materials and kinds, and a pair of measures recurs among them
+every few hundred: an unlisted icon of Hermes in bronze of 50 x 103 cm meets a listed
+statue of Dionysus in bronze of 103 x 50 cm by chance. So the words both sides share are
+weighed by their rarity in the list, and the product of their shares estimates how many
+listed objects would agree as well by chance; above ``CHANCE`` the score stays capped.
 """
 
 import math
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from opcoord.intel.matching_text import MATERIAL_TERMS, PERIOD_TERMS, fold, numbers, words
+from opcoord.intel.matching_text import MATERIAL_TERMS, PERIOD_TERMS, fold, numbers, stem, words
 
 #: Weights of each field in the score (fields either side lacks are left out).
 WEIGHTS = {
@@ -35,6 +42,11 @@ FIELD_MATCHED = 0.6
 #: without either the score stays at ``UNIDENTIFIED_CAP`` (below the default threshold).
 IDENTIFYING = 0.8
 UNIDENTIFIED_CAP = 0.55
+#: Identifying fields identify only when what both sides share is rare in the list:
+#: at most this many of its objects would agree as well by chance.
+CHANCE = 0.02
+#: A list this long at least tells how common a word is; a shorter one is not judged so.
+ESTIMABLE = 50
 #: Below this the descriptions speak of another object, whatever else agrees.
 MIN_TEXT = 0.4
 #: Candidates scored in full per seizure and list, at most.
@@ -97,6 +109,8 @@ class Match:
     position: int  # the object's position in the index
     score: float
     fields: tuple[str, ...]
+    #: How many listed objects would agree this well by chance (see ``CHANCE``).
+    chance: float = 0.0
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -129,8 +143,10 @@ class Index:
     idf: dict[str, float] = field(default_factory=dict)
     norms: list[float] = field(default_factory=list)
     words: list[frozenset[str]] = field(default_factory=list)
+    rarity: dict[str, float] = field(default_factory=dict)
     rare_df: int = 0
     _by_initial: dict[str, list[str]] = field(default_factory=dict)
+    _by_stem: dict[str, str] = field(default_factory=dict)
     _mapped: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -147,11 +163,15 @@ class Index:
             common = n >= 50 and share > COMMON_SHARE
             weight = 0.0 if common else math.log(1 + n / len(positions))
             index.idf[w] = weight
+            index.rarity[w] = math.log(n / len(positions))
             index.postings[w] = np.asarray(positions, dtype=np.int32)
             if weight:
                 norms[index.postings[w]] += weight
             if not w.isdigit() and len(w) >= 4:
-                index._by_initial.setdefault(w[0], []).append(w)
+                index._by_initial.setdefault(w[0], []).append(stem(w))
+                known = index._by_stem.get(stem(w))
+                if known is None or len(lists[known]) < len(positions):
+                    index._by_stem[stem(w)] = w
         index.norms = norms.tolist()
         index.words = [frozenset(o.text) for o in objects]
         index.rare_df = max(RARE_MIN, int(n * RARE_SHARE))
@@ -165,13 +185,14 @@ class Index:
             return self._mapped[word]
         near = None
         if len(word) >= 4 and not word.isdigit():
+            # Compared without their endings: a Greek genitive finds the listed name.
             found = process.extractOne(
-                word,
+                stem(word),
                 self._by_initial.get(word[0], ()),
                 scorer=fuzz.ratio,
                 score_cutoff=WORD_SIMILARITY,
             )
-            near = found[0] if found else None
+            near = self._by_stem[found[0]] if found else None
         self._mapped[word] = near
         return near
 
@@ -192,8 +213,10 @@ class Index:
         rare = [w for w in probe if len(self.postings[w]) <= self.rare_df] or list(probe)
         positions = np.concatenate([self.postings[w] for w in rare])
         weights = np.repeat([self.idf[w] for w in rare], [len(self.postings[w]) for w in rare])
-        found, inverse = np.unique(positions, return_inverse=True)
-        sums = np.bincount(inverse, weights=weights)
+        # A dense sum over the list is cheaper than sorting the postings (np.unique).
+        dense = np.bincount(positions, weights=weights, minlength=len(self.objects))
+        found = np.flatnonzero(dense)
+        sums = dense[found]
         pool = min(CANDIDATES * 4, len(found))
         best = found[np.argpartition(-sums, pool - 1)[:pool]] if pool < len(found) else found
         # Text is under half of the score: a candidate needs some of it to reach the rest.
@@ -208,13 +231,18 @@ class Index:
                 scored.append((text, i))
         scored.sort(reverse=True)
         out = []
+        n = len(self.objects)
         for text, i in scored[:CANDIDATES]:
-            match = self._score(i, min(text, 1.0), seized)
+            # What the two sides share, in rarity: -log of the chance that a listed
+            # object has all those words, were they independent.
+            agreed = sum(self.rarity[w] for w in probe if w in self.words[i])
+            chance = n * math.exp(-agreed) if n >= ESTIMABLE else 0.0
+            match = self._score(i, min(text, 1.0), seized, chance)
             if match.score >= threshold:
                 out.append(match)
         return sorted(out, key=lambda m: -m.score)
 
-    def _score(self, i: int, text: float, seized: Described) -> Match:
+    def _score(self, i: int, text: float, seized: Described, chance: float = 0.0) -> Match:
         listed = self.objects[i]
         parts: dict[str, float] = {"text": text}
         if listed.category and seized.category:
@@ -243,16 +271,14 @@ class Index:
         weight = sum(WEIGHTS[k] for k in parts)
         score = sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
         # Lists hold dozens of icons of Saint Nicholas in silver: only an identifying
-        # field (the inscription, the dimensions) makes one of them this seizure.
-        # Measures alone recur among fifty thousand objects: they identify only with
-        # another field (material or period) and text that agree.
+        # field (the inscription, the dimensions) makes one of them this seizure, and
+        # only when all that agrees is rare enough in the list (``chance``): measures
+        # recur among fifty thousand objects, so do short inscriptions.
         measured = parts.get("dimensions", 0) >= 0.99 and text >= 0.5
-        identified = parts.get("inscriptions", 0) >= IDENTIFYING or (
-            measured and max(parts.get("materials", 0), parts.get("period", 0)) >= 1
-        )
-        if not identified or text < MIN_TEXT:
+        identified = parts.get("inscriptions", 0) >= IDENTIFYING or measured
+        if not identified or text < MIN_TEXT or chance > CHANCE:
             score = min(score, UNIDENTIFIED_CAP)
         if parts.get("category") == 0.0:
             score *= 0.85  # officers misfile now and then, but it counts against
         matched = tuple(k for k, v in parts.items() if v >= FIELD_MATCHED)
-        return Match(i, round(score, 3), matched)
+        return Match(i, round(score, 3), matched, chance)

@@ -312,23 +312,44 @@ for _term, _spellings in GLOSSARY.items():
 _PHRASES = {_s: _term for _term, _spellings in GLOSSARY.items() for _s in _spellings if " " in _s}
 _STEMS = sorted((k for k in _CANON if len(k) >= _STEM), key=len, reverse=True)
 
+#: Case and number endings as they transliterate (Russian, Greek, Latin and Romance):
+#: ``bogoroditsy`` and ``bogoroditsa``, ``dionysou`` and ``dionysus`` share a stem.
+_ENDING_LIST = (
+    "ogo ego omu emu ami iami akh iakh ykh ikh oi oy iy yi ii ia ya iu yu ie "
+    "ou os us is es as ov ev a e i o u y s"
+)
+_ENDINGS = sorted(_ENDING_LIST.split(), key=len, reverse=True)
+
+
+def stem(word: str) -> str:
+    """``word`` without its case or number ending, four letters left at least."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _STEM:
+            return word[: -len(ending)]
+    return word
+
+
+_INFLECTED = {stem(k): v for k, v in sorted(_CANON.items()) if len(k) > _STEM and not k.isdigit()}
+
 
 _GREEK_PAIRS = {"ου": "ou", "αυ": "av", "ευ": "ev", "ού": "ou", "αύ": "av", "εύ": "ev"}
 _GREEK = re.compile("|".join(_GREEK_PAIRS))
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-_ROMAN_WORD = re.compile(r"^([ivxlc]{2,6})(?:e|eme|er|th|o|go|os)?$")
+_ROMAN_WORD = re.compile(
+    r"^(?:([ivxlc]{2,6})(?:e|eme|er|th|o|go|os)?|([ivx])(?:e|eme|er|th|go|os))$"
+)
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|e|eme|er|o|a|go|y|yy|iy|j|oy|os|i)$")
 
 
 def _number_word(word: str) -> str:
-    """``xvii``, ``17th``, ``17e``, ``17-go`` all become ``17``."""
+    """``xvii``, ``17th``, ``17e``, ``17-go`` all become ``17``, ``xe`` becomes ``10``."""
     ordinal = _ORDINAL.match(word)
     if ordinal:
         return ordinal.group(1)
     roman = _ROMAN_WORD.match(word)
     if roman:
         total, last = 0, 0
-        for ch in reversed(roman.group(1)):
+        for ch in reversed(roman.group(1) or roman.group(2)):
             value = _ROMAN[ch]
             total += -value if value < last else value
             last = max(last, value)
@@ -361,14 +382,14 @@ def canonical(word: str) -> str:
         return found
     if word.isdigit() or len(word) < _STEM + 1:
         return word
-    for stem in _STEMS:
-        if len(stem) < len(word) - 3:
+    for known in _STEMS:
+        if len(known) < len(word) - 3:
             break
-        if word.startswith(stem):
-            return _CANON[stem]
+        if word.startswith(known):
+            return _CANON[known]
     if word.endswith("s") and word[:-1] in _CANON:
         return _CANON[word[:-1]]
-    return word
+    return _INFLECTED.get(stem(word), word)
 
 
 def words(text: str | None) -> list[str]:
