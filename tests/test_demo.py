@@ -62,6 +62,7 @@ def submitted_totals(accepted: dict[tuple[str, date], ReturnIn]) -> dict[str, An
         "estimated_value": {c: money(v) for c, v in sorted(values.items())},
         "objects_by_category": dict(by_category),
         "objects_by_country": dict(by_country),
+        "database_hits": 0,  # the demo loads no watchlist
     }
 
 
