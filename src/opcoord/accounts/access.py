@@ -122,14 +122,14 @@ def check(
     # Rules about one operation.
     if rule is Rule.send_alert:
         check_alert_senders(caller, ())
+    elif rule is Rule.oversee and caller.role not in OVERSEERS:
+        raise _deny("only coordinators and regional coordinators may do this", "coordinator_only")
     elif caller.role not in READ_FIGURES:
         raise _deny(
             "operations' running figures and returns are for coordinators and national "
             "contact points",
             "figures_audience",
         )
-    if rule is Rule.oversee and caller.role not in OVERSEERS:
-        raise _deny("only coordinators and regional coordinators may do this", "coordinator_only")
     if rule is Rule.submit and caller.role not in WRITERS:
         raise _deny(
             "a regional coordinator reads its countries' returns but does not write them",
