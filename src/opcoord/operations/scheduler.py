@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
@@ -31,6 +31,8 @@ from opcoord.operations import scheduled
 from opcoord.operations.scheduled import AfterRun, Context
 
 log = logging.getLogger(__name__)
+#: How far an armed job may be from where a sync would arm it before it is armed again.
+REARM_SLACK = timedelta(seconds=1)
 
 SYNC_JOB = "opcoord:sync"
 SHUTDOWN_GRACE_SECONDS = 30.0
@@ -70,14 +72,19 @@ class Runner:
             if existing.id != SYNC_JOB and existing.id not in wanted:
                 existing.remove()  # its operation was closed, or its day re-planned
         for job_id, job in wanted.items():
-            if self.scheduler.get_job(job_id) is None:
-                self.scheduler.add_job(
-                    self.run_due,
-                    DateTrigger(run_date=wall + (job.at - now)),
-                    id=job_id,
-                    name=job_id,
-                    replace_existing=True,
-                )
+            run_date = wall + (job.at - now)
+            armed = self.scheduler.get_job(job_id)
+            # A job armed by an earlier sync whose clock has moved since (a sync that
+            # started before a slow start-up finished, a test's clock) is armed again.
+            if armed is not None and abs(armed.next_run_time - run_date) <= REARM_SLACK:
+                continue
+            self.scheduler.add_job(
+                self.run_due,
+                DateTrigger(run_date=run_date),
+                id=job_id,
+                name=job_id,
+                replace_existing=True,
+            )
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
         """Run ``coro`` in the background, kept alive and awaited at shutdown."""
