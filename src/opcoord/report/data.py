@@ -524,7 +524,9 @@ def total_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[st
 
 # ---- seizure rows, for the CSV/XLSX exports and the map -------------------------------
 
-_ROW_COLUMNS = (
+#: What a seizure row of the report's files holds (the exports add their own fields).
+
+ROW_COLUMNS = (
     col(Seizure.country),
     col(Seizure.day),
     col(Seizure.ref),
@@ -544,13 +546,13 @@ _ROW_COLUMNS = (
     col(Seizure.estimated_value),
     col(Seizure.currency),
 )
-_ROW_KEYS = tuple(sa.select(*_ROW_COLUMNS).selected_columns.keys())
+_ROW_KEYS = tuple(sa.select(*ROW_COLUMNS).selected_columns.keys())
 
 
 async def seizure_tuples(session: AsyncSession, op: Operation) -> list[tuple[Any, ...]]:
     """Every current seizure as a plain tuple (compact: 100,000 rows stay small)."""
     stmt = (
-        sa.select(*_ROW_COLUMNS)
+        sa.select(*ROW_COLUMNS)
         .where(_listed(op))
         .order_by(col(Seizure.day), col(Seizure.country), col(Seizure.ref))
     )

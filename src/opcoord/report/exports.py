@@ -24,6 +24,7 @@ from opcoord.db import Database, pk
 from opcoord.operations import ledger
 from opcoord.operations.figures import money
 from opcoord.operations.models import Operation, Seizure
+from opcoord.report import data as report_data
 from opcoord.report import redaction
 from opcoord.report.render.csv import neutralise
 
@@ -31,26 +32,11 @@ BATCH = 5000
 RECORD_FORMAT = "opcoord.seizure-records"
 RECORD_VERSION = 1
 
+#: The report's seizure row, and what the exchange layouts carry besides (rows are read
+#: by name, so the order is free).
 _COLUMNS = (
-    col(Seizure.country),
-    col(Seizure.day),
-    col(Seizure.ref),
+    *report_data.ROW_COLUMNS,
     col(Seizure.agency),
-    col(Seizure.category),
-    col(Seizure.hs_code),
-    col(Seizure.quantity),
-    col(Seizure.description),
-    col(Seizure.place_type),
-    col(Seizure.place_name),
-    col(Seizure.lat),
-    col(Seizure.lon),
-    col(Seizure.conveyance),
-    col(Seizure.online),
-    col(Seizure.origin_country),
-    col(Seizure.departure_country),
-    col(Seizure.destination_country),
-    col(Seizure.estimated_value),
-    col(Seizure.currency),
     col(Seizure.detection),
     col(Seizure.offence),
     col(Seizure.export_certificate),
