@@ -57,6 +57,8 @@ class Opcoord:
             "OPCOORD_SCHEDULER_ENABLED": "false",
             # The harness sets up hundreds of countries and accounts as one coordinator.
             "OPCOORD_WRITES_PER_MINUTE": "1000000",
+            # Its dashboards watch as a few accounts, hundreds of sockets each.
+            "OPCOORD_LIVE_MAX_PER_ACCOUNT": "1000000",
         }
         self._out: IO[bytes] = log.open("ab")
         cmd = [*opcoord_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
