@@ -466,14 +466,24 @@ def backup_command(code: str, output: Path) -> None:
 
 @main.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--drop-hit-decisions",
+    is_flag=True,
+    help="Restore even though coordinators confirmed or rejected watchlist hits against "
+    "lists this database does not hold; those decisions are left out.",
+)
 @one_line_errors
-def restore_command(file: Path) -> None:
+def restore_command(file: Path, drop_hit_decisions: bool) -> None:
     """Restore an operation from a file written by `opcoord backup`, in one transaction;
     refused, changing nothing, if its code exists here or the file is not intact."""
     from opcoord.backup import load
     from opcoord.clock import Clock
 
-    done = _run(_with(lambda db: load.restore(db, file, Clock().now())))
+    done = _run(
+        _with(
+            lambda db: load.restore(db, file, Clock().now(), drop_hit_decisions=drop_hit_decisions)
+        )
+    )
     counts = done.counts
     click.echo(
         f"restored {done.code} into {describe(get_settings())}: "
@@ -481,6 +491,16 @@ def restore_command(file: Path) -> None:
         f"{counts['seizures']} seizures, {counts['live_events']} live events, "
         f"{counts['report_editions']} report editions, {counts['audit_log']} audit entries"
     )
+    if done.hits_restored or done.hits_left_out:
+        click.echo(
+            f"watchlist hits: {done.hits_restored} restored against the same lists here"
+            + (
+                f", {done.hits_left_out} left out (their list is not here: upload it and "
+                "the seizures are checked again)"
+                if done.hits_left_out
+                else ""
+            )
+        )
     if not done.signature_checked:
         click.echo(
             "note: the file was written under another audit key, so its signature and MACs "

@@ -238,13 +238,13 @@ def backup(client: TestClient[Any], path: Path) -> dump.Written:
     return client.blocking_portal.call(dump.backup, db, CODE, path, NOW)
 
 
-def restore(settings: Settings, path: Path) -> load.Restored:
+def restore(settings: Settings, path: Path, **options: Any) -> load.Restored:
     """Restore into the database of ``settings`` with no server running on it."""
 
     async def run() -> load.Restored:
         db = open_database(settings)
         try:
-            return await load.restore(db, path, NOW)
+            return await load.restore(db, path, NOW, **options)
         finally:
             await db.dispose()
 

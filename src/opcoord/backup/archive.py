@@ -31,7 +31,7 @@ from alembic.script import ScriptDirectory
 
 import opcoord  # its __version__, as `opcoord --version` says
 from opcoord.backup import codec
-from opcoord.backup.tables import ARTEFACTS, BY_NAME, CARRIED
+from opcoord.backup.tables import ARTEFACTS, BY_NAME, CARRIED, HITS
 from opcoord.db import alembic_config
 from opcoord.errors import Invalid
 
@@ -164,8 +164,11 @@ def read(path: Path) -> Bundle:
         with zipfile.ZipFile(path) as zf:
             manifest = _manifest(zf, name)
             expected = {MANIFEST}
-            tables = {}
+            tables: dict[str, Rows] = {}
             for carried in CARRIED:
+                if carried.name == HITS and HITS not in _dict(manifest, "tables", name):
+                    tables[HITS] = []  # written before hits were carried
+                    continue
                 about = _table_entry(manifest, carried.name, name)
                 expected.add(about["member"])
                 data = _member(zf, about, name)

@@ -22,8 +22,9 @@ from opcoord.audit.models import AuditEntry, AuditHead
 from opcoord.backup import archive, checks
 from opcoord.backup.archive import Bundle, Rows
 from opcoord.backup.tables import ARTEFACTS, BY_NAME, CARRIED
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.errors import conflict
+from opcoord.intel.models import Watchlist, WatchlistHit, WatchlistVersion
 from opcoord.operations.merged import DuplicatePair
 from opcoord.operations.models import (
     Alert,
@@ -75,6 +76,7 @@ async def collect(session: AsyncSession, code: str) -> tuple[Bundle, int]:
     tables["lock_exceptions"] = await _all(session, of_op(LockException), "lock_exceptions")
     tables["job_runs"] = await _all(session, of_op(JobRun), "job_runs")
     tables["duplicate_pairs"] = await _all(session, of_op(DuplicatePair), "duplicate_pairs")
+    tables["watchlist_hits"] = await _all(session, of_op(WatchlistHit), "watchlist_hits")
     tables["report_editions"] = await _all(session, of_op(ReportEdition), "report_editions")
     editions = [e["id"] for e in tables["report_editions"]]
     artefacts = (
@@ -114,8 +116,33 @@ async def collect(session: AsyncSession, code: str) -> tuple[Bundle, int]:
     )
     tables["users"] = await _users(session, tables)
     assert set(tables) == {t.name for t in CARRIED}
-    manifest = {"operation": {"code": op.code, "id": op_id}}
+    manifest = {
+        "operation": {"code": op.code, "id": op_id},
+        "watchlist_versions": await _lists(session, tables["watchlist_hits"]),
+    }
     return Bundle(manifest, tables, blobs), op_id
+
+
+async def _lists(session: AsyncSession, hits: Rows) -> dict[str, dict[str, Any]]:
+    """The list versions the hits point into, by id: name, version and content hash,
+    by which a restore finds the same list in its own database."""
+    ids = sorted({int(h["version_id"]) for h in hits})
+    if not ids:
+        return {}
+    rows = await session.execute(
+        sa.select(
+            pk(WatchlistVersion),
+            col(Watchlist.name),
+            col(WatchlistVersion.version),
+            col(WatchlistVersion.content_hash),
+        )
+        .join(Watchlist, pk(Watchlist) == col(WatchlistVersion.watchlist_id))
+        .where(pk(WatchlistVersion).in_(ids))
+    )
+    return {
+        str(vid): {"name": name, "version": version, "content_hash": digest}
+        for vid, name, version, digest in rows.all()
+    }
 
 
 async def _users(session: AsyncSession, tables: dict[str, Rows]) -> Rows:
@@ -123,6 +150,7 @@ async def _users(session: AsyncSession, tables: dict[str, Rows]) -> Rows:
     named = {v["submitted_by"] for v in tables["return_versions"]}
     named |= {e["requested_by"] for e in tables["report_editions"] if e["requested_by"]}
     named |= {p["decided_by"] for p in tables["duplicate_pairs"] if p["decided_by"]}
+    named |= {h["decided_by"] for h in tables["watchlist_hits"] if h["decided_by"]}
     named |= {r["reviewed_by"] for r in tables["return_reviews"]}
     named |= {x["granted_by"] for x in tables["lock_exceptions"]}
     countries = {p["country"] for p in tables["participants"]}

@@ -38,19 +38,21 @@ from opcoord.backup.tables import (
     AUDIT,
     AUDIT_HEADS,
     CARRIED,
+    HITS,
     OPERATION,
     STREAMS,
     USERS,
     Carried,
 )
-from opcoord.db import Database
+from opcoord.db import Database, pk
 from opcoord.errors import Invalid, conflict
+from opcoord.intel.models import Watchlist, WatchlistHit, WatchlistObject, WatchlistVersion
 from opcoord.operations import integrity
 from opcoord.operations.models import JobRun, Operation
 from opcoord.outbox.models import LiveStream
 
 #: Tables whose rows are inserted as they are, with new ids.
-PLAIN = tuple(t for t in CARRIED if t.name not in (USERS, STREAMS, AUDIT, AUDIT_HEADS))
+PLAIN = tuple(t for t in CARRIED if t.name not in (USERS, STREAMS, AUDIT, AUDIT_HEADS, HITS))
 #: The tables whose rows audit entries name by object key.
 VOUCHED = (OPERATION, "participants", "return_versions")
 
@@ -63,6 +65,11 @@ class Restored:
     matched_users: list[str]
     #: whether the file's signature and audit chain could be checked (same audit key)
     signature_checked: bool
+    #: watchlist hits restored, and those left out because their list is not here
+    #: (pending ones are found again once it is uploaded; decided ones only with
+    #: ``drop_hit_decisions``)
+    hits_restored: int = 0
+    hits_left_out: int = 0
 
 
 @dataclass(slots=True)
@@ -86,9 +93,12 @@ class Remap:
         return out
 
 
-async def restore(db: Database, path: Path, now: datetime) -> Restored:
+async def restore(
+    db: Database, path: Path, now: datetime, *, drop_hit_decisions: bool = False
+) -> Restored:
     """Restore the operation in ``path``; refuse (changing nothing) a file that is not
-    intact, or an operation whose code exists here."""
+    intact, an operation whose code exists here, or coordinators' decisions on watchlist
+    hits against a list this database does not hold (unless ``drop_hit_decisions``)."""
     key = db.audit_key
     assert key is not None, "the database was opened without an audit key"
     bundle = archive.read(path)
@@ -102,6 +112,7 @@ async def restore(db: Database, path: Path, now: datetime) -> Restored:
         remap = Remap()
         created, matched = await _users(session, bundle, remap, now)
         inserted = await _rows(session, bundle, remap)
+        hits_in, hits_out = await _hits(session, bundle, remap, drop_hit_decisions)
         stream = remap.ids[OPERATION][int(bundle.manifest["operation"]["id"])]
         await _check_stream_free(session, stream, bundle.code)
         await _streams(session, bundle, remap)
@@ -122,9 +133,10 @@ async def restore(db: Database, path: Path, now: datetime) -> Restored:
                 "entries_carried": len(bundle.tables[AUDIT]),
                 "signature": "checked" if signed else "not checked: another audit key",
                 "accounts_created": created,
+                "watchlist_hits": {"restored": hits_in, "left_out": hits_out},
             },
         )
-    return Restored(bundle.code, bundle.counts(), created, matched, signed)
+    return Restored(bundle.code, bundle.counts(), created, matched, signed, hits_in, hits_out)
 
 
 def _check_signature(bundle: Bundle, key: bytes, name: str) -> bool:
@@ -260,6 +272,76 @@ async def _rows(session: AsyncSession, bundle: Bundle, remap: Remap) -> dict[str
             {**row, "id": new_id} for row, new_id in zip(rows, new_ids, strict=True)
         ]
     return inserted
+
+
+async def _hits(
+    session: AsyncSession, bundle: Bundle, remap: Remap, drop_decisions: bool
+) -> tuple[int, int]:
+    """Insert the operation's watchlist hits against this database's copy of their lists:
+    the list of the same name whose version has the same content, and the object of the
+    same id in it. (hits restored, hits left out)"""
+    carried = next(t for t in CARRIED if t.name == HITS)
+    lists: dict[str, Any] = bundle.manifest.get("watchlist_versions") or {}
+    here = await _same_lists(session, lists)
+    rows, missing = [], dict[str, int]()
+    for number, old in enumerate(bundle.tables[HITS], start=1):
+        about = lists.get(str(old["version_id"]))
+        if about is None:
+            raise Invalid(f"{HITS} row {number} names a list version the backup does not describe")
+        found = here.get((str(old["version_id"]), old["object_id"]))
+        if found is None:
+            if old["status"] != "pending":
+                label = f"{about['name']!r} version {about['version']}"
+                missing[label] = missing.get(label, 0) + 1
+            continue
+        row = remap.row(carried, old, number)
+        row.pop("id")
+        row["watchlist_id"], row["version_id"], row["listed_id"] = found
+        rows.append(row)
+    if missing and not drop_decisions:
+        lists_named = ", ".join(f"{label} ({n} decided)" for label, n in sorted(missing.items()))
+        raise conflict(
+            f"the backup holds coordinators' decisions on watchlist hits against lists this "
+            f"database does not hold: {lists_named}; upload the same list files here first "
+            "(opcoord matches them by name and content), or restore with "
+            "--drop-hit-decisions; nothing was restored",
+            "watchlist",
+            "watchlist_missing",
+        )
+    if rows:
+        await session.execute(sa.insert(WatchlistHit), rows)
+    return len(rows), len(bundle.tables[HITS]) - len(rows)
+
+
+async def _same_lists(
+    session: AsyncSession, lists: dict[str, Any]
+) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(backup's version id, object id) -> (list, version, object) ids here, for every
+    list version of the backup whose name and content this database holds too."""
+    out: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for old_version, about in lists.items():
+        version = await session.execute(
+            sa.select(pk(Watchlist), pk(WatchlistVersion))
+            .join(WatchlistVersion, col(WatchlistVersion.watchlist_id) == pk(Watchlist))
+            .where(
+                col(Watchlist.name) == about["name"],
+                col(WatchlistVersion.content_hash) == about["content_hash"],
+            )
+            .order_by(pk(WatchlistVersion))
+            .limit(1)
+        )
+        first = version.first()
+        if first is None:
+            continue
+        list_id, version_id = int(first[0]), int(first[1])
+        objects = await session.execute(
+            sa.select(col(WatchlistObject.object_id), pk(WatchlistObject)).where(
+                col(WatchlistObject.version_id) == version_id
+            )
+        )
+        for object_id, object_pk in objects.all():
+            out[(old_version, object_id)] = (list_id, version_id, int(object_pk))
+    return out
 
 
 async def _streams(session: AsyncSession, bundle: Bundle, remap: Remap) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from opcoord.accounts.models import User
 from opcoord.audit.models import AuditEntry, AuditHead
+from opcoord.intel.models import WatchlistHit
 from opcoord.operations.merged import DuplicatePair
 from opcoord.operations.models import (
     Alert,
@@ -52,6 +53,7 @@ AUDIT = "audit_log"
 AUDIT_HEADS = "audit_heads"
 STREAMS = "live_streams"
 EVENTS = "live_events"
+HITS = "watchlist_hits"
 
 #: In insertion order: each table after every table it refers to.
 CARRIED: tuple[Carried, ...] = (
@@ -83,6 +85,15 @@ CARRIED: tuple[Carried, ...] = (
     Carried("job_runs", JobRun, {"operation_id": OPERATION}),
     # Coordinators' decisions on duplicates: a merged pair changes the totals.
     Carried("duplicate_pairs", DuplicatePair, {"operation_id": OPERATION, "decided_by": USERS}),
+    # Watchlist hits and the coordinators' decisions on them (a confirmed hit is a
+    # headline figure). Their list, version and listed object are not carried: a restore
+    # finds them in this database by the list's name, its content hash and the object's
+    # id (load.py), so the same list must have been uploaded here.
+    Carried(
+        HITS,
+        WatchlistHit,
+        {"operation_id": OPERATION, "seizure_id": "seizures", "decided_by": USERS},
+    ),
     Carried("report_editions", ReportEdition, {"operation_id": OPERATION, "requested_by": USERS}),
     Carried(ARTEFACTS, ReportArtefact, {"edition_id": "report_editions"}, omit=("data",)),
     Carried("alerts", Alert, {"operation_id": OPERATION}),
@@ -113,6 +124,5 @@ NOT_CARRIED = {
     "watchlists": "lists of stolen objects belong to no operation: upload them again",
     "watchlist_versions": "lists of stolen objects belong to no operation: upload them again",
     "watchlist_objects": "lists of stolen objects belong to no operation: upload them again",
-    "watchlist_hits": "they point into lists that are not carried; re-found after a restore",
     "seizure_checks": "which seizures were checked: a restored operation is checked again",
 }
