@@ -33,12 +33,18 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "santo",
         "santa",
         "sankt",
+        "heilig",
+        "heilige",
         "sv",
         "svyat",
         "svyatoi",
         "svyatoy",
         "svyatogo",
         "svyataya",
+        "sviat",  # the passports' transliteration, я as "ia"
+        "sviatoi",
+        "sviatogo",
+        "sviataia",
         "agios",
         "agiou",
         "agia",
@@ -55,6 +61,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "theotokos",
         "panagia",
         "jungfrau",
+        "gottesmutter",
+        "muttergottes",
         "mother of god",
     ),
     "christ": (
@@ -160,6 +168,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "figurine",
         "figure",
     ),
+    "bust": ("buste", "busto", "buste", "byust", "protomi"),
     "sculpture": ("escultura", "scultura", "skulptur", "skulptura", "glypto"),
     "painting": (
         "peinture",
@@ -300,7 +309,7 @@ _STOP = (
     "der die das und mit von im ein eine "
     "i v s so na iz ot k po dlya "
     "kai tou toy tis ton to ta me apo se stin sto tin tes "
-    "ca circa approx cm mm x"
+    "ca circa approx cm mm x sm ek"
 )
 STOPWORDS = frozenset(_STOP.split())
 
@@ -400,11 +409,12 @@ def _number_word(word: str) -> str:
 
 
 _SOFT = str.maketrans("", "", "ьъ")  # anyascii writes them as quotes, splitting words
+_TIMES = re.compile(r"(?<=\d)\s*[хχ×]\s*(?=\d)")  # 24х9: Cyrillic, Greek or a times sign
 
 
 def fold(text: str) -> str:
     """Latin letters, lower case, no accents or punctuation, single spaces."""
-    lowered = text.lower().translate(_SOFT)
+    lowered = _TIMES.sub(" x ", text.lower().translate(_SOFT))
     lowered = _GREEK.sub(lambda m: _GREEK_PAIRS[m.group(0)], lowered)
     plain = anyascii(lowered).lower()
     for phrase, term in _PHRASES.items():
