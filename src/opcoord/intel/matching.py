@@ -256,6 +256,8 @@ class Index:
             # object has all those words, were they independent.
             agreed = sum(self.rarity[w] for w in probe if w in self.words[i])
             chance = n * math.exp(-agreed) if n >= ESTIMABLE else 0.0
+            if threshold > UNIDENTIFIED_CAP and (chance > CHANCE or text < MIN_TEXT):
+                continue  # held at the cap whatever its fields say (see ``_score``)
             match = self._score(i, min(text, 1.0), seized, chance)
             if match.score >= threshold:
                 out.append(match)
