@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 2000
 STATUSES = ("pending", "confirmed", "rejected")
-_INDEXES: dict[int, tuple[Index, list[tuple[int, str]]]] = {}
+#: By version id and content hash: a restored or recreated database may give another
+#: list's version the id a cached one had.
+_INDEXES: dict[tuple[int, str], tuple[Index, list[tuple[int, str]]]] = {}
 _INDEX_CACHE = 8
 
 
@@ -74,9 +76,11 @@ def describe_listed(o: WatchlistObject) -> Described:
     )
 
 
-async def _index(session: AsyncSession, version_id: int) -> tuple[Index, list[tuple[int, str]]]:
+async def _index(
+    session: AsyncSession, version_id: int, digest: str
+) -> tuple[Index, list[tuple[int, str]]]:
     """The matcher's index of one list version (versions never change: cached)."""
-    found = _INDEXES.get(version_id)
+    found = _INDEXES.get((version_id, digest))
     if found is not None:
         return found
     objects = list(
@@ -92,7 +96,7 @@ async def _index(session: AsyncSession, version_id: int) -> tuple[Index, list[tu
     )
     while len(_INDEXES) >= _INDEX_CACHE:
         _INDEXES.pop(next(iter(_INDEXES)))
-    _INDEXES[version_id] = built
+    _INDEXES[(version_id, digest)] = built
     return built
 
 
@@ -117,7 +121,11 @@ async def check_pending(
             versions = list(
                 (
                     await session.execute(
-                        sa.select(pk(WatchlistVersion), col(WatchlistVersion.watchlist_id))
+                        sa.select(
+                            pk(WatchlistVersion),
+                            col(WatchlistVersion.watchlist_id),
+                            col(WatchlistVersion.content_hash),
+                        )
                         .where(col(WatchlistVersion.is_current))
                         .order_by(pk(WatchlistVersion))
                     )
@@ -125,7 +133,7 @@ async def check_pending(
             )
             if not versions:
                 return made
-            through = max(v for v, _ in versions)
+            through = max(v for v, _, _ in versions)
             stmt = (
                 sa.select(Seizure, col(SeizureCheck.through))
                 .outerjoin(SeizureCheck, col(SeizureCheck.seizure_id) == pk(Seizure))
@@ -144,10 +152,10 @@ async def check_pending(
             if not pending:
                 return made
             found: list[Found] = []
-            indexes = {v: await _index(session, v) for v, _ in versions}
+            indexes = {v: await _index(session, v, digest) for v, _, digest in versions}
         for seizure, checked in pending:
             probe = describe_seizure(seizure)
-            for version_id, watchlist_id in versions:
+            for version_id, watchlist_id, _ in versions:
                 if checked is not None and version_id <= checked:
                     continue
                 index, keys = indexes[version_id]

@@ -26,7 +26,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from opcoord.intel.matching_text import MATERIAL_TERMS, PERIOD_TERMS, fold, numbers, stem, words
+from opcoord.intel.matching_text import (
+    MATERIAL_TERMS,
+    PERIOD_TERMS,
+    PERSON_TERMS,
+    fold,
+    name_key,
+    numbers,
+    stem,
+    words,
+)
 
 #: Weights of each field in the score (fields either side lacks are left out).
 WEIGHTS = {
@@ -71,6 +80,7 @@ class Described:
     inscriptions: str = ""  # folded text
     dimensions: tuple[float, ...] = ()
     whole: str = ""  # every text field folded, for inscriptions written in a description
+    persons: frozenset[str] = frozenset()  # who is shown, by canonical name
 
 
 def describe(
@@ -101,6 +111,7 @@ def describe(
         inscriptions=fold(inscriptions) if inscriptions else "",
         dimensions=tuple(n for n in dims if n >= 1),
         whole=fold(" ".join(t for t in (*texts, inscriptions) if t)),
+        persons=frozenset(text) & PERSON_TERMS,
     )
 
 
@@ -147,6 +158,7 @@ class Index:
     rare_df: int = 0
     _by_initial: dict[str, list[str]] = field(default_factory=dict)
     _by_stem: dict[str, str] = field(default_factory=dict)
+    _by_key: dict[str, str] = field(default_factory=dict)
     _mapped: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -172,6 +184,9 @@ class Index:
                 known = index._by_stem.get(stem(w))
                 if known is None or len(lists[known]) < len(positions):
                     index._by_stem[stem(w)] = w
+                known = index._by_key.get(name_key(w))
+                if known is None or len(lists[known]) < len(positions):
+                    index._by_key[name_key(w)] = w
         index.norms = norms.tolist()
         index.words = [frozenset(o.text) for o in objects]
         index.rare_df = max(RARE_MIN, int(n * RARE_SHARE))
@@ -185,6 +200,10 @@ class Index:
             return self._mapped[word]
         near = None
         if len(word) >= 4 and not word.isdigit():
+            # A name the onomasticon lacks, transliterated (``Гераклея``, Heraclea) or
+            # inflected: the listed word written alike (``name_key``).
+            near = self._by_key.get(name_key(word))
+        if near is None and len(word) >= 4 and not word.isdigit():
             # Compared without their endings: a Greek genitive finds the listed name.
             found = process.extractOne(
                 stem(word),
@@ -237,6 +256,8 @@ class Index:
             # object has all those words, were they independent.
             agreed = sum(self.rarity[w] for w in probe if w in self.words[i])
             chance = n * math.exp(-agreed) if n >= ESTIMABLE else 0.0
+            if threshold > UNIDENTIFIED_CAP and (chance > CHANCE or text < MIN_TEXT):
+                continue  # held at the cap whatever its fields say (see ``_score``)
             match = self._score(i, min(text, 1.0), seized, chance)
             if match.score >= threshold:
                 out.append(match)
@@ -274,7 +295,11 @@ class Index:
         # field (the inscription, the dimensions) makes one of them this seizure, and
         # only when all that agrees is rare enough in the list (``chance``): measures
         # recur among fifty thousand objects, so do short inscriptions.
-        measured = parts.get("dimensions", 0) >= 0.99 and text >= 0.5
+        # Measures do not make a statue of Dionysus the seized statue of Saint Michael:
+        # where both sides name whom the object shows and name no one in common, only
+        # the inscription identifies.
+        others = bool(listed.persons and seized.persons and not listed.persons & seized.persons)
+        measured = parts.get("dimensions", 0) >= 0.99 and text >= 0.5 and not others
         identified = parts.get("inscriptions", 0) >= IDENTIFYING or measured
         if not identified or text < MIN_TEXT or chance > CHANCE:
             score = min(score, UNIDENTIFIED_CAP)

@@ -8,12 +8,19 @@ glossary below knows it (the words of the trade in English, French, Spanish, Ita
 German, Russian and Greek, written as they transliterate). Words the glossary does not
 know are kept as they are; the matcher compares them fuzzily. Nothing is downloaded:
 the glossary is this file.
+
+Names (saints, gods, emperors, the titles that stand for one) come from ``names``, the
+onomasticon: each spelling is folded here like any text, and a word is tied to a name
+through ``name_key``, which folds the transliteration variants and endings of both
+sides alike, so that ``Гермеса``, ``Ερμή`` and ``Hermès`` are all ``hermes``.
 """
 
 import re
 from functools import lru_cache
 
 from anyascii import anyascii
+
+from opcoord.intel.names import AFTER_TITLE, GENERIC, NAMES
 
 #: canonical term -> its spellings in other languages (transliterated, lower case).
 #: Inflected forms are reached by prefix (see ``canonical``), so one stem is enough.
@@ -26,12 +33,18 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "santo",
         "santa",
         "sankt",
+        "heilig",
+        "heilige",
         "sv",
         "svyat",
         "svyatoi",
         "svyatoy",
         "svyatogo",
         "svyataya",
+        "sviat",  # the passports' transliteration, я as "ia"
+        "sviatoi",
+        "sviatogo",
+        "sviataia",
         "agios",
         "agiou",
         "agia",
@@ -48,6 +61,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "theotokos",
         "panagia",
         "jungfrau",
+        "gottesmutter",
+        "muttergottes",
         "mother of god",
     ),
     "christ": (
@@ -153,6 +168,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "figurine",
         "figure",
     ),
+    "bust": ("buste", "busto", "buste", "byust", "protomi"),
     "sculpture": ("escultura", "scultura", "skulptur", "skulptura", "glypto"),
     "painting": (
         "peinture",
@@ -254,7 +270,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "terracotta": ("terre cuite", "terracota", "terrakotta", "terrakota", "pilino"),
     "ceramic": ("ceramique", "ceramica", "keramik", "keramika", "keramiki", "pottery"),
     "glass": ("verre", "vidrio", "vetro", "glas", "steklo", "gyali"),
-    "stone": ("pierre", "piedra", "pietra", "stein", "kamen", "petra", "lithos"),
+    # Greek "petra" and French "pierre" are stone, unless a saint's name (see names.py).
+    "stone": ("pierre", "piedra", "pietra", "stein", "kamen", "petra", "petrino", "lithos"),
     "mosaic": ("mosaique", "mosaico", "mosaik", "mozaika", "psifidoto"),
     "fragment": ("frammento", "fragmento", "fragmenty", "thrafsma"),
     "portrait": ("retrato", "ritratto", "portret", "portreto", "prosopografia"),
@@ -267,11 +284,6 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "erzengel",
         "arkhangel",
         "archangelos",
-        "michael",
-        "mikhail",
-        "michel",
-        "miguel",
-        "michele",
     ),
     "silk": ("soie", "seda", "seta", "seide", "shelk", "metaxi"),
     "enamel": ("email", "esmalte", "smalto", "emaille", "emal", "smalto", "smalti"),
@@ -285,6 +297,8 @@ _MATERIALS = (
 )
 MATERIAL_TERMS = frozenset(_MATERIALS.split())
 PERIOD_TERMS = frozenset({"century"})
+#: Canonical names of someone (a saint, a god, an emperor), not a title or a scene.
+PERSON_TERMS = frozenset(NAMES) - GENERIC
 
 #: Words that carry nothing, in the same languages (after transliteration).
 _STOP = (
@@ -295,7 +309,7 @@ _STOP = (
     "der die das und mit von im ein eine "
     "i v s so na iz ot k po dlya "
     "kai tou toy tis ton to ta me apo se stin sto tin tes "
-    "ca circa approx cm mm x"
+    "ca circa approx cm mm x sm ek"
 )
 STOPWORDS = frozenset(_STOP.split())
 
@@ -321,18 +335,54 @@ _ENDING_LIST = (
 _ENDINGS = sorted(_ENDING_LIST.split(), key=len, reverse=True)
 
 
-def stem(word: str) -> str:
-    """``word`` without its case or number ending, four letters left at least."""
+def stem(word: str, least: int = _STEM) -> str:
+    """``word`` without its case or number ending, ``least`` letters left at least."""
     for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= _STEM:
+        if word.endswith(ending) and len(word) - len(ending) >= least:
             return word[: -len(ending)]
     return word
+
+
+#: Transliteration variants folded to one letter, in this order: Greek and Cyrillic
+#: come to Latin letters as ``kh``/``ch``/``h``, ``ph``/``f``, ``th``/``t``, ``y``/``i``,
+#: ``b``/``v`` (Greek beta), ``au``/``av`` (Greek and Russian for Augustus, Zeus).
+_KEY_PAIRS = (
+    ("kh", "h"), ("ch", "h"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("c", "k"),
+    ("q", "k"), ("x", "ks"), ("y", "i"), ("j", "i"), ("w", "v"), ("b", "v"),
+    ("ou", "u"), ("ei", "i"), ("ae", "e"), ("oe", "e"), ("au", "av"), ("eu", "ev"),
+)  # fmt: skip
+_DOUBLE = re.compile(r"(.)\1+")
+_KEY_LEAST = 3
+
+
+@lru_cache(maxsize=200_000)
+def name_key(word: str) -> str:
+    """A name's spelling folded so that its transliterations and inflections agree.
+
+    ``hermes``, ``ermes`` (Italian), ``germesa`` (Russian genitive, Cyrillic ``г`` for
+    ``h``) all become ``erm``; ``dionysou`` and ``dionisa`` become ``dionis``. Letters
+    folded (see ``_KEY_PAIRS``), doubled letters single, an initial ``h`` (or ``g``
+    before a vowel, as Russian writes it) dropped, endings stripped (before folding and
+    after) while three letters are left.
+    """
+    key = stem(word, _KEY_LEAST)  # before folding: Greek -ou is no Russian -omu
+    for a, b in _KEY_PAIRS:
+        key = key.replace(a, b)
+    key = _DOUBLE.sub(r"\1", key)
+    if key[:1] == "h" or (key[:1] == "g" and key[1:2] in ("a", "e", "i", "o", "u")):
+        key = key[1:]
+    while (shorter := stem(key, _KEY_LEAST)) != key:
+        key = shorter
+    return key
 
 
 _INFLECTED = {stem(k): v for k, v in sorted(_CANON.items()) if len(k) > _STEM and not k.isdigit()}
 
 
-_GREEK_PAIRS = {"ου": "ou", "αυ": "av", "ευ": "ev", "ού": "ou", "αύ": "av", "εύ": "ev"}
+_GREEK_PAIRS = {
+    "ου": "ou", "αυ": "av", "ευ": "ev", "ού": "ou", "αύ": "av", "εύ": "ev",
+    "γγ": "ng", "γχ": "nch", "γξ": "nx",  # Αρχάγγελος, archangelos
+}  # fmt: skip
 _GREEK = re.compile("|".join(_GREEK_PAIRS))
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _ROMAN_WORD = re.compile(
@@ -358,9 +408,13 @@ def _number_word(word: str) -> str:
     return word
 
 
+_SOFT = str.maketrans("", "", "ьъ")  # anyascii writes them as quotes, splitting words
+_TIMES = re.compile(r"(?<=\d)\s*[хχ×]\s*(?=\d)")  # 24х9: Cyrillic, Greek or a times sign
+
+
 def fold(text: str) -> str:
     """Latin letters, lower case, no accents or punctuation, single spaces."""
-    lowered = text.lower()
+    lowered = _TIMES.sub(" x ", text.lower().translate(_SOFT))
     lowered = _GREEK.sub(lambda m: _GREEK_PAIRS[m.group(0)], lowered)
     plain = anyascii(lowered).lower()
     for phrase, term in _PHRASES.items():
@@ -368,6 +422,37 @@ def fold(text: str) -> str:
             plain = plain.replace(phrase, term)
     plain = _DIGIT_LETTER.sub(" ", plain)  # 32x25cm -> 32 x 25 cm
     return " ".join(_NON_WORD.split(plain)).strip()
+
+
+def _names() -> tuple[dict[str, str], dict[str, str]]:
+    """The names of ``names.NAMES``: folded spelling -> name, and name key -> name.
+
+    The spellings are kept with and without their ending (``stem``); a word is tied by
+    its key (``name_key``) only when the key is four letters or more and no glossary
+    word folds to it too (Spanish *monje* and Greek *moni*, monastery, would). Where two
+    names' spellings fold alike (Ηρακλής the hero, Ηράκλειος the emperor), the name
+    listed first keeps the key; the other is still reached by its own spellings.
+    """
+    taken = {name_key(w) for w in _CANON}
+    forms: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for name, spellings in NAMES.items():
+        for spelling in (name, *spellings.split(",")):
+            for w in fold(spelling).split():
+                if len(w) < _KEY_LEAST or w.isdigit():
+                    continue
+                for form in (w, stem(w)):
+                    if form not in _CANON:  # Greek *stavros* is a cross, not Σταύρωση
+                        forms.setdefault(form, name)
+                key = name_key(w)
+                if len(key) > _KEY_LEAST and key not in taken:
+                    keys.setdefault(key, name)
+    return forms, keys
+
+
+_NAME_FORMS, _NAME_KEYS = _names()
+#: The canonical terms after which an ambiguous word (``AFTER_TITLE``) is a name.
+_TITLES = frozenset({"saint", "apostle", "archangel", "emperor", "prophet", "martyr", "king"})
 
 
 @lru_cache(maxsize=200_000)
@@ -380,8 +465,13 @@ def canonical(word: str) -> str:
     found = _CANON.get(word)
     if found is not None:
         return found
-    if word.isdigit() or len(word) < _STEM + 1:
+    if word.isdigit():
         return word
+    name = _NAME_FORMS.get(word) or _NAME_FORMS.get(stem(word))
+    if name is not None:
+        return name
+    if len(word) < _STEM + 1:
+        return _NAME_KEYS.get(name_key(word), word)
     for known in _STEMS:
         if len(known) < len(word) - 3:
             break
@@ -389,16 +479,19 @@ def canonical(word: str) -> str:
             return _CANON[known]
     if word.endswith("s") and word[:-1] in _CANON:
         return _CANON[word[:-1]]
-    return _INFLECTED.get(stem(word), word)
+    return _INFLECTED.get(stem(word)) or _NAME_KEYS.get(name_key(word), word)
 
 
 def words(text: str | None) -> list[str]:
     """The canonical words of ``text``, stopwords dropped, in order."""
     if not text:
         return []
-    out = []
+    out: list[str] = []
     for w in fold(text).split():
         if w in STOPWORDS and w not in _CANON:
+            continue
+        if out and out[-1] in _TITLES and w in AFTER_TITLE:
+            out.append(AFTER_TITLE[w])  # saint Pierre, not stone
             continue
         term = canonical(_number_word(w))
         if len(term) == 1 and not term.isdigit():
