@@ -47,6 +47,7 @@ from opcoord.operations.models import Operation, Seizure
 from opcoord.operations.operations import load
 from opcoord.outbox.events import ChangeEvent, EventType
 from opcoord.outbox.record import record_all
+from opcoord.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -254,9 +255,7 @@ class Detector:
             self.tasks.pop(operation_id, None)
 
     async def aclose(self) -> None:
-        for task in list(self.tasks.values()):
-            task.cancel()
-        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        await stop_tasks(list(self.tasks.values()), "duplicate detector")
 
 
 def detector_lifespan() -> Any:

@@ -18,6 +18,7 @@ from opcoord.clock import Clock
 from opcoord.config import Settings
 from opcoord.db import STREAMS_TOUCHED, Database
 from opcoord.intel import hits
+from opcoord.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,7 @@ class Checker:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+            await stop_tasks([self._task], "watchlist checker")
 
 
 def checker_lifespan() -> Any:

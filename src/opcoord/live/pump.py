@@ -24,6 +24,7 @@ from opcoord.accounts.users import REVOKED_CHANNEL
 from opcoord.db import REVOKED_USERS, STREAMS_TOUCHED, Database
 from opcoord.live.hub import Hub
 from opcoord.outbox.record import CHANNEL, last_seq, read_after
+from opcoord.tasks import finish, stop_tasks
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -67,16 +68,11 @@ class LivePump:
         # can be swallowed, and the process would then never exit.
         self._stopping = True
         self._wake.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(task, 5)
+        await stop_tasks(self._tasks, "live pump")
         self._tasks.clear()
         # This process holds no socket any more: none of its rows should count.
         self._closed_sockets |= set(self.hub.socket_ids())
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._flush_closed(), 5)
+        await finish(self._flush_closed(), "live pump's last flush", 5)
 
     async def prepare(self, stream_id: int) -> None:
         """Call before subscribing a client's first snapshot: start the stream's cursor."""

@@ -14,11 +14,16 @@ Times come from the injected clock (``app.state.clock``): an armed job fires aft
 clock-time that separates now from its instant, so a frozen test clock never fires one.
 Long work (a report build started by ``POST .../close``) runs as a background task
 owned by this lifespan, which waits for it (bounded) at shutdown.
+
+At shutdown no job starts any more, a batch under way may finish (bounded), a sync
+still arming jobs is stopped and awaited (bounded), then the background tasks: all
+before the database is disposed of. APScheduler's own shutdown would cancel the running
+jobs without waiting for them, leaving them to hold their connections past the engine.
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from opcoord.operations import scheduled
 from opcoord.operations.scheduled import AfterRun, Context
+from opcoord.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 #: How far an armed job may be from where a sync would arm it before it is armed again.
@@ -46,7 +52,22 @@ class Runner:
         self.scheduler = scheduler
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._jobs: set[asyncio.Task[Any]] = set()  # the scheduler's jobs now running
         self._closed = False
+
+    async def job(self, step: Callable[[], Awaitable[Any]]) -> None:
+        """What the scheduler runs: ``step``, known to ``aclose`` while it runs."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._jobs.add(task)
+        try:
+            await step()
+        except asyncio.CancelledError:
+            if not self._closed:
+                raise
+            # Stopped at shutdown: the next start's catch-up does what it had not done.
+        finally:
+            self._jobs.discard(task)
 
     async def run_due(self) -> list[str]:
         async with self._lock:
@@ -79,8 +100,9 @@ class Runner:
             if armed is not None and abs(armed.next_run_time - run_date) <= REARM_SLACK:
                 continue
             self.scheduler.add_job(
-                self.run_due,
+                self.job,
                 DateTrigger(run_date=run_date),
+                args=[self.run_due],
                 id=job_id,
                 name=job_id,
                 replace_existing=True,
@@ -99,21 +121,19 @@ class Runner:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
     async def aclose(self) -> None:
-        """Let a running batch finish (bounded), refuse new ones, then settle the tasks."""
+        """Let a running batch finish (bounded), refuse new ones, stop the jobs still
+        running, then let the background tasks finish (bounded) and stop the rest."""
         with suppress(TimeoutError):
             async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
                 await self._lock.acquire()
                 self._lock.release()
         self._closed = True
+        await stop_tasks(self._jobs, "scheduler jobs")
         pending = list(self._tasks)
         if not pending:
             return
         _, still = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
-        for task in still:
-            task.cancel()
-        for task in still:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(still, "scheduler's background tasks")
 
 
 def scheduler_lifespan(*after_run: AfterRun) -> Any:
@@ -144,8 +164,9 @@ async def _scheduling(app: Any, ctx: Context) -> AsyncIterator[None]:
     if scheduler is not None:
         scheduler.start()
         scheduler.add_job(
-            runner.sync,
+            runner.job,
             IntervalTrigger(seconds=ctx.settings.scheduler_sync_seconds),
+            args=[runner.sync],
             id=SYNC_JOB,
             name=SYNC_JOB,
             next_run_time=datetime.now(UTC),  # the catch-up, right after start
@@ -155,5 +176,7 @@ async def _scheduling(app: Any, ctx: Context) -> AsyncIterator[None]:
         yield
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.pause()  # no job starts any more; those running go on
         await runner.aclose()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)

@@ -51,6 +51,7 @@ from opcoord.db import STREAMS_TOUCHED, Database, pk
 from opcoord.outbound import fanout, mail
 from opcoord.outbound.models import Delivery, DeliveryAttempt, Webhook
 from opcoord.outbound.webhooks import is_private
+from opcoord.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 20
@@ -122,9 +123,7 @@ class Outbound:
         self._stopping = True
         self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, 5)
+            await stop_tasks([self._task], "outbound worker")
         if self._client is not None:
             await self._client.aclose()
             self._client = None
