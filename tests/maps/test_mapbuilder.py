@@ -147,6 +147,15 @@ def test_popup_data_is_carried_and_user_text_cannot_inject_html() -> None:
     assert 'rows.push("<tr><th>" + esc(name) + "</th><td>" + esc(value)' in page
 
 
+def test_user_text_that_looks_like_a_template_stays_text() -> None:
+    words = "{{ 7 * 7 }} {% if true %}x{% endif %}"
+    page = build_map([point(place_name=words, description="{{ self.__init__ }}")],
+                     objects_by_country={}, title=words)  # fmt: skip
+    (row,) = decoded_rows(page_data(page))
+    assert row["place_name"] == words and row["description"] == "{{ self.__init__ }}"
+    assert "49" not in page_data(page)["strings"]
+
+
 def test_routes_are_aggregated_per_pair_and_weighted_by_objects() -> None:
     points = [
         point(origin_country="TR", destination_country="FR", quantity=10),

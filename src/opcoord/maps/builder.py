@@ -135,7 +135,7 @@ def build_map(
     m.options.update(maxZoom=18, minZoom=2)
     if inline_assets or asset_base is None:
         m.default_js, m.default_css = [], []
-        root.header.add_child(Element(_inline_assets()), name="opcoord_assets")
+        root.header.add_child(_Raw(_inline_assets()), name="opcoord_assets")
     else:
         base = asset_base.rstrip("/")
         m.default_js = [(Path(p).stem, f"{base}/{p}") for p in JS_ASSETS]
@@ -154,16 +154,16 @@ def build_map(
     if bounds:
         m.fit_bounds(bounds, max_zoom=6, padding=(24, 24))
     root.title = html.escape(title)
-    root.header.add_child(Element(_favicon(inline_assets or asset_base is None)), name="icon")
+    root.header.add_child(_Raw(_favicon(inline_assets or asset_base is None)), name="icon")
     css = _PAGE_CSS + (_COMPACT_CSS if compact else "")
-    root.header.add_child(Element(f"<style>{css}</style>"), name="opcoord_css")
+    root.header.add_child(_Raw(f"<style>{css}</style>"), name="opcoord_css")
     classes = list(zip(_class_colours(len(data["breaks"])), data["breaks"], strict=True))
     body = [
         _json_tag("opcoord-data", _dumps(data)),
         _json_tag("opcoord-countries", _safe_json(outlines_json())),
         panel.panel_html(words, data, classes, title=title, compact=compact),
     ]
-    root.html.add_child(Element("\n".join(body)), name="opcoord_body")
+    root.html.add_child(_Raw("\n".join(body)), name="opcoord_body")
     script = _MAP_JS.replace("__MAP__", m.get_name())
     m.add_child(_Script(script), name="opcoord_script")
     return _accessible(root.render(), m.get_name(), words)
@@ -345,6 +345,19 @@ def _inline_assets() -> str:
         js = (root / rel).read_text("utf-8").replace("</script", "<\\/script")
         parts.append(f"<script>{js}</script>")
     return "\n".join(parts)
+
+
+class _Raw(Element):
+    """Markup placed in the page as it is. branca's ``Element(text)`` compiles its text as
+    a Jinja template: the seizures' own words (a place called ``{{ ... }}``) would run as
+    template code, and 10 MB of map data would go through Jinja's lexer at every build."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
 
 
 class _Script(MacroElement):

@@ -326,21 +326,24 @@ def render_files(
     # Imported here: WeasyPrint and matplotlib are heavy, and only report builds need them.
     # (Submodules by name: the package's lazy attributes clash with same-named modules.)
     from opcoord.report.render.csv import iter_seizures_csv
-    from opcoord.report.render.html import render_html
+    from opcoord.report.render.html import chart_svgs, render_html
     from opcoord.report.render.pdf import render_pdf
     from opcoord.report.render.xlsx import render_xlsx
 
     # One redaction for every format: the partner edition's JSON and rows come redacted.
     shown = report if audience == "full" else redaction.partner_report(report)
     out: dict[str, bytes] = {}
+    # Both media draw the same charts: drawn once when both are rendered.
+    svgs = chart_svgs(shown, lang) if "html" in formats and "pdf" in formats else None
     if "html" in formats:
         progress("map")
         map_html = _map(shown, rows, audience, lang)
         progress("html")
-        out["html"] = render_html(shown, map_html=map_html, lang=lang).encode()
+        out["html"] = render_html(shown, map_html=map_html, lang=lang, svgs=svgs).encode()
+        del map_html
     if "pdf" in formats:
         progress("pdf")
-        out["pdf"] = render_pdf(shown, lang=lang)
+        out["pdf"] = render_pdf(shown, lang=lang, svgs=svgs)
     if "xlsx" in formats:
         progress("xlsx")
         out["xlsx"] = render_xlsx(shown, report_data.seizure_dicts(rows, audience), lang=lang)

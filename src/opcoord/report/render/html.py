@@ -182,8 +182,10 @@ def build_context(
     medium: Medium,
     with_charts: bool = True,
     lang: str = "en",
+    svgs: Charts | None = None,
 ) -> dict[str, Any]:
-    """Everything the template needs, already worded; the template only lays it out."""
+    """Everything the template needs, already worded; the template only lays it out
+    (``svgs``: the charts, when the caller drew them already)."""
     words = Lang(lang)
     # English keeps the report's historical wording; None selects it in press.
     loc: Lang | None = None if words.code == "en" else words
@@ -283,18 +285,32 @@ def build_context(
         "comp": completeness,
         "review": report.get("review"),
         "map_html": map_html if medium == "screen" else None,
-        "timeline_chart": (
-            charts.timeline_svg(timeline, lang=words.code) if with_charts and timeline else None
-        ),
+        **(svgs if svgs is not None else chart_svgs(report, lang) if with_charts else NO_CHARTS),
+        "comparison": _comparison(report.get("comparison"), words, loc, with_charts),
+    }
+
+
+Charts = Mapping[str, str | None]
+NO_CHARTS: Charts = {"timeline_chart": None, "categories_chart": None, "countries_chart": None}
+
+
+def chart_svgs(report: Mapping[str, Any], lang: str = "en") -> Charts:
+    """The report's SVG charts in ``lang``: the slowest part of its HTML, the same in the
+    screen and print media, so a build that renders both draws them once."""
+    words = Lang(lang)
+    loc: Lang | None = None if words.code == "en" else words
+    timeline = [{**d, "day_text": long_date(d["day"], loc)} for d in report.get("timeline", [])]
+    totals = report["totals"]
+    return {
+        "timeline_chart": charts.timeline_svg(timeline, lang=words.code) if timeline else None,
         "categories_chart": (
             charts.categories_svg(report["categories"], lang=words.code)
-            if with_charts and report.get("categories")
+            if report.get("categories")
             else None
         ),
-        "comparison": _comparison(report.get("comparison"), words, loc, with_charts),
         "countries_chart": (
             charts.countries_svg(totals["objects_by_country"], lang=words.code)
-            if with_charts and totals.get("objects_by_country")
+            if totals.get("objects_by_country")
             else None
         ),
     }
@@ -363,12 +379,19 @@ def build_html(
     map_html: str | None = None,
     medium: Medium = "screen",
     lang: str = "en",
+    svgs: Charts | None = None,
 ) -> str:
     """The report's HTML for a browser (``screen``) or for WeasyPrint (``print``)."""
-    context = build_context(report, map_html=map_html, medium=medium, lang=lang)
+    context = build_context(report, map_html=map_html, medium=medium, lang=lang, svgs=svgs)
     return _environment().get_template("report.html.j2").render(context)
 
 
-def render_html(report: Mapping[str, Any], *, map_html: str | None = None, lang: str = "en") -> str:
+def render_html(
+    report: Mapping[str, Any],
+    *,
+    map_html: str | None = None,
+    lang: str = "en",
+    svgs: Charts | None = None,
+) -> str:
     """One self-contained HTML file of the consolidated report, in ``lang``; opens offline."""
-    return build_html(report, map_html=map_html, medium="screen", lang=lang)
+    return build_html(report, map_html=map_html, medium="screen", lang=lang, svgs=svgs)

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from opcoord.report.render.html import build_html
+from opcoord.report.render.html import Charts, build_html
 
 with warnings.catch_warnings():
     # Without Debian's libharfbuzz-subset0 WeasyPrint subsets fonts with fontTools and says
@@ -39,14 +39,19 @@ class OfflineFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no t
 
 
 def render_pdf(
-    report: Mapping[str, Any], *, fetcher: OfflineFetcher | None = None, lang: str = "en"
+    report: Mapping[str, Any],
+    *,
+    fetcher: OfflineFetcher | None = None,
+    lang: str = "en",
+    svgs: Charts | None = None,
 ) -> bytes:
     """PDF bytes of the report in ``lang``: A4, header with operation code and edition,
     page numbers.
 
-    ``fetcher`` is only for tests that want to see what was refused.
+    ``fetcher`` is only for tests that want to see what was refused; ``svgs``: the
+    charts, when the HTML edition drew them already.
     """
-    html = build_html(report, map_html=None, medium="print", lang=lang)
+    html = build_html(report, map_html=None, medium="print", lang=lang, svgs=svgs)
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=None, url_fetcher=fetcher or OfflineFetcher())
     pdf: bytes = document.write_pdf(font_config=fonts)
