@@ -165,9 +165,9 @@ def create_app(
         route_handlers=handlers,
         guards=[make_guard(load_facts)],
         dependencies={
-            "db": Provide(web.provide_db),
-            "now": Provide(web.provide_now),
-            "caller": Provide(provide_caller),
+            "db": Provide(web.provide_db, sync_to_thread=False),
+            "now": Provide(web.provide_now, sync_to_thread=False),
+            "caller": Provide(provide_caller, sync_to_thread=False),
             "more_totals": Provide(_more_totals, sync_to_thread=False),
         },
         # The scheduler's lifespan runs inside the first one: it needs app.state.db.

@@ -92,7 +92,11 @@ class Settings(BaseSettings):
         default=None,
         description="Optional map tile URL template for deployments that have a tile server.",
     )
-    db_pool_size: int = Field(default=10, description="Connections per process (PostgreSQL).")
+    db_pool_size: int = Field(
+        default=10,
+        description="Connections per process (PostgreSQL): up to twice as many under load, "
+        "each kept once opened.",
+    )
     scheduler_enabled: bool = Field(
         default=True,
         description="Run the day cycle (reminders, day closes, closing report) in this process.",

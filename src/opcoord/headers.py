@@ -62,6 +62,10 @@ def csp(hashes: list[str]) -> bytes:
     return BASE_CSP.format(hashes="".join(f" {h}" for h in hashes)).encode()
 
 
+#: The policy of an answer with no inline script (every one but some pages).
+NO_INLINE_SCRIPT = csp([])
+
+
 def _has(headers: list[tuple[bytes, bytes]], name: bytes) -> bool:
     return any(k.lower() == name for k, _ in headers)
 
@@ -85,7 +89,8 @@ class SecurityHeaders:
             if https:
                 headers.append(HSTS)
             if not _has(headers, b"content-security-policy"):
-                headers.append((b"content-security-policy", csp(inline_script_hashes(body or b""))))
+                policy = csp(inline_script_hashes(body)) if body else NO_INLINE_SCRIPT
+                headers.append((b"content-security-policy", policy))
             if not path.startswith("/static/") and not _has(headers, b"cache-control"):
                 headers.append((b"cache-control", b"no-store"))
             message["headers"] = headers

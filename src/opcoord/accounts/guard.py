@@ -14,14 +14,14 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from opcoord.accounts import access, limits, sessions, tokens
 from opcoord.accounts.access import OperationFacts, Rule
 from opcoord.accounts.identity import Caller
 from opcoord.accounts.limits import Limit
-from opcoord.accounts.models import User
-from opcoord.accounts.tokens import bearer_token
+from opcoord.accounts.tokens import Account, bearer_token
 from opcoord.audit.log import Actor, current_actor
 from opcoord.db import Database
 from opcoord.errors import Forbidden, Unauthenticated
@@ -32,7 +32,9 @@ FactsLoader = Callable[[Database, str], Awaitable[OperationFacts | None]]
 Connection = ASGIConnection[Any, Any, Any, Any]
 
 
-async def identify(connection: Connection, db: Database, now: datetime) -> tuple[User | None, str]:
+async def identify(
+    connection: Connection, db: Database, now: datetime
+) -> tuple[Account | None, str]:
     """The account and, for a browser session, its CSRF token ('' otherwise).
 
     A bearer token that matches no usable account (unknown, rotated, expired, disabled)
@@ -49,7 +51,7 @@ async def identify(connection: Connection, db: Database, now: datetime) -> tuple
     if not cookie:
         return None, ""
     found = await sessions.session_account(db, cookie, now)
-    return found if found is not None else (None, "")
+    return (tokens.account_of(found[0]), found[1]) if found is not None else (None, "")
 
 
 def client_ip(connection: Connection) -> str | None:
@@ -91,7 +93,7 @@ def make_guard(
             if rule is Rule.public:
                 return
             raise
-        caller = tokens.caller_of(user) if user is not None else None
+        caller = user.caller if user is not None else None
         connection.scope["user"] = caller
         state["csrf"] = csrf
         if caller is not None:
@@ -154,7 +156,8 @@ def caller_of_request(connection: Connection) -> Caller:
     return caller
 
 
-async def provide_caller(request: Request[Any, Any, Any]) -> Caller:
+def provide_caller(request: Request[Any, Any, Any], now: NamedDependency[datetime]) -> Caller:
+    """The caller dependency (after ``now``: see ``web.provide_db``)."""
     return caller_of_request(request)
 
 

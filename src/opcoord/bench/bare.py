@@ -47,7 +47,7 @@ def db_app(kind: str, dsn: str) -> Litestar:
         if kind == "postgresql":
             import asyncpg
 
-            # opcoord's pool: 10 connections plus 10 of overflow.
+            # opcoord's pool: up to 20 connections (OPCOORD_DB_POOL_SIZE=10), kept once opened.
             state["pool"] = await asyncpg.create_pool(dsn, min_size=10, max_size=20)
             yield
             await state["pool"].close()

@@ -135,29 +135,51 @@ async def _grouped(
 
 async def version_contribution(session: AsyncSession, version: ReturnVersion) -> dict[str, Any]:
     """What one version adds to the totals; the difference of two is a live delta."""
-    out: dict[str, Any] = {name: getattr(version, name) for name in SUMMED}
-    this = sa.and_(col(Seizure.version_id) == version.id, counted())
-    n, objects, online = (
-        await session.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
-                sa.func.coalesce(sa.func.sum(sa.case((ONLINE, col(Seizure.quantity)), else_=0)), 0),
-            ).where(this)
+    return (await version_contributions(session, [version]))[0]
+
+
+async def version_contributions(
+    session: AsyncSession, versions: Sequence[ReturnVersion]
+) -> list[dict[str, Any]]:
+    """What each of ``versions`` adds to the totals, read in one statement (its seizures
+    grouped by category and currency, the sums made here)."""
+    online = sa.case((ONLINE, col(Seizure.quantity)), else_=0)
+    stmt = (
+        sa.select(
+            col(Seizure.version_id),
+            col(Seizure.category),
+            col(Seizure.currency),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
+            sa.func.coalesce(sa.func.sum(online), 0),
+            sa.func.sum(col(Seizure.estimated_value)),
         )
-    ).one()
-    out.update(seizures=int(n), objects_seized=int(objects), objects_seized_online=int(online))
-    out["estimated_value"] = await _grouped(
-        session,
-        col(Seizure.currency),
-        col(Seizure.estimated_value),
-        sa.and_(this, col(Seizure.estimated_value).is_not(None)),
-        Decimal,
+        .where(col(Seizure.version_id).in_([v.id for v in versions]), counted())
+        .group_by(col(Seizure.version_id), col(Seizure.category), col(Seizure.currency))
     )
-    out["objects_by_category"] = await _grouped(
-        session, col(Seizure.category), col(Seizure.quantity), this, int
-    )
-    out["objects_by_country"] = {version.country: int(objects)} if objects else {}
+    groups: dict[int, list[Any]] = {}
+    for row in (await session.execute(stmt)).all():
+        groups.setdefault(row[0], []).append(row[1:])
+    out = []
+    for version in versions:
+        n = objects = in_line = 0
+        value: dict[str, Decimal] = {}
+        category: dict[str, int] = {}
+        for cat, currency, count, quantity, on_line, worth in groups.get(version.id or 0, []):
+            n, objects, in_line = n + int(count), objects + int(quantity), in_line + int(on_line)
+            category[cat] = category.get(cat, 0) + int(quantity)
+            if worth is not None:  # a currency none of whose seizures has a value: absent
+                value[currency] = value.get(currency, Decimal(0)) + Decimal(str(worth))
+        figures: dict[str, Any] = {name: getattr(version, name) for name in SUMMED}
+        figures.update(
+            seizures=n,
+            objects_seized=objects,
+            objects_seized_online=in_line,
+            estimated_value=dict(sorted(value.items())),
+            objects_by_category=dict(sorted(category.items())),
+            objects_by_country={version.country: objects} if objects else {},
+        )
+        out.append(figures)
     return out
 
 

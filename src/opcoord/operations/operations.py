@@ -1,6 +1,7 @@
 """Actions on operations: create, read, list, and the facts access decisions need."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,7 +9,7 @@ from sqlmodel import col
 
 from opcoord.accounts.access import OperationFacts
 from opcoord.audit import log as audit
-from opcoord.db import Database, pk
+from opcoord.db import Database, Query, pk
 from opcoord.errors import conflict, not_found
 from opcoord.operations import integrity, ledger
 from opcoord.operations.enums import OperationStatus
@@ -56,7 +57,43 @@ async def participant_count(session: AsyncSession, operation_id: int) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
-def to_public(op: Operation, now: datetime, participants: int) -> OperationPublic:
+@dataclass(slots=True)
+class OperationRow:
+    """An operation's row as ``get_operation`` reads it (no ORM object)."""
+
+    code: str
+    name: str
+    lead: str
+    partners: list[str]
+    starts_on: date
+    ends_on: date
+    timezone: str
+    daily_cutoff: str
+    closed_at: datetime | None
+    lock_after_days: int | None
+
+
+#: The operation and its number of participants, in one statement.
+_ONE = Query(
+    sa.select(
+        col(Operation.code),
+        col(Operation.name),
+        col(Operation.lead),
+        col(Operation.partners),
+        col(Operation.starts_on),
+        col(Operation.ends_on),
+        col(Operation.timezone),
+        col(Operation.daily_cutoff),
+        col(Operation.closed_at),
+        col(Operation.lock_after_days),
+        sa.select(sa.func.count())
+        .where(col(Participant.operation_id) == pk(Operation))
+        .scalar_subquery(),
+    ).where(col(Operation.code) == sa.bindparam("code"))
+)
+
+
+def to_public(op: Operation | OperationRow, now: datetime, participants: int) -> OperationPublic:
     return OperationPublic(
         code=op.code,
         name=op.name,
@@ -104,10 +141,11 @@ async def audit_operation(session: AsyncSession, op: Operation, action: str, now
 
 
 async def get_operation(db: Database, code: str, now: datetime) -> OperationPublic:
-    async with db.read() as session:
-        op = await load(session, code)
-        assert op.id is not None
-        return to_public(op, now, await participant_count(session, op.id))
+    row = await db.fetch_one(_ONE, code=code)
+    if row is None:
+        raise not_found("code", f"no operation with code {code!r}")
+    *fields, participants = row
+    return to_public(OperationRow(*fields), now, int(participants or 0))
 
 
 async def list_operations(db: Database, now: datetime) -> list[OperationPublic]:

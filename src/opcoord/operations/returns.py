@@ -7,6 +7,7 @@ so a client may retry safely.
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -252,9 +253,18 @@ async def _submit(
         await session.execute(sa.insert(Seizure), _seizure_rows(data, version))
     ret.current_version = version.version
     ret.updated_at = now
-    public = await _public(session, op, version, now)
-    events, seizures = await _events(
-        session, op, taking_part, ret, version, old, now, first_country_report=first_country_report
+    seizures = await _seizures_of(session, version)
+    public = await _public(session, op, version, now, seizures, caller.username)
+    events = await _events(
+        session,
+        op,
+        taking_part,
+        ret,
+        version,
+        old,
+        now,
+        seizures,
+        first_country_report=first_country_report,
     )
     # Last, so the stream's numbering and audit chain are held only until the commit.
     await record_all(session, events, now)
@@ -287,15 +297,14 @@ async def _events(
     new: ReturnVersion,
     old: ReturnVersion | None,
     now: datetime,
+    fresh: Sequence[Seizure],
     *,
     first_country_report: bool,
-) -> tuple[list[ChangeEvent], list[Seizure]]:
-    """The return's events, to be numbered; the version's seizures as stored."""
+) -> list[ChangeEvent]:
+    """The return's events, to be numbered (``fresh``: the new version's seizures)."""
     assert op.id is not None
-    change = figures.delta(
-        await figures.version_contribution(session, new),
-        await figures.version_contribution(session, old) if old else None,
-    )
+    contributions = await figures.version_contributions(session, [new, old] if old else [new])
+    change = figures.delta(contributions[0], contributions[1] if old else None)
     if old is None:
         change["returns"] = 1
         if first_country_report:
@@ -327,13 +336,6 @@ async def _events(
                 sa.select(col(Seizure.ref)).where(col(Seizure.version_id) == old.id)
             )
         )
-    fresh = (
-        await session.scalars(
-            sa.select(Seizure)
-            .where(col(Seizure.version_id) == new.id)
-            .order_by(col(Seizure.position))
-        )
-    ).all()
     points = [_point(s) for s in fresh if s.ref not in old_refs]
     if points:
         payload = {
@@ -343,7 +345,7 @@ async def _events(
             "seizures": points,
         }
         events.append(ChangeEvent(EventType.seizure_recorded, op.id, payload, new.country))
-    return events, list(fresh)
+    return events
 
 
 def _point(s: Seizure) -> dict[str, Any]:
@@ -364,16 +366,28 @@ def _point(s: Seizure) -> dict[str, Any]:
     }
 
 
+async def _seizures_of(session: AsyncSession, version: ReturnVersion) -> list[Seizure]:
+    """The version's seizures as stored, in their order."""
+    rows = await session.scalars(
+        sa.select(Seizure)
+        .where(col(Seizure.version_id) == version.id)
+        .order_by(col(Seizure.position))
+    )
+    return list(rows.all())
+
+
 async def _public(
-    session: AsyncSession, op: Operation, version: ReturnVersion, now: datetime
+    session: AsyncSession,
+    op: Operation,
+    version: ReturnVersion,
+    now: datetime,
+    seizures: Sequence[Seizure] | None = None,
+    username: str | None = None,
 ) -> ReturnPublic:
-    seizures = (
-        await session.scalars(
-            sa.select(Seizure)
-            .where(col(Seizure.version_id) == version.id)
-            .order_by(col(Seizure.position))
-        )
-    ).all()
+    """The public form of ``version``; its seizures and its author's name are read
+    unless the caller already has them (the write that just stored them)."""
+    if seizures is None:
+        seizures = await _seizures_of(session, version)
     ret = await session.get(DailyReturn, version.return_id)
     assert ret is not None and op.id is not None
     exception = (
@@ -381,9 +395,10 @@ async def _public(
         if ledger.locks_at(op, version.day) is not None
         else None
     )
-    username = await session.scalar(
-        sa.select(col(User.username)).where(pk(User) == version.submitted_by)
-    )
+    if username is None:
+        username = await session.scalar(
+            sa.select(col(User.username)).where(pk(User) == version.submitted_by)
+        )
     return ReturnPublic(
         operation=op.code,
         country=version.country,
