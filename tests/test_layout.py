@@ -23,6 +23,7 @@ FOUNDATIONS = {
     "vocabulary",
     "headers",
     "problems",
+    "tasks",
 }
 #: Each package, and the packages it may import (besides the foundations).
 PACKAGES: dict[str, set[str]] = {
@@ -46,7 +47,7 @@ PACKAGES: dict[str, set[str]] = {
     # reaches in (to time the report's formats one by one).
     "bench": {"accounts", "operations", "report"},
     # One operation's rows from one database into another: it reads every package's tables.
-    "backup": {"accounts", "audit", "operations", "outbox", "report"},
+    "backup": {"accounts", "audit", "intel", "operations", "outbox", "report"},
     # The migrations register every package's tables.
     "migrations": {"accounts", "audit", "intel", "operations", "outbound", "outbox", "report"},
 }
