@@ -186,8 +186,9 @@ async def run_job(ctx: Context, job: PlannedJob, now: datetime) -> bool:
             )
         assert code is not None
         closed = await closing.close_operation(ctx.db, code, now)
-        async with ctx.db.write() as session:
-            await claim(session, job, now, {"closed_at": closed.closed_at.isoformat()})
+        if closed.created:  # closed by hand (or by another instance) first: not this job's
+            async with ctx.db.write() as session:
+                await claim(session, job, now, {"closed_at": closed.closed_at.isoformat()})
         return closed.created
     async with ctx.db.write() as session:
         op = await session.get(Operation, job.operation_id, with_for_update=True)
