@@ -4,8 +4,6 @@ it would change the operation's figures. Lists belong to no operation and are no
 carried: the target must hold the same list (same name, same content), or the restore is
 refused unless its decisions are knowingly dropped."""
 
-import csv
-import io
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from opcoord.app import create_app
 from opcoord.clock import FrozenClock
 from opcoord.errors import Conflict
 from opcoord.intel import hits
+from watchlist_story import ICON_SEIZED, LISTED, csv_bytes
 
 from conftest import ADMIN, NOW, Api, events, seizure
 
@@ -25,36 +24,7 @@ __all__ = ["make_db"]  # the fixture, imported for pytest
 
 HITS = f"/api/operations/{CODE}/hits"
 LIST = "INTERPOL SWoA"
-LISTED = [
-    {
-        "object_id": "ICON-1988-0042",
-        "category": "religious",
-        "title": "Icon of Saint Nicholas the Wonderworker",
-        "description": "Icon, Saint Nicholas blessing, with the Gospel book",
-        "materials": "tempera on wood, silver riza",
-        "period": "17th century",
-        "inscriptions": "O AGIOS NIKOLAOS",
-        "dimensions": "32 x 25 cm",
-        "country_of_theft": "GR",
-    },
-    {
-        "object_id": "COIN-2020-0007",
-        "category": "coins",
-        "title": "Gold aureus of Hadrian",
-        "description": "Roman gold coin, emperor Hadrian, reverse Roma seated",
-        "materials": "gold",
-        "period": "2nd century",
-        "inscriptions": "HADRIANVS AVGVSTVS",
-        "dimensions": "19 mm",
-        "country_of_theft": "IT",
-    },
-]
-ICON = seizure(
-    "GR-ATH-0001",
-    category="religious",
-    description="Икона Св. Николая Чудотворца, темпера на дереве, XVII в., 32х25 см",
-    object_details={"materials": "дерево, темпера", "inscriptions": "О АГИОС НИКОЛАОС"},
-)
+ICON = ICON_SEIZED
 COIN = seizure(
     "GR-ATH-0002",
     category="coins",
@@ -64,11 +34,7 @@ COIN = seizure(
 
 
 def _list_file() -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(LISTED[0]))
-    writer.writeheader()
-    writer.writerows(LISTED)
-    return out.getvalue().encode()
+    return csv_bytes(LISTED[:2])
 
 
 def _upload(client: TestClient[Any]) -> None:
