@@ -7,6 +7,7 @@ what it amends and a resubmission changes nothing.
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -143,22 +144,9 @@ async def version_contributions(
 ) -> list[dict[str, Any]]:
     """What each of ``versions`` adds to the totals, read in one statement (its seizures
     grouped by category and currency, the sums made here)."""
-    online = sa.case((ONLINE, col(Seizure.quantity)), else_=0)
-    stmt = (
-        sa.select(
-            col(Seizure.version_id),
-            col(Seizure.category),
-            col(Seizure.currency),
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
-            sa.func.coalesce(sa.func.sum(online), 0),
-            sa.func.sum(col(Seizure.estimated_value)),
-        )
-        .where(col(Seizure.version_id).in_([v.id for v in versions]), counted())
-        .group_by(col(Seizure.version_id), col(Seizure.category), col(Seizure.currency))
-    )
     groups: dict[int, list[Any]] = {}
-    for row in (await session.execute(stmt)).all():
+    ids = {"ids": [v.id for v in versions]}
+    for row in (await session.execute(_contributions(), ids)).all():
         groups.setdefault(row[0], []).append(row[1:])
     out = []
     for version in versions:
@@ -181,6 +169,25 @@ async def version_contributions(
         )
         out.append(figures)
     return out
+
+
+@cache
+def _contributions() -> Any:
+    """``version_contributions``'s statement, built once (every PUT reads it)."""
+    online = sa.case((ONLINE, col(Seizure.quantity)), else_=0)
+    return (
+        sa.select(
+            col(Seizure.version_id),
+            col(Seizure.category),
+            col(Seizure.currency),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(col(Seizure.quantity)), 0),
+            sa.func.coalesce(sa.func.sum(online), 0),
+            sa.func.sum(col(Seizure.estimated_value)),
+        )
+        .where(col(Seizure.version_id).in_(sa.bindparam("ids", expanding=True)), counted())
+        .group_by(col(Seizure.version_id), col(Seizure.category), col(Seizure.currency))
+    )
 
 
 async def merged_pairs(session: AsyncSession, op: Operation) -> int:

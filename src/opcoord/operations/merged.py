@@ -16,6 +16,7 @@ No ``from __future__ import annotations`` here (sqlmodel #196).
 """
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -71,9 +72,13 @@ class DuplicateCheck(SQLModel, table=True):
     checked_at: datetime
 
 
+@cache
 def counted() -> sa.ColumnElement[bool]:
     """True for a seizure that counts in the totals: not the ``b`` of a merged pair whose
-    ``a`` is current. Combine it with the usual ``is_current`` condition."""
+    ``a`` is current. Combine it with the usual ``is_current`` condition.
+
+    Built once: it has no parameters, and building it (two correlated subqueries over an
+    alias) cost a fifth of a PUT's CPU time."""
     first = aliased(Seizure)
     a_current = (
         sa.select(sa.literal(1))

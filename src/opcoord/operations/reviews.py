@@ -12,6 +12,7 @@ Exceptions to day locks are in ``locks.py``.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,7 +55,11 @@ QUEUE_LIMIT = 1000
 
 
 def _latest(
-    operation_id: int, at: datetime | None, *, approved: bool = False, where: Any = ()
+    operation_id: int | sa.BindParameter[int],
+    at: datetime | None,
+    *,
+    approved: bool = False,
+    where: Any = (),
 ) -> Any:
     """Per return, the id of its latest review (or latest approval) made by ``at``
     (``where``: conditions on ``return_reviews`` that narrow it)."""
@@ -90,7 +95,9 @@ class _Joined:
         )
 
 
-def _joined(operation_id: int, at: datetime | None = None, where: Any = ()) -> _Joined:
+def _joined(
+    operation_id: int | sa.BindParameter[int], at: datetime | None = None, where: Any = ()
+) -> _Joined:
     r: Any = aliased(ReturnReview, name="r")
     a: Any = aliased(ReturnReview, name="a")
     status = sa.case(
@@ -132,12 +139,19 @@ def _review_columns(j: _Joined) -> list[Any]:
 async def review_of(session: AsyncSession, ret: DailyReturn) -> ReviewPublic:
     """The review of ``ret``'s current version."""
     assert ret.id is not None
-    j = _joined(ret.operation_id, where=[col(ReturnReview.return_id) == ret.id])
-    stmt = j.join(sa.select(*_review_columns(j)).select_from(DailyReturn)).where(
-        pk(DailyReturn) == ret.id
-    )
-    row = (await session.execute(stmt)).one()
+    params = {"operation_id": ret.operation_id, "return_id": ret.id}
+    row = (await session.execute(_review_of(), params)).one()
     return _public(tuple(row), ret.current_version)
+
+
+@cache
+def _review_of() -> Any:
+    """``review_of``'s statement, built once (every PUT answers with its review)."""
+    return_id: sa.BindParameter[int] = sa.bindparam("return_id")
+    j = _joined(sa.bindparam("operation_id"), where=[col(ReturnReview.return_id) == return_id])
+    return j.join(sa.select(*_review_columns(j)).select_from(DailyReturn)).where(
+        pk(DailyReturn) == return_id
+    )
 
 
 async def counts(
