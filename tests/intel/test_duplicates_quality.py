@@ -5,6 +5,16 @@ descriptions does not, at the issue's target."""
 import sys
 from pathlib import Path
 
+from opcoord.intel.duplicates_score import (
+    THRESHOLD,
+    WEIGHTS,
+    _quantity,
+    blocked,
+    cheap_parts,
+    quantity_band,
+    score,
+    score_from,
+)
 from opcoord.intel.duplicates_text import normalise, similarity
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -41,3 +51,39 @@ def test_one_description_in_four_languages_and_two_scripts_reads_the_same() -> N
         similarity("portrait, oil on canvas, 17th century", "portrait, oil on canvas, 18th century")
         < 0.7
     )
+
+
+def test_the_detectors_shortcut_decides_every_pair_as_the_score_does() -> None:
+    """``score_from`` skips the description of pairs that cannot reach the threshold:
+    over the quick set's blocked pairs it lists exactly those whose score reaches it,
+    with the same score, and it does skip most of them."""
+    seizures, _ = bench_duplicates.generate(300, 20261202)
+    listed = skipped = narrowed = 0
+    for i, a in enumerate(seizures):
+        for b in seizures[i + 1 :]:
+            if not blocked(a, b):
+                continue
+            full = score(a, b)
+            quick = score_from(a, b, THRESHOLD)
+            assert quick == (full if full >= THRESHOLD else None), (a, b)
+            listed += quick is not None
+            skipped += quick is None and WEIGHTS["description"] + sum(cheap_parts(a, b)) < THRESHOLD
+            # The database is asked only for counts in the band: every listed pair is in it.
+            band = quantity_band(a.quantity)
+            assert band is not None
+            inside = band[0] <= b.quantity <= band[1]
+            assert inside or quick is None, (a, b)
+            narrowed += not inside
+    assert listed > 50
+    assert skipped > listed
+    assert narrowed > listed
+
+
+def test_the_count_band_holds_every_count_that_may_reach_the_threshold() -> None:
+    for mine in range(1, 3000):
+        low, high = quantity_band(mine) or (0, 10**9)
+        for theirs in (low - 1, high + 1):
+            if theirs >= 1:
+                # Everything else at its best still leaves the pair short.
+                best = 1 - WEIGHTS["quantity"] + WEIGHTS["quantity"] * _quantity(mine, theirs)
+                assert best < THRESHOLD - 0.0005, (mine, theirs)

@@ -5,6 +5,7 @@ on the same plain values. Candidates are blocked before scoring (same category, 
 most ``WINDOW_DAYS`` apart), so a check never grows with the whole operation.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -91,19 +92,58 @@ def blocked(a: Candidate, b: Candidate) -> bool:
     )
 
 
+def cheap_parts(a: Candidate, b: Candidate) -> tuple[float, float, float, float]:
+    """The weighted parts other than the description: cheap, read before it."""
+    return (
+        WEIGHTS["quantity"] * _quantity(a.quantity, b.quantity),
+        WEIGHTS["route"] * _route(a, b),
+        WEIGHTS["days"] * (1.0 - abs((a.day - b.day).days) / (WINDOW_DAYS + 1)),
+        WEIGHTS["value"] * _value(a, b),
+    )
+
+
 def score(a: Candidate, b: Candidate) -> float:
     """The likeness of two blocked seizures, 0 to 1 (rounded to three places)."""
     description = similarity(a.description, b.description)
     if description < DESCRIPTION_FLOOR:
         return round(description * WEIGHTS["description"], 3)
-    parts = {
-        "description": description,
-        "quantity": _quantity(a.quantity, b.quantity),
-        "route": _route(a, b),
-        "days": 1.0 - abs((a.day - b.day).days) / (WINDOW_DAYS + 1),
-        "value": _value(a, b),
-    }
-    return round(sum(WEIGHTS[k] * v for k, v in parts.items()), 3)
+    return round(sum((WEIGHTS["description"] * description, *cheap_parts(a, b))), 3)
+
+
+def quantity_band(quantity: int, threshold: float = THRESHOLD) -> tuple[int, int] | None:
+    """The counts another seizure must have to reach ``threshold`` with one of
+    ``quantity`` objects, or None when any count may (then nothing narrows the search).
+
+    Every other part at its best leaves the count to make up the rest; a count that is
+    neither the same nor off by one (or 5 %) scores at most 0.5, which under the
+    weights as they are does not make it up. The detector asks the database only for
+    seizures in the band, so its work follows the likely duplicates, not the size of
+    the operation.
+    """
+    best_others = sum(w for k, w in WEIGHTS.items() if k != "quantity")
+    needed = (threshold - 0.0005 - best_others) / WEIGHTS["quantity"]
+    if needed <= 0.5:  # a count far off could still be made up
+        return None
+    # |a - b| <= max(1, 5 % of the larger): the band, rounded outwards (the score
+    # decides exactly; the band only has to hold every count that may reach it).
+    low = quantity - max(1, math.ceil(0.05 * quantity))
+    high = max(quantity + 1, math.floor(quantity / 0.95) + 1)
+    return low, high
+
+
+def score_from(a: Candidate, b: Candidate, threshold: float) -> float | None:
+    """``score(a, b)`` when it reaches ``threshold``, else None.
+
+    The same decision as comparing ``score`` with the threshold, made cheaper: the
+    description's similarity (most of the cost) is computed only when a perfect one
+    could still lift the pair to the threshold. Two reports of one object agree on
+    their counts, so most pairs of an operation stop here.
+    """
+    # Half a unit of the third place is what rounding can add.
+    if WEIGHTS["description"] + sum(cheap_parts(a, b)) < threshold - 0.0005:
+        return None
+    value = score(a, b)
+    return value if value >= threshold else None
 
 
 def ordered(a: Candidate, b: Candidate) -> tuple[Candidate, Candidate]:
