@@ -3,6 +3,7 @@ through the API, and how ingest and report grow with the number of seizures."""
 
 import asyncio
 import json
+import statistics
 import subprocess
 import time
 from typing import Any
@@ -36,17 +37,30 @@ def worker(db: Scratch, codes: list[str], warm: bool, *, each: bool) -> list[dic
     return result
 
 
+def _timed(server: Opcoord, path: str) -> tuple[float, Any]:
+    t = time.perf_counter()
+    got = server.http.get(path)
+    if got.status_code != 200:
+        raise procs.ChildFailedError(f"GET {path}: {got.status_code}")
+    return time.perf_counter() - t, got.json()
+
+
 def api_build(server: Opcoord, code: str, timeout: float = 3600) -> dict[str, Any]:
     """POST close, poll the status until the edition is ready, then fetch every file."""
+    status = f"/api/operations/{code}/report/status"
+    before = [_timed(server, status)[0] for _ in range(20)]
     procs.reset_peak_rss(server.pid)
     idle = procs.peak_rss_mb(server.pid)
     started = time.perf_counter()
     r = server.http.post(f"/api/operations/{code}/close")
     if r.status_code != 202:
         raise procs.ChildFailedError(f"close answered {r.status_code}: {r.text[:500]}")
+    during = []
     while True:
         server.check_alive()
-        latest = server.http.get(f"/api/operations/{code}/report/status").json()["latest"]
+        seconds, answer = _timed(server, status)
+        during.append(seconds)
+        latest = answer["latest"]
         if latest and latest["status"] == "ready":
             break
         if latest and latest.get("error"):
@@ -56,6 +70,9 @@ def api_build(server: Opcoord, code: str, timeout: float = 3600) -> dict[str, An
         time.sleep(0.1)
     out: dict[str, Any] = {
         "seconds": time.perf_counter() - started,
+        # What a coordinator's page feels while the operation closes: the status poll.
+        "poll_before": before,
+        "poll_during": during,
         "idle_mb": idle,
         "peak_mb": procs.peak_rss_mb(server.pid),
         "get": {},
@@ -93,6 +110,16 @@ def report(res: Results, cfg: Config, server: Opcoord, db: Scratch) -> dict[str,
         "in-process JSON+rows+all formats",
         inside,
     )
+    polls, calm = api["poll_during"], api["poll_before"]
+    for name, pick in (("p50", statistics.median), ("max", max)):
+        res.add(
+            s6,
+            f"status poll during build {name}",
+            pick(polls) * 1000,
+            "ms",
+            f"the same poll before close, {name}",
+            pick(calm) * 1000,
+        )
     for step in ("json", *FORMATS, "all formats"):
         res.add(
             s6,

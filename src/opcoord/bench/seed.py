@@ -137,6 +137,15 @@ async def _seed_pg(dsn: str, code: str, n: int) -> Seeded:
                     f"(SELECT max(id) FROM {table}))"
                 )
         seconds = time.perf_counter() - started
+        # Checked for duplicates, as each version of a real operation was at its commit
+        # (otherwise the server's detector would check them all during the measurement).
+        await conn.execute(
+            "INSERT INTO duplicate_checks (version_id, operation_id, checked_at) "
+            "SELECT id, operation_id, now() FROM return_versions "
+            "WHERE operation_id = $1 AND id >= $2",
+            op["id"],
+            first,
+        )
         await conn.execute("ANALYZE daily_returns, return_versions, seizures")
         return Seeded(op["id"], len(returns), len(seizures), seconds)
     finally:
@@ -185,6 +194,13 @@ def _seed_sqlite(path: str, code: str, n: int) -> Seeded:
             _insert_sqlite(conn, "return_versions", VERSION_COLS, versions)
             _insert_sqlite(conn, "seizures", SEIZURE_COLS, seizures)
         seconds = time.perf_counter() - started
+        with conn:  # checked for duplicates, as each version of a real operation was
+            conn.execute(
+                "INSERT INTO duplicate_checks (version_id, operation_id, checked_at) "
+                "SELECT id, operation_id, ? FROM return_versions "
+                "WHERE operation_id = ? AND id >= ?",
+                (_sqlite_value(datetime.now(UTC)), op_id, first),
+            )
         conn.execute("ANALYZE")
         return Seeded(op_id, len(returns), len(seizures), seconds)
     finally:
