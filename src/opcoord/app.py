@@ -56,7 +56,7 @@ from opcoord.operations.scheduler import scheduler_lifespan
 from opcoord.operations.setup_pages import SETUP_PAGES
 from opcoord.outbound.routes import ROUTES as OUTBOUND_ROUTES
 from opcoord.outbound.worker import outbound_lifespan
-from opcoord.report import editions
+from opcoord.report import editions, renderer
 from opcoord.report.exchange_routes import ROUTES as EXCHANGE_ROUTES
 from opcoord.report.pages import PORTAL_PAGES
 from opcoord.report.routes import ROUTES as REPORT_ROUTES
@@ -139,6 +139,7 @@ def create_app(
             yield
         finally:
             await pump.stop()
+            renderer.stop()  # a report render still running stops with the server
             await db.dispose()
 
     frontend = frontend_dir(settings)

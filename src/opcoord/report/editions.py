@@ -38,7 +38,7 @@ from opcoord.operations.scheduled import Context
 from opcoord.outbox.events import ChangeEvent, EventType
 from opcoord.outbox.record import record
 from opcoord.report import data as report_data
-from opcoord.report import redaction
+from opcoord.report import redaction, renderer
 from opcoord.report.models import ReportArtefact, ReportEdition
 
 log = logging.getLogger(__name__)
@@ -252,7 +252,10 @@ async def _build(
             )
         progress("seizures")
         rows = await report_data.seizure_tuples(session, op)
-    files = await asyncio.to_thread(render_files, report, rows, "full", progress)
+    if progress is _noop:  # the server's build: in the rendering process
+        files = await renderer.render(render_files, report, rows, "full", rows=len(rows))
+    else:  # the command line's, which shows each step as it goes
+        files = await asyncio.to_thread(render_files, report, rows, "full", progress)
     progress("saving")
     now = clock()
     async with db.write() as session:
@@ -321,8 +324,9 @@ def render_files(
     formats: tuple[str, ...] = FORMATS,
     lang: str = "en",
 ) -> dict[str, bytes]:
-    """Every file of one edition for one audience in one language (CPU-bound: run it in
-    a thread). The CSV is the same in every language."""
+    """Every file of one edition for one audience in one language. CPU-bound: the server
+    runs it in its rendering process (``renderer``). The CSV is the same in every
+    language."""
     # Imported here: WeasyPrint and matplotlib are heavy, and only report builds need them.
     # (Submodules by name: the package's lazy attributes clash with same-named modules.)
     from opcoord.report.render.csv import iter_seizures_csv
@@ -392,8 +396,8 @@ async def artefact(
         op = await session.get(Operation, edition.operation_id)
         assert op is not None
         rows = await report_data.seizure_tuples(session, op) if fmt != "pdf" else []
-    files = await asyncio.to_thread(
-        render_files, edition.report, rows, audience, _noop, (fmt,), lang
+    files = await renderer.render(
+        render_files, edition.report, rows, audience, _noop, (fmt,), lang, rows=len(rows)
     )
     try:
         async with db.write() as session:
@@ -417,7 +421,9 @@ async def render_once(
         assert op is not None
         rows = await report_data.seizure_tuples(session, op) if fmt == "html" else []
     report = {**edition.report, **extra}
-    files = await asyncio.to_thread(render_files, report, rows, audience, _noop, (fmt,), lang)
+    files: dict[str, bytes] = await renderer.render(
+        render_files, report, rows, audience, _noop, (fmt,), lang, rows=len(rows)
+    )
     return files[fmt]
 
 

@@ -1,0 +1,50 @@
+"""The report's rendering process: files are drawn beside the server, not in it; a
+render that is given up stops, and a process that dies fails only its own render."""
+
+import asyncio
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from opcoord.report import renderer
+
+
+def _children() -> list[multiprocessing.process.BaseProcess]:
+    return [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+async def test_a_render_runs_in_another_process_and_a_stand_in_in_a_thread() -> None:
+    assert await renderer.render(os.getpid) != os.getpid()
+    # A function that cannot be sent by name (a test's stand-in) still runs, here.
+    assert await renderer.render(lambda: os.getpid()) == os.getpid()
+
+
+async def test_a_render_given_up_stops_its_process_and_the_next_gets_a_new_one() -> None:
+    await renderer.render(os.getpid)  # the process is up
+    started = {p.pid for p in _children()}
+    task = asyncio.ensure_future(renderer.render(time.sleep, 60))
+    await asyncio.sleep(0.5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):  # terminate() has been sent; wait for it to land
+        if not started & {p.pid for p in _children()}:
+            break
+        await asyncio.sleep(0.05)
+    assert not started & {p.pid for p in _children()}, "the rendering process still runs"
+    assert await renderer.render(os.getpid) not in started
+
+
+async def test_a_process_that_dies_fails_its_render_alone() -> None:
+    with pytest.raises(Exception, match="terminated abruptly"):
+        await renderer.render(os._exit, 3)
+    assert await renderer.render(os.getpid) != os.getpid()
+
+
+async def test_a_heavy_render_retires_its_process_and_a_light_one_keeps_it() -> None:
+    first = await renderer.render(os.getpid)
+    assert await renderer.render(os.getpid) == first  # kept for the next render
+    assert await renderer.render(os.getpid, rows=renderer.HEAVY_ROWS) == first
+    assert await renderer.render(os.getpid) != first  # a closing's memory is given back
