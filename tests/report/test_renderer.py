@@ -1,5 +1,6 @@
 """The report's rendering process: files are drawn beside the server, not in it; a
-render that is given up stops, and a process that dies fails only its own render."""
+render that is given up stops without taking the renders queued behind it along, and a
+process that dies fails only its own render."""
 
 import asyncio
 import multiprocessing
@@ -35,6 +36,17 @@ async def test_a_render_given_up_stops_its_process_and_the_next_gets_a_new_one()
         await asyncio.sleep(0.05)
     assert not started & {p.pid for p in _children()}, "the rendering process still runs"
     assert await renderer.render(os.getpid) not in started
+
+
+async def test_a_render_queued_behind_one_given_up_still_runs() -> None:
+    mine = os.getpid()
+    slow = asyncio.ensure_future(renderer.render(time.sleep, 60))
+    queued = asyncio.ensure_future(renderer.render(os.getpid))
+    await asyncio.sleep(0.5)
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+    assert await queued not in (mine, None)
 
 
 async def test_a_process_that_dies_fails_its_render_alone() -> None:

@@ -2,17 +2,17 @@
 
 Rendering is CPU-bound Python (the map, WeasyPrint's layout, the workbook's cells). In
 a thread of the server it held the interpreter's lock for most of a build, so the event
-loop answered dashboards, status polls and returns seconds late while an operation
-closed, and the build itself took several times as long as the same steps alone. A
-separate process leaves the loop free and puts the second core to work.
+loop answered dashboards, status polls and returns late while an operation closed, and
+the server kept the build's memory. A separate process leaves the loop free, puts the
+second core to work and gives the memory back (docs/performance.md).
 
 One rendering process per server process, started on the first render with the
 renderers imported, and kept for the next. A large render (``HEAVY_ROWS`` seizures or
 more) retires it afterwards, so an idle server does not keep a closing's memory. A
 render still running when the server stops is stopped with it; the edition's claim
 lapses and the next sync builds it again (``editions.build_edition``). A process that
-dies mid-render (killed, out of memory) fails that render alone: the next one starts a
-new process.
+dies mid-render (killed, out of memory) is replaced: the render is tried once more in a
+new one, and fails if that dies too.
 
 Only functions that can be sent by name cross to the process; anything else (a test's
 stand-in) runs in a thread as before.
@@ -79,10 +79,12 @@ def _retire(pool: ProcessPoolExecutor, *, kill: bool) -> None:
         if _pool is pool:
             _pool = None
     if kill:
-        # ProcessPoolExecutor has no way to stop a running task: end its process.
-        for process in list(getattr(pool, "_processes", {}).values()):
+        # ProcessPoolExecutor has no way to stop a running task: end its process (the
+        # renders queued behind it are cancelled, and ``render`` sends them again).
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
+    # Renders already queued on a pool retired alive still run, then its process ends.
+    pool.shutdown(wait=False, cancel_futures=kill)
 
 
 async def render(fn: Callable[..., Any], *args: Any, rows: int = 0) -> Any:
@@ -90,29 +92,38 @@ async def render(fn: Callable[..., Any], *args: Any, rows: int = 0) -> Any:
     there); ``rows``: how many seizures it draws, to retire the process after a big one."""
     if not _sendable(fn):
         return await asyncio.to_thread(fn, *args)
-    pool = _get()
-    try:
-        future = pool.submit(fn, *args)
-    except (BrokenProcessPool, RuntimeError):  # died, or retired meanwhile: a fresh one
-        _retire(pool, kill=True)
+    for attempt in (1, 2):
         pool = _get()
-        future = pool.submit(fn, *args)
-    _running.add(future)
-    try:
-        return await asyncio.wrap_future(future)
-    except BrokenProcessPool:
-        log.error("the report's rendering process died; the next render starts another")
-        _retire(pool, kill=True)
-        raise
-    except asyncio.CancelledError:
-        # The caller gave up (the server is stopping): the render must not go on alone.
-        if not future.done():
+        try:
+            future = pool.submit(fn, *args)
+        except (BrokenProcessPool, RuntimeError):  # died, or retired meanwhile
             _retire(pool, kill=True)
-        raise
-    finally:
-        _running.discard(future)
-        if rows >= HEAVY_ROWS and _pool is pool:
-            _retire(pool, kill=False)
+            continue
+        _running.add(future)
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            # Its process died: killed under another render given up, or by this one
+            # (out of memory). Once more in a new process; a render that kills its
+            # process twice fails.
+            log.error("the report's rendering process died (attempt %d)", attempt)
+            _retire(pool, kill=True)
+            if attempt == 2:
+                raise
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if attempt == 2 or task is None or task.cancelling():
+                # The caller gave up (the server is stopping): the render must not go
+                # on alone.
+                if not future.done():
+                    _retire(pool, kill=True)
+                raise
+            # Not ours: a render given up before this one ran took its process along.
+        finally:
+            _running.discard(future)
+            if rows >= HEAVY_ROWS and _pool is pool:
+                _retire(pool, kill=False)
+    raise BrokenProcessPool("the report's rendering process could not be started")
 
 
 def stop() -> None:
