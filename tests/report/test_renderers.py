@@ -492,3 +492,69 @@ def test_xlsx_in_french_translates_labels_not_numbers() -> None:
     )
     countries = _sheet(french, french.sheetnames[1])
     assert countries[0][0] == "Pays" and countries[1][0] == "ES"
+
+
+#: Values the Seizures sheet's own XML must write as xlsxwriter wrote them cell by cell.
+AWKWARD = [
+    ' leading and trailing space ',
+    'quotes " and <tags> & ampersands',
+    "Ἀπόλλων · Аполлон · 阿波罗",
+    "a literal _x0041_ that is not an escape",
+    "bell \x07 and vertical tab \x0b",
+    "line\nbreak",
+    *INJECTIONS,
+]
+
+
+def _cells(data: bytes) -> list[list[tuple[Any, str, str, bool]]]:
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Seizures"]
+    return [
+        [(c.value, c.data_type, c.number_format, bool(c.quotePrefix)) for c in row]
+        for row in ws.iter_rows()
+    ]
+
+
+def test_xlsx_seizures_sheet_reads_as_xlsxwriter_wrote_it_cell_by_cell() -> None:
+    """The Seizures sheet is written as XML (render/sheet_xml.py): every value, type,
+    number format and quote-prefix flag reads back as xlsxwriter's own cells did."""
+    import xlsxwriter  # type: ignore[import-untyped]
+
+    from opcoord.i18n import Lang
+    from opcoord.report.render.csv import FORMULA_TRIGGERS, seizure_columns
+    from opcoord.report.render.xlsx import _Writer
+
+    rows = make_seizures(len(AWKWARD) + 3)
+    for row, text in zip(rows, AWKWARD, strict=False):
+        row["description"] = row["place_name"] = text
+    rows[-1].update(lat=None, estimated_value=0, place_name="", online=False, quantity=0)
+    rows[-2].update(day="2026-12-31", hs_code=None, lon=180.0, estimated_value=12345678.125)
+    rows[-3].update(estimated_value=float("nan"), lat=-0.0)
+    data = render_xlsx(make_report(), rows)
+
+    # The same rows through xlsxwriter, one call per cell, as the sheet was written before.
+    out = io.BytesIO()
+    options = {"constant_memory": True, "strings_to_formulas": False,
+               "strings_to_urls": False, "strings_to_numbers": False}  # fmt: skip
+    wb = xlsxwriter.Workbook(out, {**options, "nan_inf_to_errors": True})
+    writer = _Writer(wb, Lang("en"))
+    specs = [(k, k, kind, 12) for k, kind in seizure_columns("full")]
+    nan_row = rows[-3].copy()
+    rows[-3]["estimated_value"] = None  # xlsxwriter cannot write NaN; ours leaves it out
+    writer.table("Seizures", specs, rows, translate=False)
+    wb.close()
+    rows[-3] = nan_row
+
+    ours, theirs = _cells(data), _cells(out.getvalue())
+    assert len(ours) == len(rows) + 1
+    assert ours == theirs
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Seizures"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:R{len(rows) + 1}"
+    assert sheet.max_row == len(rows) + 1 and sheet.max_column == 18
+    assert FORMULA_TRIGGERS  # every trigger above is quote-prefixed text (compared)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert all(b"<f>" not in z.read(n) for n in z.namelist() if n.startswith("xl/work"))
+
+
+def test_xlsx_with_no_seizures_has_the_header_alone() -> None:
+    data = render_xlsx(make_report(), [])
+    assert [row[0][0] for row in _cells(data)] == ["country"]

@@ -20,6 +20,7 @@ from xlsxwriter.workbook import Workbook  # type: ignore[import-untyped]
 from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from opcoord.i18n import Lang
+from opcoord.report.render import sheet_xml
 from opcoord.report.render.csv import FORMULA_TRIGGERS, PARTNER_OMITTED, seizure_columns
 from opcoord.report.render.html import audience_of
 from opcoord.report.render.press import category_label, country_name, press_figure
@@ -194,6 +195,28 @@ class _Writer:
                 self.cell(ws, count, col, row.get(key), kind)
         ws.autofilter(0, 0, max(count, 1), len(specs) - 1)
         return ws, count
+
+    def frame(self, name: str, specs: Sequence[Spec], count: int) -> Worksheet:
+        """A sheet like ``table``'s for ``count`` rows written by ``sheet_xml``: header
+        (machine keys), frozen row, autofilter, and the probe row of the styles the rows
+        use, which ``sheet_xml.splice`` replaces by the rows."""
+        if len(specs) < len(sheet_xml.PROBE_ORDER):
+            raise ValueError("too few columns for the style probe")
+        ws = self.wb.add_worksheet(self.sheet_name(name))
+        for col, (_key, title, _kind, width) in enumerate(specs):
+            ws.set_column(col, col, width)
+            ws.write_string(0, col, title, self.header)
+        ws.freeze_panes(1, 0)
+        probe = {
+            "date": lambda c: ws.write_datetime(1, c, dt.date(2000, 1, 1), self.fmt["date"]),
+            "int": lambda c: ws.write_number(1, c, 1, self.fmt["int"]),
+            "num": lambda c: ws.write_number(1, c, 1.5, self.fmt["num"]),
+            "guarded": lambda c: ws.write_string(1, c, "=", self.guarded),
+        }
+        for col, kind in enumerate(sheet_xml.PROBE_ORDER):
+            probe[kind](col)
+        ws.autofilter(0, 0, max(count, 1), len(specs) - 1)
+        return ws
 
     def chart(
         self,
@@ -391,6 +414,12 @@ def render_xlsx(
 
     widths = {"description": 40, "place_name": 20, "ref": 16, "day": 12}
     specs: list[Spec] = [(k, k, kind, widths.get(k, 12)) for k, kind in seizure_columns(audience)]
-    w.table("Seizures", specs, seizures, translate=False)
-    wb.close()
-    return out.getvalue()
+    # The one sheet that grows with the operation: its rows are written as XML, not cell
+    # by cell (sheet_xml), into the frame xlsxwriter draws.
+    with sheet_xml.spool() as rows:
+        count = sheet_xml.write_rows(
+            rows, [(key, kind) for key, _title, kind, _width in specs], seizures, FORMULA_TRIGGERS
+        )
+        ws = w.frame("Seizures", specs, count)
+        wb.close()
+        return sheet_xml.splice(out.getvalue(), ws.index, rows, count, len(specs))
