@@ -1,11 +1,14 @@
 """The consolidated report as an XLSX workbook: one sheet per table, real numbers and dates.
 
 Written with xlsxwriter in ``constant_memory`` mode (rows go to a temporary file as they
-are written, so 100,000 seizures do not sit in memory); rows must therefore be written
-strictly top to bottom. Formula injection: every string goes through ``write_string``
-(never ``write``) and xlsxwriter's string-to-formula/URL/number conversions are off, so
-text such as ``"=HYPERLINK(...)"`` is stored as a text cell. Such cells also carry Excel's
-"quote prefix" flag, so that editing the cell in Excel keeps it text.
+are written); rows must therefore be written strictly top to bottom. The Seizures sheet,
+the one that grows with the operation, has its rows written as XML by ``sheet_xml`` into
+the frame xlsxwriter draws (a hundred thousand rows would otherwise take most of the
+build), following the same rules. Formula injection: every string goes through
+``write_string`` (never ``write``) and xlsxwriter's string-to-formula/URL/number
+conversions are off, so text such as ``"=HYPERLINK(...)"`` is stored as a text cell;
+``sheet_xml`` writes text only as inline strings, never a formula. Such cells also carry
+Excel's "quote prefix" flag, so that editing the cell in Excel keeps it text.
 """
 
 from __future__ import annotations
