@@ -5,6 +5,9 @@ process that dies fails only its own render."""
 import asyncio
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -60,3 +63,31 @@ async def test_a_heavy_render_retires_its_process_and_a_light_one_keeps_it() -> 
     assert await renderer.render(os.getpid) == first  # kept for the next render
     assert await renderer.render(os.getpid, rows=renderer.HEAVY_ROWS) == first
     assert await renderer.render(os.getpid) != first  # a closing's memory is given back
+
+
+def test_a_rendering_process_whose_server_is_killed_ends_itself() -> None:
+    with subprocess.Popen([sys.executable, "-c", _SERVER], stdout=subprocess.PIPE) as server:
+        assert server.stdout is not None
+        child = int(server.stdout.readline())
+        os.kill(server.pid, signal.SIGKILL)  # no chance to stop its rendering process
+    for _ in range(200):
+        if not _alive(child):
+            break
+        time.sleep(0.05)
+    assert not _alive(child), "the rendering process outlived its server"
+
+
+_SERVER = """
+import asyncio, os, time
+from opcoord.report import renderer
+print(asyncio.run(renderer.render(os.getpid)), flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -496,7 +496,7 @@ def test_xlsx_in_french_translates_labels_not_numbers() -> None:
 
 #: Values the Seizures sheet's own XML must write as xlsxwriter wrote them cell by cell.
 AWKWARD = [
-    ' leading and trailing space ',
+    " leading and trailing space ",
     'quotes " and <tags> & ampersands',
     "Ἀπόλλων · Аполлон · 阿波罗",
     "a literal _x0041_ that is not an escape",

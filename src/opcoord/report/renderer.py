@@ -10,9 +10,10 @@ One rendering process per server process, started on the first render with the
 renderers imported, and kept for the next. A large render (``HEAVY_ROWS`` seizures or
 more) retires it afterwards, so an idle server does not keep a closing's memory. A
 render still running when the server stops is stopped with it; the edition's claim
-lapses and the next sync builds it again (``editions.build_edition``). A process that
-dies mid-render (killed, out of memory) is replaced: the render is tried once more in a
-new one, and fails if that dies too.
+lapses and the next sync builds it again (``editions.build_edition``). Renders take
+turns, so stopping or retiring the process touches only the render that asked. A process
+that dies mid-render (killed, out of memory) is replaced: the render is tried once more
+in a new one, and fails if that dies too. A process whose server was killed ends itself.
 
 Only functions that can be sent by name cross to the process; anything else (a test's
 stand-in) runs in a thread as before.
@@ -21,8 +22,11 @@ stand-in) runs in a thread as before.
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,14 +41,25 @@ HEAVY_ROWS = 20_000
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _running: set["Future[Any]"] = set()
+_turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _warm() -> None:
+def _warm(parent: int) -> None:
     """The rendering process's start: ignore the terminal's Ctrl-C (the server stops
-    it) and import the renderers before the first render needs them."""
+    it), end itself when its server is gone (killed, it could not say so), and import
+    the renderers before the first render needs them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     for name in ("csv", "html", "pdf", "xlsx"):
         import_module(f"opcoord.report.render.{name}")
+
+
+def _orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def _sendable(fn: Callable[..., Any]) -> bool:
@@ -67,7 +82,10 @@ def _get() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_warm,
+                initargs=(os.getpid(),),
             )
         return _pool
 
@@ -79,11 +97,10 @@ def _retire(pool: ProcessPoolExecutor, *, kill: bool) -> None:
         if _pool is pool:
             _pool = None
     if kill:
-        # ProcessPoolExecutor has no way to stop a running task: end its process (the
-        # renders queued behind it are cancelled, and ``render`` sends them again).
+        # ProcessPoolExecutor has no way to stop a running task: end its process.
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
-    # Renders already queued on a pool retired alive still run, then its process ends.
+    # A pool retired alive finishes what it holds, then its process ends.
     pool.shutdown(wait=False, cancel_futures=kill)
 
 
@@ -92,6 +109,22 @@ async def render(fn: Callable[..., Any], *args: Any, rows: int = 0) -> Any:
     there); ``rows``: how many seizures it draws, to retire the process after a big one."""
     if not _sendable(fn):
         return await asyncio.to_thread(fn, *args)
+    # One render at a time: the process has one worker anyway, and stopping it (a render
+    # given up) or retiring it (after a heavy one) then touches only the caller's own.
+    async with _turn():
+        return await _render(fn, args, rows)
+
+
+def _turn() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    with _lock:
+        turn = _turns.get(loop)
+        if turn is None:
+            turn = _turns[loop] = asyncio.Lock()
+        return turn
+
+
+async def _render(fn: Callable[..., Any], args: tuple[Any, ...], rows: int) -> Any:
     for attempt in (1, 2):
         pool = _get()
         try:
@@ -99,28 +132,26 @@ async def render(fn: Callable[..., Any], *args: Any, rows: int = 0) -> Any:
         except (BrokenProcessPool, RuntimeError):  # died, or retired meanwhile
             _retire(pool, kill=True)
             continue
-        _running.add(future)
+        with _lock:
+            _running.add(future)
         try:
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
-            # Its process died: killed under another render given up, or by this one
-            # (out of memory). Once more in a new process; a render that kills its
-            # process twice fails.
+            # Its process died: killed (the server stopping it, or from outside) or by
+            # this render (out of memory). Once more in a new process; a render that
+            # ends its process twice fails.
             log.error("the report's rendering process died (attempt %d)", attempt)
             _retire(pool, kill=True)
             if attempt == 2:
                 raise
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if attempt == 2 or task is None or task.cancelling():
-                # The caller gave up (the server is stopping): the render must not go
-                # on alone.
-                if not future.done():
-                    _retire(pool, kill=True)
-                raise
-            # Not ours: a render given up before this one ran took its process along.
+            # The caller gave up (the server is stopping): the render must not go on alone.
+            if not future.done():
+                _retire(pool, kill=True)
+            raise
         finally:
-            _running.discard(future)
+            with _lock:
+                _running.discard(future)
             if rows >= HEAVY_ROWS and _pool is pool:
                 _retire(pool, kill=False)
     raise BrokenProcessPool("the report's rendering process could not be started")
@@ -131,5 +162,6 @@ def stop() -> None:
     the next app of this process (tests start many); it ends with the interpreter."""
     with _lock:
         pool = _pool
-    if pool is not None and any(not f.done() for f in _running):
+        busy = any(not f.done() for f in _running)
+    if pool is not None and busy:
         _retire(pool, kill=True)
