@@ -83,6 +83,34 @@ def test_the_same_coins_reported_by_two_countries_are_a_pair(
     assert [(e["a"]["ref"], e["b"]["ref"]) for e in found_events] == [("ES-GC-0042", "FR-DGDDI-7")]
 
 
+def test_a_return_of_many_seizures_is_checked_and_its_pair_found(
+    client: TestClient[Any], api: Api
+) -> None:
+    """A bulk return: 1,200 seizures of distinct counts, each its own place in the search
+    for candidates, and among them the aurei France reported."""
+    api.operation()
+    api.participant("ES")
+    api.participant("FR")
+    ncps = {"ES": api.user("es", "ncp", "ES"), "FR": api.user("fr", "ncp", "FR")}
+    bulk = [
+        seizure(f"ES-BULK-{n}", 100 + n, description=f"Lot {n} of bronze fibulae")
+        for n in range(1_200)
+    ]
+    r = api.put_return("ES", "2026-06-08", returned(AUREI, *bulk), ncps["ES"])
+    assert r.status_code == 201, r.text
+    r = api.put_return("FR", "2026-06-09", returned(AUREI_FR), ncps["FR"])
+    assert r.status_code == 201, r.text
+    assert [(p["a"]["ref"], p["b"]["ref"]) for p in pairs(client)] == [("ES-GC-0042", "FR-DGDDI-7")]
+    db = client.app.state.db
+
+    async def checked() -> int:
+        async with db.read() as session:
+            query = sa.select(sa.func.count()).select_from(DuplicateCheck)
+            return int(await session.scalar(query) or 0)
+
+    assert client.blocking_portal.call(checked) == 2  # none left for the catch-up
+
+
 def test_a_merged_pair_counts_once_in_every_total(client: TestClient[Any], api: Api) -> None:
     setup(api)
     before = api.summary()

@@ -78,6 +78,8 @@ SHOWN = (
 )
 
 
+#: Distinct (category, day, count) of a version read in one statement.
+NEAR_BATCH = 200
 #: What the check reads of a seizure: its id, then ``Candidate``'s fields in order.
 _COLUMNS = (
     pk(Seizure),
@@ -167,19 +169,23 @@ async def _check_version(
     ]
     if not fresh:
         return []
-    # One read of everything the version's seizures may be compared with: the current
-    # seizures of their categories within the window of their days (blocking, below,
-    # narrows it to each seizure's own category and days).
-    near = [
-        (row[0], _candidate(row))
+    # What the version's seizures may be compared with: the current seizures of their
+    # categories, within the window of their days, with counts in their bands (blocking,
+    # below, pairs each seizure with its own). One statement per NEAR_BATCH distinct
+    # (category, day, count): a return of thousands of seizures would exceed SQLite's
+    # expression depth and asyncpg's parameter count in one.
+    keys = sorted({_key(c) for _, c in fresh})
+    found: dict[int, Candidate] = {}
+    for at in range(0, len(keys), NEAR_BATCH):
         for row in await session.execute(
             sa.select(*_COLUMNS).where(
                 col(Seizure.operation_id) == op.id,
                 col(Seizure.is_current),
-                sa.or_(*(_near(*k) for k in sorted({_key(c) for _, c in fresh}))),
+                sa.or_(*(_near(*k) for k in keys[at : at + NEAR_BATCH])),
             )
-        )
-    ]
+        ):
+            found[row[0]] = _candidate(row)
+    near = list(found.items())
     events = []
     for seizure_id, mine in fresh:
         for other_id, theirs in near:
