@@ -3,20 +3,12 @@
 import csv
 import io
 
+from opcoord.intel import watchlists
+
 from conftest import seizure
 
-COLUMNS = [
-    "object_id",
-    "category",
-    "title",
-    "description",
-    "materials",
-    "period",
-    "inscriptions",
-    "dimensions",
-    "country_of_theft",
-    "date_of_theft",
-]
+#: The upload's columns, as the server reads them.
+COLUMNS = list(watchlists.COLUMNS)
 LISTED: list[dict[str, str]] = [
     {
         "object_id": "ICON-1988-0042",
