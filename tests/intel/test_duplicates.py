@@ -8,8 +8,10 @@ from litestar.testing import TestClient
 
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller, Role
+from opcoord.db import pk
 from opcoord.intel import duplicates
 from opcoord.operations.merged import DuplicateCheck, DuplicatePair
+from opcoord.operations.models import Operation
 
 from conftest import ADMIN, NOW, Api, events, seizure, wait_ready
 
@@ -237,6 +239,81 @@ def test_a_check_lost_in_a_crash_is_caught_up_and_stored_once(
     client.blocking_portal.call(duplicates.catch_up, db, NOW)
     assert client.blocking_portal.call(count) == 1
     assert len(pairs(client)) == 1
+
+
+def test_versions_checked_together_are_paired_as_one_at_a_time(
+    client: TestClient[Any], api: Api, monkeypatch: Any
+) -> None:
+    """A turn after the cut-off checks the versions of many countries in one transaction;
+    it lists exactly the pairs checking each version alone lists, and claims them in one
+    statement where one at a time took one each."""
+    api.operation()
+    countries = ["DE", "ES", "FR", "IT", "PT"]
+    for n, cc in enumerate(countries):
+        api.participant(cc)
+        ncp = api.user(cc.lower(), "ncp", cc)
+        lots = [
+            # The same aurei, in two languages, from every country; each country's own
+            # lots of other counts; and two countries' same amphorae.
+            {**AUREI, "ref": f"{cc}-AUR"},
+            *(
+                seizure(f"{cc}-LOT-{k}", 10 * n + k + 1, description=f"Lot {k} of bronze fibulae")
+                for k in range(8)
+            ),
+            *(
+                [{**AUREI, "ref": f"{cc}-AMP", "category": "archaeological", "quantity": 4}]
+                if cc in ("ES", "PT")
+                else []
+            ),
+        ]
+        if n % 2:
+            lots[0]["description"] = "Aurei romains en or"
+        r = api.put_return(cc, f"2026-06-{8 + n % 3:02d}", returned(*lots), ncp)
+        assert r.status_code == 201, r.text
+    db = client.app.state.db
+    client.blocking_portal.call(client.app.state.duplicate_detector.idle)  # after the PUTs
+    claims: list[str] = []
+
+    def count_claims(*args: Any) -> None:
+        if "INSERT INTO duplicate_checks" in args[2]:
+            claims.append(args[2])
+
+    async def forget() -> None:  # as if no check had run yet
+        async with db.write() as session:
+            await session.execute(sa.delete(DuplicatePair))
+            await session.execute(sa.delete(DuplicateCheck))
+
+    async def listed() -> set[tuple[str, str, float]]:
+        async with db.read() as session:
+            rows = await session.execute(
+                sa.select(DuplicatePair.a_ref, DuplicatePair.b_ref, DuplicatePair.score)
+            )
+            return {(a, b, float(s)) for a, b, s in rows}
+
+    async def operation_id() -> int:
+        async with db.read() as session:
+            return int(
+                await session.scalar(sa.select(pk(Operation)).where(Operation.code == "PANDORA-X"))
+            )
+
+    op_id = client.blocking_portal.call(operation_id)
+    found = {}
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", count_claims)
+    try:
+        for per_check in (1, duplicates.VERSIONS_PER_CHECK):
+            client.blocking_portal.call(forget)
+            monkeypatch.setattr(duplicates, "VERSIONS_PER_CHECK", per_check)
+            claims.clear()
+            client.blocking_portal.call(duplicates.check_operation, db, op_id, NOW)
+            found[per_check] = (client.blocking_portal.call(listed), len(claims))
+    finally:
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", count_claims)
+    alone, together = found[1], found[duplicates.VERSIONS_PER_CHECK]
+    aurei = {(a, b) for a, b, _ in alone[0] if a.endswith("-AUR")}
+    assert len(aurei) == 10  # every two of the five countries' aurei
+    assert ("ES-AMP", "PT-AMP") in {(a, b) for a, b, _ in alone[0]}
+    assert together[0] == alone[0]
+    assert (alone[1], together[1]) == (5, 1)
 
 
 def test_distinct_objects_of_one_category_are_not_paired(client: TestClient[Any], api: Api) -> None:

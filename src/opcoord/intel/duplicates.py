@@ -54,7 +54,7 @@ from opcoord.operations.models import Operation, ReturnVersion, Seizure
 from opcoord.operations.operations import load
 from opcoord.outbox.events import ChangeEvent, EventType
 from opcoord.outbox.record import record_all
-from opcoord.tasks import stop_tasks
+from opcoord.tasks import SETTLE_SECONDS, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,11 @@ SHOWN = (
 )
 
 
-#: Distinct (category, day, count) of a version read in one statement.
+#: Distinct (category, day, count) read in one statement.
 NEAR_BATCH = 200
+#: Versions checked in one transaction: a turn after a busy moment finds many, and pays
+#: the transaction, the operation's row and the candidates' statements once for them.
+VERSIONS_PER_CHECK = 50
 #: What the check reads of a seizure: its id, then ``Candidate``'s fields in order.
 _COLUMNS = (
     pk(Seizure),
@@ -146,30 +149,34 @@ async def pending_versions(session: AsyncSession, operation_id: int) -> list[int
     return list(rows)
 
 
-async def _check_version(
-    session: AsyncSession, op: Operation, version_id: int, now: datetime
+async def _check_versions(
+    session: AsyncSession, op: Operation, version_ids: list[int], now: datetime
 ) -> list[ChangeEvent]:
-    """Claim one version's check and store the pairs its seizures make."""
+    """Claim the checks of ``version_ids`` and store the pairs their seizures make."""
     assert op.id is not None
-    claimed = await session.scalar(
-        _insert(session)(DuplicateCheck)
-        .values(version_id=version_id, operation_id=op.id, checked_at=now)
-        .on_conflict_do_nothing(index_elements=["version_id"])
-        .returning(col(DuplicateCheck.version_id))
+    claimed = list(
+        await session.scalars(
+            _insert(session)(DuplicateCheck)
+            .values(
+                [{"version_id": v, "operation_id": op.id, "checked_at": now} for v in version_ids]
+            )
+            .on_conflict_do_nothing(index_elements=["version_id"])
+            .returning(col(DuplicateCheck.version_id))
+        )
     )
-    if claimed is None:  # another instance checked it first
+    if not claimed:  # another instance checked them first
         return []
     fresh = [
         (row[0], _candidate(row))
         for row in await session.execute(
-            sa.select(*_COLUMNS).where(
-                col(Seizure.version_id) == version_id, col(Seizure.is_current)
-            )
+            sa.select(*_COLUMNS)
+            .where(col(Seizure.version_id).in_(claimed), col(Seizure.is_current))
+            .order_by(pk(Seizure))
         )
     ]
     if not fresh:
         return []
-    # What the version's seizures may be compared with: the current seizures of their
+    # What the versions' seizures may be compared with: the current seizures of their
     # categories, within the window of their days, with counts in their bands (blocking,
     # below, pairs each seizure with its own). One statement per NEAR_BATCH distinct
     # (category, day, count): a return of thousands of seizures would exceed SQLite's
@@ -185,12 +192,19 @@ async def _check_version(
             )
         ):
             found[row[0]] = _candidate(row)
-    near = list(found.items())
+    # By category: a seizure is compared only with those of its own, so a turn that
+    # checks many versions at once does no more comparisons than checking each alone.
+    by_category: dict[str, list[tuple[int, Candidate]]] = {}
+    for other_id, theirs in sorted(found.items()):
+        by_category.setdefault(theirs.category, []).append((other_id, theirs))
     events = []
     for seizure_id, mine in fresh:
-        for other_id, theirs in near:
+        band = quantity_band(mine.quantity)
+        for other_id, theirs in by_category.get(mine.category, ()):
             if other_id == seizure_id or not blocked(mine, theirs):
                 continue
+            if band is not None and not band[0] <= theirs.quantity <= band[1]:
+                continue  # read for another seizure's band: this one cannot reach it
             value = score_from(mine, theirs, THRESHOLD)
             if value is None:
                 continue
@@ -212,7 +226,7 @@ async def _check_version(
                 )
                 .returning(pk(DuplicatePair))
             )
-            if stored is None:
+            if stored is None:  # the pair is listed already (found from its other side)
                 continue
             events.append(
                 ChangeEvent(
@@ -239,12 +253,12 @@ async def check_operation(db: Database, operation_id: int, now: datetime) -> int
     async with db.read() as session:
         versions = await pending_versions(session, operation_id)
     found = 0
-    for version_id in versions:
+    for at in range(0, len(versions), VERSIONS_PER_CHECK):
         async with db.write() as session:
             op = await session.get(Operation, operation_id)
             if op is None:
                 return found
-            events = await _check_version(session, op, version_id, now)
+            events = await _check_versions(session, op, versions[at : at + VERSIONS_PER_CHECK], now)
             if events:
                 await record_all(session, events, now)
             found += len(events)
@@ -291,6 +305,7 @@ class Detector:
     async def _run(self, operation_id: int) -> None:
         try:
             while True:
+                await asyncio.sleep(SETTLE_SECONDS)  # the commits just behind join this turn
                 self.again.discard(operation_id)
                 try:
                     await check_operation(self.db, operation_id, self.now())
@@ -300,6 +315,11 @@ class Detector:
                     return
         finally:
             self.tasks.pop(operation_id, None)
+
+    async def idle(self) -> None:
+        """Wait until no check is running or about to run."""
+        while self.tasks:
+            await asyncio.wait(list(self.tasks.values()))
 
     async def aclose(self) -> None:
         await stop_tasks(list(self.tasks.values()), "duplicate detector")
@@ -312,7 +332,7 @@ def detector_lifespan() -> Any:
     async def lifespan(app: Any) -> AsyncIterator[None]:
         db: Database = app.state.db
         clock = app.state.clock
-        detector = Detector(db, clock.now)
+        detector = app.state.duplicate_detector = Detector(db, clock.now)
         db.commit_hooks.append(detector.nudge)
         try:
             yield

@@ -18,7 +18,7 @@ from opcoord.clock import Clock
 from opcoord.config import Settings
 from opcoord.db import STREAMS_TOUCHED, Database
 from opcoord.intel import hits
-from opcoord.tasks import stop_tasks
+from opcoord.tasks import SETTLE_SECONDS, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class Checker:
             with suppress(TimeoutError):
                 async with asyncio.timeout(self.settings.watchlist_catch_up_seconds):
                     await self._wake.wait()
+                await asyncio.sleep(SETTLE_SECONDS)  # the commits just behind join this pass
             self._wake.clear()
             try:
                 await self.run_once()

@@ -51,7 +51,7 @@ from opcoord.db import STREAMS_TOUCHED, Database, pk
 from opcoord.outbound import fanout, mail
 from opcoord.outbound.models import Delivery, DeliveryAttempt, Webhook
 from opcoord.outbound.webhooks import is_private
-from opcoord.tasks import stop_tasks
+from opcoord.tasks import SETTLE_SECONDS, stop_tasks
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 20
@@ -130,8 +130,12 @@ class Outbound:
 
     async def _run(self) -> None:
         while not self._stopping:
+            woken = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.outbound_poll_seconds)
+                woken = True
+            if woken and not self._stopping:
+                await asyncio.sleep(SETTLE_SECONDS)  # the commits just behind join this turn
             self._wake.clear()
             if self._stopping:
                 return
