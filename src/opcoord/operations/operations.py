@@ -36,16 +36,19 @@ async def load(
     return op
 
 
+#: The operation's id and code with each participant's country (one row with none when
+#: it has no participant yet): what the access policy decides on.
+_FACTS = Query(
+    sa.select(pk(Operation), col(Operation.code), col(Participant.country))
+    .outerjoin(Participant, col(Participant.operation_id) == pk(Operation))
+    .where(col(Operation.code) == sa.bindparam("code"))
+)
+
+
 async def load_facts(db: Database, code: str) -> OperationFacts | None:
     """The operation's facts for the access policy, in one query; None if it does not
-    exist."""
-    stmt = (
-        sa.select(pk(Operation), col(Operation.code), col(Participant.country))
-        .outerjoin(Participant, col(Participant.operation_id) == pk(Operation))
-        .where(col(Operation.code) == code)
-    )
-    async with db.read() as session:
-        rows = (await session.execute(stmt)).all()
+    exist. Every request about an operation asks (the guard), so it is a ``Query``."""
+    rows = await db.fetch(_FACTS, code=code)
     if not rows:
         return None
     countries = frozenset(country for _, _, country in rows if country is not None)
