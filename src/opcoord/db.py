@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -87,26 +87,33 @@ SERVER_SETTINGS = {
 }
 
 
-class Query:
-    """A read statement built once (at import) and compiled once per database, for the
-    reads every request makes (the token lookup, an operation's row).
+#: What a ``Query`` holds: a read, or a statement of a write (with or without RETURNING).
+Statement = sa.Select[*tuple[Any, ...]] | sa.TextualSelect | sa.Insert | sa.Update | sa.Delete
 
-    ``Database.fetch`` runs it. On PostgreSQL the text SQLAlchemy compiled is sent
-    straight to the driver's connection (asyncpg), with the dialect's own processing of
-    parameters and values: an ORM or Core execution costs several times the round trip
-    itself in Python. On SQLite it is an ordinary Core execution. Parameters are
-    ``sa.bindparam`` names; ``IN`` lists are not supported (use ``= ANY`` of an array).
+
+class Query:
+    """A statement built once (at import) and compiled once per database, for what every
+    request runs: the token lookup and an operation's row (``Database.fetch``), and the
+    statements of a return's write (``run``, inside its transaction).
+
+    On PostgreSQL the text SQLAlchemy compiled is sent straight to the driver's
+    connection (asyncpg), with the dialect's own processing of parameters and values: an
+    ORM or Core execution costs several times the round trip itself in Python. On SQLite
+    it is an ordinary Core execution. Parameters are ``sa.bindparam`` names; ``IN`` lists
+    are not supported (use ``= ANY`` of an array); a text statement names its result
+    columns with ``.columns()``.
     """
 
     __slots__ = ("_compiled", "stmt")
 
-    def __init__(self, stmt: sa.Select[*tuple[Any, ...]]) -> None:
+    def __init__(self, stmt: Statement) -> None:
         self.stmt = stmt
         self._compiled: tuple[Any, ...] | None = None
 
-    def compiled(self, dialect: Any) -> tuple[str, list[tuple[str, Any]], list[Any]]:
-        """The statement's text, its parameters in order (with their processors) and
-        its columns' processors, for ``dialect`` (PostgreSQL's: one per process)."""
+    def compiled(self, dialect: Any) -> tuple[str, list[tuple[str, Any, Any]], list[Any]]:
+        """The statement's text, its parameters in order (name, processor, and the value
+        of one given in the statement itself) and its columns' processors, for
+        ``dialect`` (PostgreSQL's: one per process)."""
         if self._compiled is None or self._compiled[0] is not dialect:
             compiled = self.stmt.compile(dialect=dialect)
             binds = []
@@ -114,46 +121,106 @@ class Query:
                 bind = compiled.binds[name]
                 if bind.expanding:
                     raise ValueError("a Query takes no IN list")
-                binds.append((bind.key, bind.type.dialect_impl(dialect).bind_processor(dialect)))
+                processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                binds.append((bind.key, processor, _REQUIRED if bind.required else bind.value))
+            columns: Iterable[sa.ColumnElement[Any]] = (
+                self.stmt.selected_columns
+                if isinstance(self.stmt, sa.Select | sa.TextualSelect)
+                else self.stmt.exported_columns  # DML: its RETURNING columns, if any
+            )
             results = [
-                c.type.dialect_impl(dialect).result_processor(dialect, None)
-                for c in self.stmt.selected_columns
+                c.type.dialect_impl(dialect).result_processor(dialect, _oid(c.type))
+                for c in columns
             ]
             self._compiled = (dialect, compiled.string, binds, results)
         _, text, binds, results = self._compiled
         return text, binds, results
 
 
+_REQUIRED = object()
+
+
+def _oid(kind: Any) -> int | None:
+    """The driver's type of a column, where its result processor asks for it: asyncpg
+    returns ``numeric`` as ``Decimal`` and ``double precision`` as ``float``."""
+    if isinstance(kind, sa.Float):
+        return 701
+    if isinstance(kind, sa.Numeric):
+        return 1700
+    return None
+
+
+def _args(binds: list[tuple[str, Any, Any]], params: dict[str, Any]) -> list[Any]:
+    args = []
+    for key, proc, given in binds:
+        value = params[key] if given is _REQUIRED or key in params else given
+        args.append(value if proc is None else proc(value))
+    return args
+
+
+def _rows(result: sa.CursorResult[Any]) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in result] if result.returns_rows else []
+
+
 async def _fetch_on(
-    conn: AsyncConnection, query: Query, params: dict[str, Any]
+    conn: AsyncConnection, query: Query, params: dict[str, Any], *, write: bool = False
 ) -> list[tuple[Any, ...]]:
-    """``query``'s rows on ``conn``: PostgreSQL, on the driver's connection."""
+    """``query``'s rows on ``conn``: PostgreSQL, on the driver's connection. ``write``:
+    a statement of a write transaction, whose errors are SQLAlchemy's as they would have
+    been (an aborted transaction cannot run it again)."""
     if conn.dialect.name != "postgresql":
-        return [tuple(row) for row in await conn.execute(query.stmt, params)]
+        return _rows(await conn.execute(query.stmt, params))
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     autocommit = bool(getattr(raw.dbapi_connection, "autocommit", False))
     if driver is None or not (autocommit or driver.is_in_transaction()):
         # A transaction SQLAlchemy has not begun yet on the server: let it begin it.
-        return [tuple(row) for row in await conn.execute(query.stmt, params)]
+        return _rows(await conn.execute(query.stmt, params))
     text, binds, results = query.compiled(conn.dialect)
-    args = [params[key] if proc is None else proc(params[key]) for key, proc in binds]
+    args = _args(binds, params)
     sync = conn.sync_connection
     if sync is not None and sync.dispatch.before_cursor_execute:
         # What SQLAlchemy tells its listeners before a statement (tests count them).
         sync.dispatch.before_cursor_execute(sync, None, text, tuple(args), None, False)
     try:
         records = await driver.fetch(text, *args)
-    except Exception:
+    except Exception as exc:
+        if write:
+            raise _translated(conn, raw.dbapi_connection, text, args, exc) from exc
         # Run again the ordinary way (it is a read): SQLAlchemy's own errors, and its
         # handling of a lost connection (the pool discards those older than the loss).
-        return [tuple(row) for row in await conn.execute(query.stmt, params)]
+        return _rows(await conn.execute(query.stmt, params))
     if not any(results):
         return [tuple(r) for r in records]
     return [
         tuple(v if proc is None else proc(v) for v, proc in zip(r, results, strict=True))
         for r in records
     ]
+
+
+def _translated(
+    conn: AsyncConnection, adapted: Any, text: str, args: list[Any], exc: Exception
+) -> Exception:
+    """The error SQLAlchemy would have raised for the driver's ``exc`` (an
+    ``IntegrityError`` for a unique violation, a lost connection marked invalidated)."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        adapted._handle_exception(exc)  # raises the driver error as its DBAPI error
+    except dbapi.Error as err:
+        closed = bool(getattr(adapted, "_connection", None) and adapted._connection.is_closed())
+        return sa.exc.DBAPIError.instance(
+            text, tuple(args), err, dbapi.Error, connection_invalidated=closed
+        )
+    except Exception as other:  # not the driver's: as it is
+        return other
+    return exc
+
+
+async def run(session: AsyncSession, query: Query, **params: Any) -> list[tuple[Any, ...]]:
+    """``query`` inside ``session``'s transaction (a write's own statements), its rows as
+    tuples (``RETURNING``; none for a plain change)."""
+    conn = await session.connection()
+    return await _fetch_on(conn, query, params, write=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -287,22 +354,21 @@ class Database:
         finally:
             shared.busy = False
 
-    async def write_alone(self, stmt: sa.Executable) -> list[tuple[Any, ...]]:
+    async def write_alone(self, query: Query, **params: Any) -> list[tuple[Any, ...]]:
         """Run one statement that is a transaction by itself and return its rows
         (``RETURNING``). On PostgreSQL it runs in autocommit on the request's shared
-        connection: one round trip, no BEGIN or COMMIT, no second connection. On SQLite,
-        a write like any other."""
+        connection, sent straight to the driver: one round trip, no BEGIN or COMMIT, no
+        second connection. On SQLite, a write like any other."""
         if self._write_lock is not None:
             async with self.write() as session:
-                return [tuple(row) for row in await session.execute(stmt)]
+                return await run(session, query, **params)
         shared = _request_connection.get()
         if shared is None or not shared.usable_by(self._read_engine):
             async with self._read_engine.connect() as conn:
-                return [tuple(row) for row in await conn.execute(stmt)]
+                return await _fetch_on(conn, query, params, write=True)
         shared.busy = True
         try:
-            conn = await shared.connect()
-            return [tuple(row) for row in await conn.execute(stmt)]
+            return await _fetch_on(await shared.connect(), query, params, write=True)
         finally:
             shared.busy = False
 

@@ -7,13 +7,15 @@ Windows are fixed (a minute, a quarter of an hour): coarse, cheap, and shared.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from opcoord.accounts.models import LiveConnection, RateCount
-from opcoord.db import Database
+from opcoord.db import Database, Query
 from opcoord.errors import TooManyRequests
 
 #: Open websockets whose instance has not said so for this long no longer count.
@@ -46,21 +48,39 @@ async def hit_all(db: Database, hits: list[tuple[Limit, str, int]], now: datetim
     }
     if not rows:
         return
-    insert = postgresql.insert if db.is_postgres else sqlite.insert
-    values = insert(RateCount).values(
-        [{"key": k, "window": w, "count": weight} for (k, w), (_, weight) in rows.items()]
-    )
-    stmt = values.on_conflict_do_update(
-        index_elements=["key", "window"],
-        set_={"count": col(RateCount.count) + values.excluded.count},
-    ).returning(col(RateCount.key), col(RateCount.window), col(RateCount.count))
+    params: dict[str, Any] = {}
+    for i, ((k, w), (_, weight)) in enumerate(rows.items()):
+        params |= {f"k{i}": k, f"w{i}": w, f"n{i}": weight}
     # A statement of its own (PostgreSQL: autocommit), counted whatever the request does.
-    for key, start, count in await db.write_alone(stmt):
+    for key, start, count in await db.write_alone(_counting(db.dialect, len(rows)), **params):
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
         limit, _ = rows[(key, start)]
         if count > limit.allowed:
             retry = max(1, int((start + limit.window - now).total_seconds()) + 1)
             raise TooManyRequests(f"too many {limit.name}: try again in {retry} s", retry)
+
+
+@cache
+def _counting(dialect: str, n: int) -> Query:
+    """``n`` counts added at once, built once per size (every write is counted)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = RateCount.__table__  # type: ignore[attr-defined]
+    values = insert(RateCount).values(
+        [
+            {
+                "key": sa.bindparam(f"k{i}", type_=table.c.key.type),
+                "window": sa.bindparam(f"w{i}", type_=table.c.window.type),
+                "count": sa.bindparam(f"n{i}", type_=table.c.count.type),
+            }
+            for i in range(n)
+        ]
+    )
+    return Query(
+        values.on_conflict_do_update(
+            index_elements=["key", "window"],
+            set_={"count": col(RateCount.count) + values.excluded.count},
+        ).returning(col(RateCount.key), col(RateCount.window), col(RateCount.count))
+    )
 
 
 async def purge(db: Database, now: datetime) -> None:
