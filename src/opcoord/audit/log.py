@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from opcoord.audit.models import AuditEntry, AuditHead
-from opcoord.db import AUDIT_KEY, Database, dialect_of
+from opcoord.db import AUDIT_KEY, Database, Query, dialect_of, run
 
 #: The chain of entries that concern no operation (accounts, sign-ins, watchlists).
 GLOBAL = 0
@@ -110,19 +111,40 @@ def _key(session: AsyncSession) -> bytes:
     return key
 
 
+@cache
+def _statements(dialect: str) -> tuple[Query, Query, Query]:
+    """An entry's three statements for ``dialect``, built once with bound parameters
+    (every write records an entry): the head's next number, its move, the entry."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    take = (
+        insert(AuditHead)
+        .values(stream_id=sa.bindparam("h_stream"), seq=1, mac="", head_mac="")
+        .on_conflict_do_update(index_elements=["stream_id"], set_={"seq": col(AuditHead.seq) + 1})
+        .returning(col(AuditHead.seq), col(AuditHead.mac))
+    )
+    move_head = (
+        sa.update(AuditHead)
+        .where(col(AuditHead.stream_id) == sa.bindparam("h_stream"))
+        .values(mac=sa.bindparam("h_mac"), head_mac=sa.bindparam("h_head_mac"))
+    )
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    columns = [c for c in table.columns if c.name != "id"]
+    add = sa.insert(AuditEntry).values(
+        {c.name: sa.bindparam(f"e_{c.name}", type_=c.type) for c in columns}
+    )
+    if dialect == "postgresql":
+        # One round trip while the head's lock is held (SQLite has no DML in WITH).
+        add = add.add_cte(move_head.returning(col(AuditHead.stream_id)).cte("head"))
+    return Query(take), Query(move_head), Query(add)
+
+
 async def _next(session: AsyncSession, stream_id: int) -> tuple[int, str]:
     """The stream's next number and the previous entry's MAC, holding its head's row
     lock until commit (so one stream's entries are chained one after another). One
     statement: a chain's first entry creates its head."""
-    insert = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
-    stmt = (
-        insert(AuditHead)
-        .values(stream_id=stream_id, seq=1, mac="", head_mac="")
-        .on_conflict_do_update(index_elements=["stream_id"], set_={"seq": col(AuditHead.seq) + 1})
-        .returning(col(AuditHead.seq), col(AuditHead.mac))
-    )
-    row = (await session.execute(stmt)).one()
-    return int(row[0]), str(row[1])
+    take, _, _ = _statements(dialect_of(session))
+    ((seq, mac),) = await run(session, take, h_stream=stream_id)
+    return int(seq), str(mac)
 
 
 async def record(
@@ -163,19 +185,19 @@ async def record(
         mac="",
     )
     entry.mac = entry_mac(key, previous, entry)
-    move_head = (
-        sa.update(AuditHead)
-        .where(col(AuditHead.stream_id) == stream_id)
-        .values(mac=entry.mac, head_mac=head_mac(key, stream_id, seq, entry.mac))
-    )
-    add = sa.insert(AuditEntry).values(**entry.model_dump(exclude={"id"}))
-    if dialect_of(session) == "postgresql":
-        # One round trip while the head's lock is held (SQLite has no DML in WITH).
-        head = move_head.returning(col(AuditHead.stream_id)).cte("head")
-        await session.execute(add.add_cte(head))
+    dialect = dialect_of(session)
+    _, move_head, add = _statements(dialect)
+    moved = {
+        "h_stream": stream_id,
+        "h_mac": entry.mac,
+        "h_head_mac": head_mac(key, stream_id, seq, entry.mac),
+    }
+    values = {f"e_{k}": v for k, v in entry.model_dump(exclude={"id"}).items()}
+    if dialect == "postgresql":
+        await run(session, add, **moved, **values)
     else:
-        await session.execute(move_head)
-        await session.execute(add)
+        await run(session, move_head, **moved)
+        await run(session, add, **values)
     return entry
 
 
