@@ -16,6 +16,10 @@ from opcoord.operations.enums import OperationStatus
 from opcoord.operations.models import Operation, Participant
 from opcoord.operations.schemas import OperationCreate, OperationPublic, OperationUpdate
 
+_BY_CODE = sa.select(Operation).where(col(Operation.code) == sa.bindparam("code"))
+_FOR_UPDATE = _BY_CODE.with_for_update()
+_FOR_SHARE = _BY_CODE.with_for_update(read=True)
+
 
 async def load(
     session: AsyncSession, code: str, *, for_update: bool = False, for_share: bool = False
@@ -25,12 +29,8 @@ async def load(
     for changes to the operation itself (closing, participants, the report), which
     wait for the returns being written; ``for_share`` for the writes of returns, which
     run side by side and wait only for those."""
-    stmt = sa.select(Operation).where(col(Operation.code) == code)
-    if for_update:
-        stmt = stmt.with_for_update()
-    elif for_share:
-        stmt = stmt.with_for_update(read=True)
-    op = await session.scalar(stmt)
+    stmt = _FOR_UPDATE if for_update else _FOR_SHARE if for_share else _BY_CODE
+    op = await session.scalar(stmt, {"code": code})
     if op is None:
         raise not_found("code", f"no operation with code {code!r}")
     return op

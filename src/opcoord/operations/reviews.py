@@ -23,7 +23,7 @@ from sqlmodel import col
 from opcoord.accounts.identity import Caller
 from opcoord.accounts.models import User
 from opcoord.audit import log as audit
-from opcoord.db import Database, pk
+from opcoord.db import Database, Query, pk, run
 from opcoord.errors import conflict, invalid, not_found
 from opcoord.operations.models import (
     DailyReturn,
@@ -139,18 +139,19 @@ def _review_columns(j: _Joined) -> list[Any]:
 async def review_of(session: AsyncSession, ret: DailyReturn) -> ReviewPublic:
     """The review of ``ret``'s current version."""
     assert ret.id is not None
-    params = {"operation_id": ret.operation_id, "return_id": ret.id}
-    row = (await session.execute(_review_of(), params)).one()
-    return _public(tuple(row), ret.current_version)
+    (row,) = await run(session, _review_of(), operation_id=ret.operation_id, return_id=ret.id)
+    return _public(row, ret.current_version)
 
 
 @cache
-def _review_of() -> Any:
+def _review_of() -> Query:
     """``review_of``'s statement, built once (every PUT answers with its review)."""
     return_id: sa.BindParameter[int] = sa.bindparam("return_id")
     j = _joined(sa.bindparam("operation_id"), where=[col(ReturnReview.return_id) == return_id])
-    return j.join(sa.select(*_review_columns(j)).select_from(DailyReturn)).where(
-        pk(DailyReturn) == return_id
+    return Query(
+        j.join(sa.select(*_review_columns(j)).select_from(DailyReturn)).where(
+            pk(DailyReturn) == return_id
+        )
     )
 
 
