@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col
 
-from opcoord.db import pk
+from opcoord.db import Query, pk, run
 from opcoord.operations import ledger
 from opcoord.operations.enums import COUNTERS, FACILITATING, DayStatus
 from opcoord.operations.merged import MERGED, DuplicatePair, counted
@@ -145,8 +145,8 @@ async def version_contributions(
     """What each of ``versions`` adds to the totals, read in one statement (its seizures
     grouped by category and currency, the sums made here)."""
     groups: dict[int, list[Any]] = {}
-    ids = {"ids": [v.id for v in versions]}
-    for row in (await session.execute(_contributions(), ids)).all():
+    ids = {f"id{i}": v.id for i, v in enumerate(versions)}
+    for row in await run(session, _contributions(len(ids)), **ids):
         groups.setdefault(row[0], []).append(row[1:])
     out = []
     for version in versions:
@@ -172,10 +172,12 @@ async def version_contributions(
 
 
 @cache
-def _contributions() -> Any:
-    """``version_contributions``'s statement, built once (every PUT reads it)."""
+def _contributions(n: int) -> Query:
+    """``version_contributions``'s statement for ``n`` versions, built once (every PUT
+    reads it, for one or two)."""
     online = sa.case((ONLINE, col(Seizure.quantity)), else_=0)
-    return (
+    ids = [sa.bindparam(f"id{i}", type_=sa.Integer()) for i in range(n)]
+    return Query(
         sa.select(
             col(Seizure.version_id),
             col(Seizure.category),
@@ -185,7 +187,7 @@ def _contributions() -> Any:
             sa.func.coalesce(sa.func.sum(online), 0),
             sa.func.sum(col(Seizure.estimated_value)),
         )
-        .where(col(Seizure.version_id).in_(sa.bindparam("ids", expanding=True)), counted())
+        .where(col(Seizure.version_id).in_(ids), counted())
         .group_by(col(Seizure.version_id), col(Seizure.category), col(Seizure.currency))
     )
 

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -21,7 +22,7 @@ from sqlmodel import col
 from opcoord.accounts.identity import Caller
 from opcoord.accounts.models import User
 from opcoord.audit import log as audit
-from opcoord.db import Database, Query, pk, run
+from opcoord.db import Database, Query, dialect_of, pk, run
 from opcoord.errors import StaleVersion, conflict, invalid, not_found
 from opcoord.operations import counters, figures, integrity, ledger, locks, reviews
 from opcoord.operations.enums import COUNTERS, FACILITATING
@@ -104,6 +105,15 @@ _TAKING_PART = Query(
         col(Participant.country) == sa.bindparam("country"),
     )
     .with_for_update()
+)
+#: The same on PostgreSQL, with the references as one array (a ``Query`` takes no list).
+_REFS_TAKEN_ANY = Query(
+    sa.select(col(Seizure.ref), col(Seizure.day)).where(
+        col(Seizure.operation_id) == sa.bindparam("operation_id"),
+        col(Seizure.country) == sa.bindparam("country"),
+        col(Seizure.is_current),
+        col(Seizure.ref) == sa.any_(sa.bindparam("refs", type_=postgresql.ARRAY(sa.String()))),
+    )
 )
 _RETURN = Query(
     _row_of(DailyReturn).where(
@@ -194,7 +204,10 @@ async def _check_refs(session: AsyncSession, op: Operation, country: str, data: 
     if not refs:
         return
     params = {"operation_id": op.id, "country": country, "refs": refs}
-    taken = dict((await session.execute(_REFS_TAKEN, params)).all())
+    if dialect_of(session) == "postgresql":
+        taken = dict(await run(session, _REFS_TAKEN_ANY, **params))
+    else:
+        taken = dict((await session.execute(_REFS_TAKEN, params)).all())
     for i, ref in enumerate(refs):
         if ref in taken:
             raise invalid(

@@ -10,13 +10,15 @@ transaction touched (``session.info[STREAMS]``), so the local pump needs no roun
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from opcoord.db import STREAMS_TOUCHED, dialect_of
+from opcoord.db import STREAMS_TOUCHED, Query, dialect_of, run
 from opcoord.outbox.events import ChangeEvent, EventType, RecordedEvent
 from opcoord.outbox.models import LiveEvent, LiveStream
 
@@ -80,6 +82,48 @@ async def _record_sqlite(
     return out
 
 
+@cache
+def _numbered(n: int) -> Query:
+    """``n`` events numbered, inserted and announced in one statement (PostgreSQL),
+    built once per count."""
+    table = LiveEvent.__table__.c  # type: ignore[attr-defined]
+    rows = ", ".join(f"({i}, :type{i}, :country{i}, :audience{i}, :payload{i})" for i in range(n))
+    binds = [
+        sa.bindparam("sid", type_=sa.Integer()),
+        sa.bindparam("n", type_=sa.Integer()),
+        sa.bindparam("at", type_=table.created_at.type),
+        sa.bindparam("channel", CHANNEL, type_=sa.String()),
+        sa.bindparam("sid_text", type_=sa.String()),
+    ]
+    for i in range(n):
+        binds += [
+            sa.bindparam(f"type{i}", type_=table.type.type),
+            sa.bindparam(f"country{i}", type_=table.country.type),
+            sa.bindparam(f"audience{i}", type_=table.audience.type),
+            sa.bindparam(f"payload{i}", type_=table.payload.type),
+        ]
+    # Only placeholders are formatted into the text (one row per event); every value is
+    # a bound parameter.
+    stmt = sa.text(
+        f"""
+        WITH bump AS (
+            INSERT INTO live_streams (stream_id, last_seq) VALUES (:sid, :n)
+            ON CONFLICT (stream_id) DO UPDATE SET last_seq = live_streams.last_seq + :n
+            RETURNING last_seq
+        ), ins AS (
+            INSERT INTO live_events
+                (stream_id, seq, type, country, audience, payload, created_at)
+            SELECT :sid, bump.last_seq - :n + 1 + v.ord, v.type, v.country, v.audience,
+                v.payload, :at
+            FROM bump, (VALUES {rows}) AS v (ord, type, country, audience, payload)
+            RETURNING seq
+        )
+        SELECT last_seq, pg_notify(:channel, :sid_text) FROM bump
+        """  # noqa: S608
+    ).bindparams(*binds)
+    return Query(stmt.columns(sa.column("last_seq", sa.Integer()), sa.column("notified")))
+
+
 async def record_all(
     session: AsyncSession, events: Sequence[ChangeEvent], now: datetime
 ) -> list[RecordedEvent]:
@@ -102,42 +146,15 @@ async def record_all(
         session.info.setdefault(STREAMS_TOUCHED, set()).add(stream_id)
         return recorded
     n = len(events)
-    table = LiveEvent.__table__.c  # type: ignore[attr-defined]
-    rows = ", ".join(f"({i}, :type{i}, :country{i}, :audience{i}, :payload{i})" for i in range(n))
-    binds = [
-        sa.bindparam("sid", stream_id, type_=sa.Integer()),
-        sa.bindparam("n", n, type_=sa.Integer()),
-        sa.bindparam("at", now, type_=table.created_at.type),
-        sa.bindparam("channel", CHANNEL, type_=sa.String()),
-        sa.bindparam("sid_text", str(stream_id), type_=sa.String()),
-    ]
+    params: dict[str, Any] = {"sid": stream_id, "n": n, "at": now, "sid_text": str(stream_id)}
     for i, e in enumerate(events):
-        binds += [
-            sa.bindparam(f"type{i}", str(e.type), type_=table.type.type),
-            sa.bindparam(f"country{i}", e.country, type_=table.country.type),
-            sa.bindparam(f"audience{i}", _audience(e), type_=table.audience.type),
-            sa.bindparam(f"payload{i}", e.payload, type_=table.payload.type),
-        ]
-    # Only placeholders are formatted into the text (one row per event); every value is
-    # a bound parameter.
-    stmt = sa.text(
-        f"""
-        WITH bump AS (
-            INSERT INTO live_streams (stream_id, last_seq) VALUES (:sid, :n)
-            ON CONFLICT (stream_id) DO UPDATE SET last_seq = live_streams.last_seq + :n
-            RETURNING last_seq
-        ), ins AS (
-            INSERT INTO live_events
-                (stream_id, seq, type, country, audience, payload, created_at)
-            SELECT :sid, bump.last_seq - :n + 1 + v.ord, v.type, v.country, v.audience,
-                v.payload, :at
-            FROM bump, (VALUES {rows}) AS v (ord, type, country, audience, payload)
-            RETURNING seq
-        )
-        SELECT last_seq, pg_notify(:channel, :sid_text) FROM bump
-        """  # noqa: S608
-    ).bindparams(*binds)
-    last = int((await session.execute(stmt)).scalar_one())
+        params |= {
+            f"type{i}": str(e.type),
+            f"country{i}": e.country,
+            f"audience{i}": _audience(e),
+            f"payload{i}": e.payload,
+        }
+    ((last, _),) = await run(session, _numbered(n), **params)
     session.info.setdefault(STREAMS_TOUCHED, set()).add(stream_id)
     first = last - n + 1
     return [
