@@ -152,7 +152,7 @@ class Settings(BaseSettings):
         default=2.0,
         gt=0,
         description="How often the outbound worker looks for new events and due retries "
-        "(a write in this process wakes it at once).",
+        "(a write in this process wakes it within a tenth of a second).",
     )
     outbound_timeout_seconds: float = Field(
         default=10.0,
