@@ -276,7 +276,7 @@ def test_early_closing_keeps_snapshots_equal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The edition's figures and its report_ready event are under test, not its files.
-    monkeypatch.setattr(editions, "render_files", lambda *a, **k: {})
+    monkeypatch.setattr(editions, "_render", _no_files)
     token = ADMIN_TOKEN if viewer == "coordinator" else token_of(setup[viewer])
     api.put_return("ES", "2026-06-09", {"seizures": [seizure("ES-1", 3)]}, setup["ES"])
     ws, session = connect(api.client, token)
@@ -324,3 +324,7 @@ def test_opening_keeps_snapshots_equal(
     assert state["operation"]["status"] == "active"
     assert state["completeness"]["collecting"] == "2026-06-20"
     assert state["completeness"]["countries"]["ES"]["2026-06-20"] == "collecting"
+
+
+async def _no_files(*_: Any) -> dict[str, bytes]:
+    return {}

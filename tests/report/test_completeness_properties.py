@@ -236,7 +236,7 @@ def check_invariants(c: dict[str, Any]) -> None:
 @pytest.fixture
 def fast_reports(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The report's figures are what is under test: skip rendering its files."""
-    monkeypatch.setattr(editions, "render_files", lambda *a, **k: {})
+    monkeypatch.setattr(editions, "_render", _no_files)
     yield
 
 
@@ -306,3 +306,7 @@ def test_completeness_holds_for_any_history(
     assert report["period"]["ends_on"] == last
     if not early:
         assert len(report["timeline"]) == h.days
+
+
+async def _no_files(*_: Any) -> dict[str, bytes]:
+    return {}

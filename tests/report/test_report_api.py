@@ -1,13 +1,16 @@
 """The report over HTTP: formats, file names, who reads which edition, publishing."""
 
 import csv
+import io
 import subprocess
 from typing import Any
 
+import openpyxl
 import pytest
 from litestar.testing import TestClient
 
 from opcoord.clock import FrozenClock
+from opcoord.report import data as report_data
 from opcoord.report import editions as closing
 
 from conftest import ADMIN, Api, events, seizure, wait_ready
@@ -208,14 +211,14 @@ def test_stored_artefacts_are_reused_per_language(
 ) -> None:
     closed(api, client)
     rendered: list[tuple[tuple[str, ...], str]] = []
-    real = closing.render_files
+    real = closing._render
 
-    def counting(report: Any, rows: Any, audience: str, progress: Any, formats: Any,
-                 lang: str = "en") -> dict[str, bytes]:  # fmt: skip
+    async def counting(seizures: Any, report: Any, audience: str, formats: Any,
+                       lang: str) -> dict[str, bytes]:  # fmt: skip
         rendered.append((formats, lang))
-        return real(report, rows, audience, progress, formats, lang)
+        return await real(seizures, report, audience, formats, lang)
 
-    monkeypatch.setattr(closing, "render_files", counting)
+    monkeypatch.setattr(closing, "_render", counting)
     base = "/api/operations/PANDORA-X/report"
     for _ in range(2):
         for query, cookies in (("", {}), ("?lang=fr", {}), ("", {"opcoord_lang": "es"})):
@@ -241,3 +244,32 @@ def test_the_reports_map_speaks_the_reports_language(client: TestClient[Any], ap
     english = client.get("/api/operations/PANDORA-X/report.html", headers=ADMIN).text
     assert "Seizures · PANDORA-X" in english and "Couches" not in english
     assert '<link rel="icon" type="image/svg+xml" href="data:image/svg+xml,' in english
+
+
+def test_the_rendering_process_reads_the_seizures_itself(
+    client: TestClient[Any], api: Api, monkeypatch: Any
+) -> None:
+    """The server sends the rendering process the database's address, not the rows: a
+    closing's seizures are never all held by the server, yet every file lists them, and
+    a file rendered later (another language) too."""
+
+    def not_here(*_: Any) -> None:
+        raise AssertionError("the server read every seizure of the operation")
+
+    monkeypatch.setattr(report_data, "seizure_tuples", not_here)
+    monkeypatch.setattr(report_data, "seizure_tuples_of", not_here)
+    closed(api, client)
+    for path in ("report.csv", "report.csv?lang=fr", "report.html?lang=es"):
+        r = client.get(f"/api/operations/PANDORA-X/{path}", headers=ADMIN)
+        assert r.status_code == 200, (path, r.text)
+        assert REF in r.text and "Toledo" in r.text, path
+    xlsx = client.get("/api/operations/PANDORA-X/report.xlsx?lang=fr", headers=ADMIN)
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    cells = {
+        str(v)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for v in row
+    }
+    assert REF in cells and TEXT in cells

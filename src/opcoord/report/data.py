@@ -551,13 +551,24 @@ _ROW_KEYS = tuple(sa.select(*ROW_COLUMNS).selected_columns.keys())
 
 async def seizure_tuples(session: AsyncSession, op: Operation) -> list[tuple[Any, ...]]:
     """Every current seizure as a plain tuple (compact: 100,000 rows stay small)."""
+    assert op.id is not None
+    return await seizure_tuples_of(session, op.id)
+
+
+async def seizure_tuples_of(session: AsyncSession, operation_id: int) -> list[tuple[Any, ...]]:
     stmt = (
         sa.select(*ROW_COLUMNS)
-        .where(_listed(op))
+        .where(col(Seizure.operation_id) == operation_id, col(Seizure.is_current))
         .order_by(col(Seizure.day), col(Seizure.country), col(Seizure.ref))
     )
     result = await session.execute(stmt)
     return [tuple(r) for r in result.all()]
+
+
+async def seizure_count(session: AsyncSession, op: Operation) -> int:
+    """How many seizures the files list (``seizure_tuples``'s rows)."""
+    stmt = sa.select(sa.func.count()).select_from(Seizure).where(_listed(op))
+    return int(await session.scalar(stmt) or 0)
 
 
 def seizure_dicts(rows: list[tuple[Any, ...]], audience: str = "full") -> Iterator[dict[str, Any]]:

@@ -17,6 +17,7 @@ The scheduler runs both after each batch of day-cycle jobs (``build_pending``);
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ from sqlmodel import col
 from opcoord.accounts import access
 from opcoord.accounts.identity import Caller
 from opcoord.audit import log as audit
-from opcoord.db import Database, pk
+from opcoord.db import Database, make_engine, pk
 from opcoord.errors import Conflict, NotFound, conflict, not_found
 from opcoord.i18n import LANGUAGES, Lang
 from opcoord.operations.models import Operation
@@ -251,10 +252,14 @@ async def _build(
                 previous.report["totals"], report["totals"]
             )
         progress("seizures")
-        rows = await report_data.seizure_tuples(session, op)
-    if progress is _noop:  # the server's build: in the rendering process
-        files = await renderer.render(render_files, report, rows, "full", rows=len(rows))
-    else:  # the command line's, which shows each step as it goes
+        # The server's build renders in the rendering process, which reads the seizures
+        # itself; the command line's here, showing each step as it goes.
+        server = progress is _noop
+        seizures = await _seizures(db, session, op, FORMATS, server)
+        rows = [] if server else await report_data.seizure_tuples(session, op)
+    if server:
+        files = await _render(seizures, report, "full", FORMATS, "en")
+    else:
         files = await asyncio.to_thread(render_files, report, rows, "full", progress)
     progress("saving")
     now = clock()
@@ -358,6 +363,101 @@ def render_files(
     return out
 
 
+#: The formats that draw the seizures one by one (the PDF prints figures only).
+_WITH_SEIZURES = ("html", "xlsx", "csv")
+
+
+@dataclass(frozen=True, slots=True)
+class RowSource:
+    """Where the rendering process reads an operation's seizures itself: the server
+    sends it the database's address, not the rows (100,000 of them were the server's
+    largest allocation of a closing, and its longest pause while they were sent)."""
+
+    url: str
+    operation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Seizures:
+    """What a render gets of the seizures: read by the rendering process (``source``),
+    or read here (``rows``); ``count`` of them either way."""
+
+    source: RowSource | None
+    rows: list[tuple[Any, ...]]
+    count: int
+
+
+async def _seizures(
+    db: Database, session: AsyncSession, op: Operation, formats: tuple[str, ...], wanted: bool
+) -> _Seizures:
+    """In the caller's read (where it read the aggregates): how the render will get the
+    seizures. The rendering process reads them itself when it can reach the database
+    (not an in-memory SQLite)."""
+    assert op.id is not None
+    if not (wanted and any(f in _WITH_SEIZURES for f in formats)):
+        return _Seizures(None, [], 0)
+    source = _source(db, op.id)
+    if source is None:
+        rows = await report_data.seizure_tuples(session, op)
+        return _Seizures(None, rows, len(rows))
+    return _Seizures(source, [], await report_data.seizure_count(session, op))
+
+
+async def _render(
+    seizures: _Seizures,
+    report: dict[str, Any],
+    audience: str,
+    formats: tuple[str, ...],
+    lang: str,
+) -> dict[str, bytes]:
+    """``formats`` of ``report`` drawn in the rendering process (no connection held)."""
+    files: dict[str, bytes]
+    if seizures.source is None:
+        files = await renderer.render(
+            render_files,
+            report,
+            seizures.rows,
+            audience,
+            _noop,
+            formats,
+            lang,
+            rows=seizures.count,
+        )
+    else:
+        files = await renderer.render(
+            render_from, seizures.source, report, audience, formats, lang, rows=seizures.count
+        )
+    return files
+
+
+def _source(db: Database, operation_id: int) -> RowSource | None:
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None  # only this process sees it
+    return RowSource(url.render_as_string(hide_password=False), operation_id)
+
+
+def render_from(
+    source: RowSource,
+    report: dict[str, Any],
+    audience: str,
+    formats: tuple[str, ...],
+    lang: str,
+) -> dict[str, bytes]:
+    """``render_files`` with the seizures read here, in the rendering process."""
+    rows = asyncio.run(_read_rows(source))
+    return render_files(report, rows, audience, _noop, formats, lang)
+
+
+async def _read_rows(source: RowSource) -> list[tuple[Any, ...]]:
+    engine = make_engine(source.url, pool_size=1)
+    try:
+        async with AsyncSession(engine) as session:
+            return await report_data.seizure_tuples_of(session, source.operation_id)
+    finally:
+        await engine.dispose()
+
+
 def _map(
     report: dict[str, Any], rows: list[tuple[Any, ...]], audience: str, lang: str = "en"
 ) -> str | None:
@@ -395,10 +495,8 @@ async def artefact(
             return found
         op = await session.get(Operation, edition.operation_id)
         assert op is not None
-        rows = await report_data.seizure_tuples(session, op) if fmt != "pdf" else []
-    files = await renderer.render(
-        render_files, edition.report, rows, audience, _noop, (fmt,), lang, rows=len(rows)
-    )
+        seizures = await _seizures(db, session, op, (fmt,), True)
+    files = await _render(seizures, edition.report, audience, (fmt,), lang)
     try:
         async with db.write() as session:
             await _store(session, edition.id, audience, files, now, lang)
@@ -419,11 +517,9 @@ async def render_once(
     async with db.read() as session:
         op = await session.get(Operation, edition.operation_id)
         assert op is not None
-        rows = await report_data.seizure_tuples(session, op) if fmt == "html" else []
-    report = {**edition.report, **extra}
-    files: dict[str, bytes] = await renderer.render(
-        render_files, report, rows, audience, _noop, (fmt,), lang, rows=len(rows)
-    )
+        # Only the HTML's map draws the seizures here: the extra sections are figures.
+        seizures = await _seizures(db, session, op, (fmt,), fmt == "html")
+    files = await _render(seizures, {**edition.report, **extra}, audience, (fmt,), lang)
     return files[fmt]
 
 
