@@ -83,6 +83,8 @@ NEAR_BATCH = 200
 #: Versions checked in one transaction: a turn after a busy moment finds many, and pays
 #: the transaction, the operation's row and the candidates' statements once for them.
 VERSIONS_PER_CHECK = 50
+#: Pairs scored between two turns of the event loop.
+YIELD_EVERY = 32
 #: What the check reads of a seizure: its id, then ``Candidate``'s fields in order.
 _COLUMNS = (
     pk(Seizure),
@@ -192,19 +194,25 @@ async def _check_versions(
             )
         ):
             found[row[0]] = _candidate(row)
-    # By category: a seizure is compared only with those of its own, so a turn that
-    # checks many versions at once does no more comparisons than checking each alone.
+    # By category and count: a seizure looks only at the candidates of its own category
+    # whose counts lie in its band, so a turn that checks many versions at once does no
+    # more work per seizure than checking each alone.
     by_category: dict[str, list[tuple[int, Candidate]]] = {}
+    by_count: dict[tuple[str, int], list[tuple[int, Candidate]]] = {}
     for other_id, theirs in sorted(found.items()):
         by_category.setdefault(theirs.category, []).append((other_id, theirs))
+        by_count.setdefault((theirs.category, theirs.quantity), []).append((other_id, theirs))
     events = []
+    scored = 0
     for seizure_id, mine in fresh:
-        band = quantity_band(mine.quantity)
-        for other_id, theirs in by_category.get(mine.category, ()):
+        for other_id, theirs in _in_band(mine, by_category, by_count):
             if other_id == seizure_id or not blocked(mine, theirs):
                 continue
-            if band is not None and not band[0] <= theirs.quantity <= band[1]:
-                continue  # read for another seizure's band: this one cannot reach it
+            scored += 1
+            if scored % YIELD_EVERY == 0:
+                # Scoring is CPU on the serving loop: the requests waiting on it go
+                # between two slices of a turn, not after the whole of it.
+                await asyncio.sleep(0)
             value = score_from(mine, theirs, THRESHOLD)
             if value is None:
                 continue
@@ -242,6 +250,23 @@ async def _check_versions(
                 )
             )
     return events
+
+
+def _in_band(
+    mine: Candidate,
+    by_category: dict[str, list[tuple[int, Candidate]]],
+    by_count: dict[tuple[str, int], list[tuple[int, Candidate]]],
+) -> Iterable[tuple[int, Candidate]]:
+    """The candidates of ``mine``'s category whose counts may still reach the threshold
+    with it (``quantity_band``), in the order they were read."""
+    band = quantity_band(mine.quantity)
+    if band is None:
+        return by_category.get(mine.category, ())
+    low, high = band
+    if high - low > len(by_category.get(mine.category, ())):  # a wide band: filter instead
+        return (c for c in by_category.get(mine.category, ()) if low <= c[1].quantity <= high)
+    found = [c for q in range(low, high + 1) for c in by_count.get((mine.category, q), ())]
+    return sorted(found, key=lambda c: c[0])
 
 
 def _brief(c: Candidate) -> dict[str, Any]:
