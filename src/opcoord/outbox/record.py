@@ -10,7 +10,7 @@ transaction touched (``session.info[STREAMS]``), so the local pump needs no roun
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,7 +82,11 @@ async def _record_sqlite(
     return out
 
 
-@cache
+#: Events numbered in one statement (four parameters each).
+NUMBERED_AT_ONCE = 1_000
+
+
+@lru_cache(maxsize=32)
 def _numbered(n: int) -> Query:
     """``n`` events numbered, inserted and announced in one statement (PostgreSQL),
     built once per count."""
@@ -141,6 +145,11 @@ async def record_all(
     stream_id = events[0].stream_id
     if any(e.stream_id != stream_id for e in events):
         raise ValueError("record_all numbers the events of one stream")
+    if len(events) > NUMBERED_AT_ONCE:  # a statement takes at most 32,767 parameters
+        out = []
+        for at in range(0, len(events), NUMBERED_AT_ONCE):
+            out += await record_all(session, events[at : at + NUMBERED_AT_ONCE], now)
+        return out
     if dialect_of(session) != "postgresql":
         recorded = await _record_sqlite(session, events, now)
         session.info.setdefault(STREAMS_TOUCHED, set()).add(stream_id)
