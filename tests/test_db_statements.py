@@ -13,6 +13,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from opcoord.accounts.models import RateCount
 from opcoord.config import Settings
 from opcoord.db import Database, Query, open_database, run
+from opcoord.outbox import record
+from opcoord.outbox.events import ChangeEvent, EventType
+from opcoord.outbox.models import LiveEvent
 from opcoord.web import _database_down
 
 AT = datetime(2026, 6, 8, 12, 0, tzinfo=UTC)
@@ -71,7 +74,43 @@ def test_a_connection_lost_mid_write_is_a_database_down_error(settings: Settings
                         await other.execute(sa.text(f"SELECT pg_terminate_backend({int(pid)})"))
                     await run(session, _COUNT, k="lost-too", w=AT, n=1)
             assert _database_down(lost.value)  # answered 503: the client retries
+            assert lost.value.connection_invalidated
             assert await _stored(db, "lost") == []
+            # The dead connection did not go back to the pool: every write after it,
+            # through every connection the pool holds, succeeds.
+            for n in range(2 * settings.db_pool_size + 2):
+                async with db.write() as session:
+                    await run(session, _COUNT, k=f"after-{n}", w=AT, n=1)
+        finally:
+            await db.dispose()
+
+    asyncio.run(scenario())
+
+
+def test_thousands_of_events_of_one_write_are_numbered_one_after_another(
+    settings: Settings,
+) -> None:
+    """A duplicate check of many bulk returns may record thousands of events at once:
+    more than one statement's parameters, so they are numbered in slices, in order."""
+
+    async def scenario() -> None:
+        db = open_database(settings)
+        try:
+            events = [
+                ChangeEvent(EventType.duplicate_found, 4242, {"n": n})
+                for n in range(2 * record.NUMBERED_AT_ONCE + 7)
+            ]
+            async with db.write() as session:
+                recorded = await record.record_all(session, events, AT)
+            assert [e.seq for e in recorded] == list(range(1, len(events) + 1))
+            async with db.read() as session:
+                rows = await session.execute(
+                    sa.select(LiveEvent.seq, LiveEvent.payload)
+                    .where(LiveEvent.stream_id == 4242)
+                    .order_by(LiveEvent.seq)
+                )
+                stored = [(seq, payload["n"]) for seq, payload in rows]
+            assert stored == [(n + 1, n) for n in range(len(events))]
         finally:
             await db.dispose()
 

@@ -186,7 +186,16 @@ async def _fetch_on(
         records = await driver.fetch(text, *args)
     except Exception as exc:
         if write:
-            raise _translated(conn, raw.dbapi_connection, text, args, exc) from exc
+            err = _translated(conn, raw.dbapi_connection, text, args, exc)
+            if isinstance(err, sa.exc.DBAPIError) and err.connection_invalidated:
+                # Lost: let SQLAlchemy meet it itself (a probe, not the statement again),
+                # so it discards this connection and the pool's older ones, as on its own
+                # path; a dead connection must not go back to the pool.
+                try:
+                    await conn.execute(sa.text("SELECT 1"))
+                except Exception as probe:
+                    raise probe from exc
+            raise err from exc
         # Run again the ordinary way (it is a read): SQLAlchemy's own errors, and its
         # handling of a lost connection (the pool discards those older than the loss).
         return _rows(await conn.execute(query.stmt, params))
