@@ -432,7 +432,8 @@ async def _render(
 
 def _source(db: Database, operation_id: int) -> RowSource | None:
     url = db.engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+    memory = url.database in (None, "", ":memory:") or "mode=memory" in str(url)
+    if url.get_backend_name() == "sqlite" and memory:
         return None  # only this process sees it
     return RowSource(url.render_as_string(hide_password=False), operation_id)
 
