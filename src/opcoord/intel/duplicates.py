@@ -85,6 +85,8 @@ NEAR_BATCH = 200
 VERSIONS_PER_CHECK = 50
 #: Pairs scored between two turns of the event loop.
 YIELD_EVERY = 32
+#: How long a stopping app lets a check under way finish before cancelling it.
+STOP_GRACE_SECONDS = 2.0
 #: What the check reads of a seizure: its id, then ``Candidate``'s fields in order.
 _COLUMNS = (
     pk(Seizure),
@@ -347,6 +349,12 @@ class Detector:
             await asyncio.wait(list(self.tasks.values()))
 
     async def aclose(self) -> None:
+        # A turn under way is a write: let it commit (a short grace) rather than cancel
+        # it in the middle, which on SQLite can leave the file locked a while after the
+        # app has stopped; a turn that does not end in time is cancelled.
+        running = [t for t in self.tasks.values() if not t.done()]
+        if running:
+            await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
         await stop_tasks(list(self.tasks.values()), "duplicate detector")
 
 
