@@ -59,3 +59,36 @@ def test_tiny_run_has_every_figure_with_its_baseline(tmp_path: Path) -> None:
                      "growth exponent: report time"):  # fmt: skip
         assert expected in names, expected
     assert "| " not in run.stdout and "ratio" in run.stdout  # the table was printed
+
+
+@pytest.mark.multiprocess
+def test_workers_run_opcoord_as_several_instances(tmp_path: Path) -> None:
+    """``--workers 2``: opcoord serves from two processes, and its GET and PUTs are
+    measured beside bare servers run with as many (PostgreSQL only)."""
+    url = os.environ.get("OPCOORD_TEST_DATABASE_URL")
+    refused = subprocess.run(
+        [sys.executable, "-m", "opcoord.bench", "--quick", "--sqlite", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 2 and "--workers needs PostgreSQL" in refused.stderr
+    if url is None or shutil.which("wrk") is None:
+        pytest.skip("several workers need PostgreSQL, and the load wrk")
+    out = tmp_path / "results.json"
+    args = ["--quick", *TINY, "--pg", url, "--sections", "1,2,3", "--workers", "2"]
+    run = subprocess.run(
+        [sys.executable, "-m", "opcoord.bench", *args, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    results = json.loads(out.read_text())
+    assert results["problems"] == [] and results["options"]["workers"] == 2
+    assert results["details"]["instances"] == 2
+    assert results["checks"] == {"errors": 0, "lost_acknowledgements": 0, "missing_events": 0}
+    names = {f["name"] for f in results["figures"]}
+    assert {"GET operation (NCP) req/s", "PUT return x5 seizures returns/s"} <= names

@@ -7,12 +7,17 @@
   scratch tables of opcoord's shape (asyncpg, or aiosqlite on SQLite), no ORM;
 - ``ws``: a bare ``websockets`` server that broadcasts a message of a given size.
 
-    python -m opcoord.bench.bare raw PORT | hello PORT | db PORT KIND DSN | ws PORT
+    python -m opcoord.bench.bare raw PORT | hello PORT [WORKERS]
+                                 | db PORT KIND DSN [WORKERS] | ws PORT
+
+``hello`` and ``db`` run as many uvicorn worker processes as ``opcoord serve --workers``
+is given in the same run, so a ratio compares like with like.
 """
 
 import asyncio
 import itertools
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,14 +37,31 @@ async def hello() -> dict[str, str]:
     return {"hello": "world"}
 
 
-def _serve(app: Litestar, port: int) -> None:
+_DB_ENV = "OPCOORD_BENCH_BARE_DB"  # "KIND DSN" for the workers' factory
+
+
+def _serve(app: Litestar | str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN)  # type: ignore[arg-type]
+    if workers > 1:  # workers are spawned afresh: each builds its app from an import string
+        uvicorn.run(app, factory=True, workers=workers, host="127.0.0.1", port=port, **UVICORN)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN)  # type: ignore[arg-type]
+
+
+def hello_app() -> Litestar:
+    return Litestar([hello])
+
+
+def db_app_from_env() -> Litestar:
+    kind, dsn = os.environ[_DB_ENV].split(" ", 1)
+    return db_app(kind, dsn)
 
 
 def db_app(kind: str, dsn: str) -> Litestar:
-    numbers = itertools.count(1)
+    # Request numbers give unique ids; with several workers each process counts in a
+    # range of its own (uvicorn's workers have consecutive process ids).
+    numbers = itertools.count((os.getpid() % 1000) * 1_000_000 + 1)
     state: dict[str, Any] = {}
 
     @asynccontextmanager
@@ -143,9 +165,13 @@ def main(argv: list[str]) -> None:
 
         uvloop.run(raw(port))
     elif kind == "hello":
-        _serve(Litestar([hello]), port)
+        workers = int(argv[2]) if len(argv) > 2 else 1
+        _serve("opcoord.bench.bare:hello_app" if workers > 1 else hello_app(), port, workers)
     elif kind == "db":
-        _serve(db_app(argv[2], argv[3]), port)
+        workers = int(argv[4]) if len(argv) > 4 else 1
+        os.environ[_DB_ENV] = f"{argv[2]} {argv[3]}"
+        app = "opcoord.bench.bare:db_app_from_env" if workers > 1 else db_app(argv[2], argv[3])
+        _serve(app, port, workers)
     elif kind == "ws":
         asyncio.run(broadcaster(port))
     else:

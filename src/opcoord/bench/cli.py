@@ -49,7 +49,9 @@ def run(cfg: Config, sections: tuple[int, ...]) -> Results:
     try:
         with scratch.database(cfg.pg, cfg.sqlite, "run") as db:
             res.options["database"] = db.kind
-            with target.Opcoord(db, log) as server:
+            with target.Opcoord(db, log, cfg.workers) as server:
+                # The processes that answer requests (with --workers, each a worker).
+                res.details["instances"] = len(server.instances())
                 _sections(res, cfg, sections, server, db, logdir, lambda m: _log(m, started))
     except Exception as exc:  # recorded, so the results file says what broke
         res.problems.append(f"{type(exc).__name__}: {exc}")
@@ -111,6 +113,12 @@ def _sections(
 @click.option("--out", type=click.Path(path_type=Path), help="Results file [bench/results.json].")
 @click.option("--sections", help="Comma-separated subset of 1-7 (default: all).")
 @click.option("--seconds", type=int, help="Duration of each wrk run.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="opcoord serve --workers N, and as many for the bare Litestar servers "
+    "(PostgreSQL only) [1].",
+)
 @click.option("--put-countries", type=int, help="PUT load: countries, one connection each.")
 @click.option("--burst-dashboards", type=int)
 @click.option("--burst-countries", type=int)
@@ -137,6 +145,8 @@ def bench(quick: bool, use_sqlite: bool, sections: str | None, **given: Any) -> 
         given[key] = _ints(given[key])
     changes = {k: v for k, v in given.items() if v is not None}
     cfg = dataclasses.replace(cfg, sqlite=use_sqlite, **changes)
+    if cfg.workers > 1 and cfg.sqlite:
+        raise click.UsageError("--workers needs PostgreSQL, as opcoord serve --workers does")
     chosen = _ints(sections) or SECTIONS
     res = run(cfg, tuple(s for s in SECTIONS if s in chosen))
     res.write(cfg.out)

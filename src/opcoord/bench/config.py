@@ -9,6 +9,7 @@ class Config:
     seconds: int = 15  # each wrk run (whole seconds: wrk's unit)
     seq_seconds: int = 10  # the one-at-a-time PUT runs
     connections: int = 100  # GET and the ceiling
+    workers: int = 1  # `opcoord serve --workers`, and as many for the bare Litestar servers
     put_countries: int = 100  # PUT load: one connection per country
     seizures_per_put: int = 5
     burst_dashboards: int = 500

@@ -57,7 +57,8 @@ def ceiling_and_get(
     res: Results, cfg: Config, server: Opcoord, op: Operation, logdir: Path
 ) -> None:
     c, t = cfg.connections, 2  # two wrk threads: the machine's cores
-    with bare_server("raw", logdir) as raw, bare_server("hello", logdir) as hello:
+    hello_server = bare_server("hello", logdir, str(cfg.workers))
+    with bare_server("raw", logdir) as raw, hello_server as hello:
         r_raw = wrk.run(
             f"http://{raw}/hello",
             wrk.get_script("-"),
@@ -129,7 +130,7 @@ def puts(
     # wrk stops counting at the deadline, so requests still in flight may be stored unseen.
     res.count("lost_acknowledgements", max(0, acked - stored), "PUT load (versions in database)")
     seed.create_bare_tables(db)
-    with bare_server("db", logdir, db.kind, db.dsn) as bare:
+    with bare_server("db", logdir, db.kind, db.dsn, str(cfg.workers)) as bare:
         b_put = _put(f"http://{bare}", op, cfg, sequential=False)
         time.sleep(1)  # the bare server drains its queue in milliseconds
         b_seq = _put(f"http://{bare}", op, cfg, sequential=True)

@@ -142,6 +142,25 @@ def _status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def children(pid: int) -> list[int]:
+    """The direct children of a process (Linux's /proc/PID/task/*/children)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def is_spawned_worker(pid: int) -> bool:
+    """A process that multiprocessing spawned to run a function (uvicorn's workers), not
+    its resource tracker."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def peak_rss_mb(pid: int | None = None) -> float:
     """The RSS high-water mark (VmHWM) of a process, in MiB."""
     return _status_kib(pid or os.getpid(), "VmHWM") / 1024

@@ -49,8 +49,11 @@ def api_build(server: Opcoord, code: str, timeout: float = 3600) -> dict[str, An
     """POST close, poll the status until the edition is ready, then fetch every file."""
     status = f"/api/operations/{code}/report/status"
     before = [_timed(server, status)[0] for _ in range(20)]
-    procs.reset_peak_rss(server.pid)
-    idle = procs.peak_rss_mb(server.pid)
+    # With --workers the close lands on one worker: the peak is the largest instance's.
+    pids = server.instances()
+    for pid in pids:
+        procs.reset_peak_rss(pid)
+    idle = max(procs.peak_rss_mb(pid) for pid in pids)
     started = time.perf_counter()
     r = server.http.post(f"/api/operations/{code}/close")
     if r.status_code != 202:
@@ -74,7 +77,7 @@ def api_build(server: Opcoord, code: str, timeout: float = 3600) -> dict[str, An
         "poll_before": before,
         "poll_during": during,
         "idle_mb": idle,
-        "peak_mb": procs.peak_rss_mb(server.pid),
+        "peak_mb": max(procs.peak_rss_mb(pid) for pid in pids),
         "get": {},
     }
     for fmt in ("json", *FORMATS):

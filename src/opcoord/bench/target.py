@@ -43,8 +43,9 @@ def opcoord_command() -> list[str]:
 class Opcoord:
     """One ``opcoord serve`` on a free port of 127.0.0.1, with its admin token."""
 
-    def __init__(self, db: Scratch, log: Path) -> None:
+    def __init__(self, db: Scratch, log: Path, workers: int = 1) -> None:
         self.db = db
+        self.workers = workers
         self.token = "bench-admin-" + secrets.token_hex(16)
         self.port = procs.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -62,6 +63,8 @@ class Opcoord:
         }
         self._out: IO[bytes] = log.open("ab")
         cmd = [*opcoord_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if workers > 1:
+            cmd += ["--workers", str(workers)]
         self.proc = procs.spawn(cmd, "opcoord serve", env=env, stdout=self._out, stderr=self._out)
         procs.wait_http(f"{self.base}/health", self.proc, "opcoord serve", 120, log)
         self.http = httpx.Client(
@@ -71,6 +74,13 @@ class Opcoord:
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def instances(self) -> list[int]:
+        """The processes serving requests: the server, or each worker of ``--workers``
+        (their supervisor serves none)."""
+        if self.workers == 1:
+            return [self.proc.pid]
+        return [pid for pid in procs.children(self.proc.pid) if procs.is_spawned_worker(pid)]
 
     def check_alive(self) -> None:
         if self.proc.poll() is not None:
