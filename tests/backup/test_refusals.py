@@ -129,9 +129,10 @@ def _more_seized(members: dict[str, bytes]) -> None:
 
 
 def _entry_removed(members: dict[str, bytes]) -> None:
+    """The second entry of the operation's own chain (its entries come first)."""
     name = "tables/audit_log.jsonl"
     lines = members[name].splitlines(keepends=True)
-    members[name] = b"".join(lines[:3] + lines[4:])
+    members[name] = b"".join(lines[:1] + lines[2:])
 
 
 #: name -> (how the file is damaged, the target's audit key, what the refusal says)
@@ -163,7 +164,7 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], Path], str, str]] = {
     "an audit entry removed": (
         lambda made, out: _edited(made, out, _entry_removed),
         OTHER_KEY,
-        "audit entry 4 of the operation is missing",
+        "audit entry 2 of the operation is missing",
     ),
     "a figure edited, with the source's key": (
         lambda made, out: _edited(made, out, _more_seized),

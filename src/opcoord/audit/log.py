@@ -10,7 +10,7 @@ is never stored in the database.
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -28,7 +28,22 @@ from opcoord.audit.models import AuditEntry, AuditHead
 from opcoord.db import AUDIT_KEY, Database, Query, dialect_of, run
 
 #: The chain of entries that concern no operation (accounts, sign-ins, watchlists).
+#: An operation's own entries are chained under its id, and each country's returns in
+#: it under ``country_stream`` of its participant row.
 GLOBAL = 0
+
+
+def country_stream(participant_id: int) -> int:
+    """The chain of one country's returns in an operation (minus its participant row's
+    id). A write of a return already holds that row, so its entry waits for no other
+    country's: a chain shared by the whole operation made every country's write wait
+    for the others' last round trips."""
+    return -participant_id
+
+
+def operation_streams(operation_id: int, participant_ids: Iterable[int]) -> list[int]:
+    """Every chain of an operation: its own and its countries' returns'."""
+    return [operation_id, *(country_stream(p) for p in participant_ids)]
 
 
 @dataclass(frozen=True, slots=True)

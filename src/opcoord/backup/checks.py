@@ -1,8 +1,9 @@
 """What can be proved of an operation's rows and its audit chain, wherever they are.
 
-- ``chain``: the entries are numbered 1..N with no gap and the head names the last;
-  with the key the chain was made under (the source's, so only a database with that key
-  can check a file's chain), each MAC follows from the entry and the one before.
+- ``chain``: in each of the operation's chains (its own, and each country's returns')
+  the entries are numbered 1..N with no gap and the head names the last; with the key
+  the chains were made under (the source's, so only a database with that key can check
+  a file's chains), each MAC follows from the entry and the one before.
 - ``vouched``: each operation, participant and return version (with its seizures)
   matches the digest of its latest audit entry: needs no key, so every restore checks
   it, and a figure edited in the file is refused even where the chain cannot be checked.
@@ -15,7 +16,7 @@ digests of the same rows under their new ids.
 import hmac
 from typing import Any
 
-from opcoord.audit.log import digest, entry_mac, head_mac
+from opcoord.audit.log import digest, entry_mac, head_mac, operation_streams
 from opcoord.audit.models import AuditEntry
 from opcoord.backup.archive import Rows
 from opcoord.backup.tables import AUDIT, AUDIT_HEADS, OPERATION
@@ -24,28 +25,44 @@ from opcoord.operations.models import DailyReturn, Operation, Participant, Retur
 
 
 def chain(tables: dict[str, Rows], key: bytes | None) -> str | None:
-    """The first break in the operation's audit chain (None: intact). Without the key,
-    only what needs none: the numbering, and the head against the last entry."""
-    entries = sorted(tables[AUDIT], key=lambda e: int(e["seq"]))
+    """The first break in the operation's audit chains (None: intact): its own and its
+    countries' returns'. Without the key, only what needs none: the numbering, and each
+    head against its chain's last entry."""
+    operation = int(tables[OPERATION][0]["id"])
+    heads = {int(h["stream_id"]): h for h in tables[AUDIT_HEADS]}
+    by_stream: dict[int, list[AuditEntry]] = {}
+    for row in tables[AUDIT]:
+        by_stream.setdefault(int(row["stream_id"]), []).append(AuditEntry(**row))
+    ours = set(operation_streams(operation, [int(p["id"]) for p in tables["participants"]]))
+    for stream in sorted(set(by_stream) | set(heads)):
+        if stream not in ours:
+            return f"audit stream {stream} is not one of the operation's chains"
+    for stream in sorted(set(by_stream) | set(heads) | {operation}, key=lambda s: s != operation):
+        problem = _one_chain(stream, by_stream.get(stream, []), heads.get(stream), key)
+        if problem is not None:
+            return problem if stream == operation else f"{problem} (the chain of stream {stream})"
+    return None
+
+
+def _one_chain(
+    stream: int, entries: list[AuditEntry], head: dict[str, Any] | None, key: bytes | None
+) -> str | None:
     previous, expected = "", 1
-    for row in entries:
-        entry = AuditEntry(**row)
+    for entry in sorted(entries, key=lambda e: e.seq):
         if entry.seq != expected:
             return f"audit entry {expected} of the operation is missing"
         if key is not None and not hmac.compare_digest(entry.mac, entry_mac(key, previous, entry)):
             return f"audit entry {entry.seq} ({entry.action}) was altered"
         previous, expected = entry.mac, expected + 1
-    heads = tables[AUDIT_HEADS]
-    if len(heads) != 1:
+    if head is None:
         return "the operation's audit head is missing"
-    head = heads[0]
     if (
         head["seq"] != expected - 1
         or head["mac"] != previous
         or (
             key is not None
             and not hmac.compare_digest(
-                head["head_mac"], head_mac(key, head["stream_id"], head["seq"], head["mac"])
+                head["head_mac"], head_mac(key, stream, head["seq"], head["mac"])
             )
         )
     ):
@@ -87,12 +104,13 @@ def states(tables: dict[str, Rows]) -> dict[str, tuple[str, Any]]:
     return out
 
 
-def latest_digests(entries: Rows) -> dict[str, tuple[int, str]]:
-    """Object key -> (seq, digest) of its latest entry that carries a digest."""
-    out: dict[str, tuple[int, str]] = {}
-    for e in sorted(entries, key=lambda e: int(e["seq"])):
+def latest_digests(entries: Rows) -> dict[str, dict[str, Any]]:
+    """Object key -> its latest entry that carries a digest. Entries of several chains
+    are ordered by id: the entries of one object are written one after another."""
+    out: dict[str, dict[str, Any]] = {}
+    for e in sorted(entries, key=lambda e: int(e["id"])):
         if e["object_key"] and e["digest"]:
-            out[str(e["object_key"])] = (int(e["seq"]), str(e["digest"]))
+            out[str(e["object_key"])] = e
     return out
 
 
@@ -103,6 +121,6 @@ def vouched(tables: dict[str, Rows]) -> str | None:
         found = recorded.get(object_key)
         if found is None:
             return f"{label} has no audit entry"
-        if digest(state) != found[1]:
-            return f"{label} does not match audit entry {found[0]} of the operation"
+        if digest(state) != found["digest"]:
+            return f"{label} does not match audit entry {found['seq']} of the operation"
     return None

@@ -104,15 +104,21 @@ async def collect(session: AsyncSession, code: str) -> tuple[Bundle, int]:
         sa.select(LiveEvent).where(col(LiveEvent.stream_id) == op_id).order_by(col(LiveEvent.seq)),
         "live_events",
     )
+    # The operation's chain and its countries' (each participant's returns).
+    chains = audit.operation_streams(op_id, [int(p["id"]) for p in tables["participants"]])
     tables["audit_log"] = await _all(
         session,
         sa.select(AuditEntry)
-        .where(col(AuditEntry.stream_id) == op_id)
-        .order_by(col(AuditEntry.seq)),
+        .where(col(AuditEntry.stream_id).in_(chains))
+        .order_by(col(AuditEntry.stream_id).desc(), col(AuditEntry.seq)),
         "audit_log",
     )
     tables["audit_heads"] = await _all(
-        session, sa.select(AuditHead).where(col(AuditHead.stream_id) == op_id), "audit_heads"
+        session,
+        sa.select(AuditHead)
+        .where(col(AuditHead.stream_id).in_(chains))
+        .order_by(col(AuditHead.stream_id).desc()),
+        "audit_heads",
     )
     tables["users"] = await _users(session, tables)
     assert set(tables) == {t.name for t in CARRIED}

@@ -368,35 +368,48 @@ async def _chain(
     inserted: dict[str, Rows],
     stream: int,
 ) -> None:
-    """The operation's entries, chained again in ``stream`` under ``key``."""
+    """The operation's entries chained again under ``key``: its own chain in ``stream``,
+    each country's returns' in the chain of its participant's new row."""
     new_keys = _new_keys(remap)
     new_states = checks.states(inserted)
     latest = checks.latest_digests(bundle.tables[AUDIT])
-    previous, rows = "", []
-    for old in sorted(bundle.tables[AUDIT], key=lambda e: int(e["seq"])):
-        entry = AuditEntry(**{**old, "id": None, "stream_id": stream, "mac": ""})
-        if old["object_key"] is not None:
-            new_key = new_keys.get(old["object_key"])
-            if new_key is None:
-                raise Invalid(
-                    f"audit entry {old['seq']} of the backup names {old['object_key']!r}, "
-                    "a row the backup does not hold"
-                )
-            entry.object_key = new_key
-            if old["digest"] is not None and latest[old["object_key"]][0] == old["seq"]:
-                entry.digest = audit.digest(new_states[new_key][1])
-        entry.mac = audit.entry_mac(key, previous, entry)
-        previous = entry.mac
-        rows.append({k: v for k, v in entry.model_dump().items() if k != "id"})
-    if rows:
-        await session.execute(sa.insert(AuditEntry), rows)
-    seq = len(rows)
-    session.add(
-        AuditHead(
-            stream_id=stream,
-            seq=seq,
-            mac=previous,
-            head_mac=audit.head_mac(key, stream, seq, previous),
+    old_op = int(bundle.manifest["operation"]["id"])
+    participants = remap.ids["participants"]
+    streams = {old_op: stream} | {
+        audit.country_stream(old): audit.country_stream(new) for old, new in participants.items()
+    }
+    chains: dict[int, list[dict[str, Any]]] = {stream: []}
+    for old in bundle.tables[AUDIT]:
+        chains.setdefault(streams[int(old["stream_id"])], []).append(old)
+    rows: list[tuple[int, dict[str, Any]]] = []  # (the source's id, the new row)
+    for new_stream, olds in chains.items():
+        if new_stream != stream:
+            await _check_stream_free(session, new_stream, bundle.code)
+        previous = ""
+        for old in sorted(olds, key=lambda e: int(e["seq"])):
+            entry = AuditEntry(**{**old, "id": None, "stream_id": new_stream, "mac": ""})
+            if old["object_key"] is not None:
+                new_key = new_keys.get(old["object_key"])
+                if new_key is None:
+                    raise Invalid(
+                        f"audit entry {old['seq']} of the backup names "
+                        f"{old['object_key']!r}, a row the backup does not hold"
+                    )
+                entry.object_key = new_key
+                if old["digest"] is not None and latest[old["object_key"]] is old:
+                    entry.digest = audit.digest(new_states[new_key][1])
+            entry.mac = audit.entry_mac(key, previous, entry)
+            previous = entry.mac
+            rows.append((int(old["id"]), entry.model_dump(exclude={"id"})))
+        seq = len(olds)
+        session.add(
+            AuditHead(
+                stream_id=new_stream,
+                seq=seq,
+                mac=previous,
+                head_mac=audit.head_mac(key, new_stream, seq, previous),
+            )
         )
-    )
+    if rows:  # in the source's order, as the log is read (newest first by id)
+        await session.execute(sa.insert(AuditEntry), [row for _, row in sorted(rows)])
     await session.flush()

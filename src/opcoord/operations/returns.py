@@ -30,7 +30,7 @@ from opcoord.operations.models import DailyReturn, Operation, Participant, Retur
 from opcoord.operations.operations import load
 from opcoord.operations.schemas import ReturnIn, ReturnPublic, SeizurePublic
 from opcoord.outbox.events import ChangeEvent, EventType
-from opcoord.outbox.record import record_all
+from opcoord.outbox.record import record_at_commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +278,7 @@ async def _submit(
     # Locks: the operation's row shared (a close or a change of participants waits for
     # the writes under way, and they for it), the country's row exclusive (its versions,
     # references and first report are decided by one of its writes at a time). Countries
-    # write side by side; they meet only at the end, to number their events.
+    # write side by side; they meet only in the commit, where their events are numbered.
     # Every row is read and written with statements of its own (``db.Query``): through
     # the ORM's loading and flushes a PUT cost several times its round trips in Python.
     rows = await run(session, _OPERATION, code=code)
@@ -374,18 +374,20 @@ async def _submit(
         seizures,
         first_country_report=first_country_report,
     )
-    # Last, so the stream's numbering and audit chain are held only until the commit.
-    await record_all(session, events, now)
+    # The events are numbered by the database as the transaction commits, so the
+    # operation's stream is held for the commit alone; the entry goes to the country's
+    # own chain, whose head this write's lock on the country's row already serialises.
+    await record_at_commit(session, events, now)
     if old is None:
         action = "return.submit"
     else:
         action = "return.amend" if ledger.needs_reason(op, day, now) else "return.replace"
-    assert op.id is not None
+    assert taking_part.id is not None
     await audit.record(
         session,
         action,
         now,
-        stream_id=op.id,
+        stream_id=audit.country_stream(taking_part.id),
         operation=op.code,
         object=f"{country} {day} version {version.version}",
         object_key=integrity.key("return_versions", version.id),

@@ -1,7 +1,9 @@
 """Writes events to the log inside the caller's transaction, and reads them back.
 
 Numbering takes the stream's row lock until commit, so on PostgreSQL events commit in
-the order of their numbers and a reader resuming after N misses none. On PostgreSQL the
+the order of their numbers and a reader resuming after N misses none. ``record_all``
+numbers them at once; ``record_at_commit`` leaves it to the database's commit (a
+deferred trigger), so the lock is held for the commit alone. On PostgreSQL the
 same transaction sends ``NOTIFY opcoord_live, '<stream>'``, which the server delivers
 on commit and never on rollback: every instance's pump learns of the event then. In the
 writing process, ``Database.write`` calls its commit hooks with the streams that the
@@ -178,6 +180,77 @@ async def record_all(
         )
         for i, e in enumerate(events)
     ]
+
+
+@lru_cache(maxsize=32)
+def _pending(n: int) -> Query:
+    """``n`` events inserted to be numbered at commit, and announced (PostgreSQL)."""
+    table = LiveEvent.__table__.c  # type: ignore[attr-defined]
+    rows = ", ".join(f"({i}, :type{i}, :country{i}, :audience{i}, :payload{i})" for i in range(n))
+    binds = [
+        sa.bindparam("sid", type_=sa.Integer()),
+        sa.bindparam("at", type_=table.created_at.type),
+        sa.bindparam("channel", CHANNEL, type_=sa.String()),
+        sa.bindparam("sid_text", type_=sa.String()),
+    ]
+    for i in range(n):
+        binds += [
+            sa.bindparam(f"type{i}", type_=table.type.type),
+            sa.bindparam(f"country{i}", type_=table.country.type),
+            sa.bindparam(f"audience{i}", type_=table.audience.type),
+            sa.bindparam(f"payload{i}", type_=table.payload.type),
+        ]
+    # Only placeholders are formatted into the text; every value is a bound parameter.
+    stmt = sa.text(
+        f"""
+        WITH ins AS (
+            INSERT INTO live_events
+                (stream_id, seq, type, country, audience, payload, created_at)
+            SELECT :sid, -nextval('live_events_pending'), v.type, v.country, v.audience,
+                v.payload, :at
+            FROM (VALUES {rows}) AS v (ord, type, country, audience, payload)
+            ORDER BY v.ord
+            RETURNING 1
+        )
+        SELECT pg_notify(:channel, :sid_text)
+        """  # noqa: S608
+    ).bindparams(*binds)
+    return Query(stmt.columns(sa.column("notified")))
+
+
+async def record_at_commit(
+    session: AsyncSession, events: Sequence[ChangeEvent], now: datetime
+) -> None:
+    """Add ``events`` (of one stream) to be numbered as the transaction commits.
+
+    On PostgreSQL they are inserted with placeholder numbers and the database numbers
+    them in its commit (``live_events_numbered_at_commit``, a deferred trigger), in the
+    order given: the stream's row is taken then and held only for the commit, not
+    across this write's remaining round trips, so the writers of one operation wait for
+    each other only that long. Their numbers are not known before the commit; the
+    readers of the log only ever see committed, numbered events. On SQLite (one writer
+    at a time) this is ``record_all``.
+    """
+    if not events:
+        return
+    stream_id = events[0].stream_id
+    if any(e.stream_id != stream_id for e in events):
+        raise ValueError("record_at_commit takes the events of one stream")
+    if dialect_of(session) != "postgresql":
+        await record_all(session, events, now)
+        return
+    for at in range(0, len(events), NUMBERED_AT_ONCE):
+        part = events[at : at + NUMBERED_AT_ONCE]
+        params: dict[str, Any] = {"sid": stream_id, "at": now, "sid_text": str(stream_id)}
+        for i, e in enumerate(part):
+            params |= {
+                f"type{i}": str(e.type),
+                f"country{i}": e.country,
+                f"audience{i}": _audience(e),
+                f"payload{i}": e.payload,
+            }
+        await run(session, _pending(len(part)), **params)
+    session.info.setdefault(STREAMS_TOUCHED, set()).add(stream_id)
 
 
 async def last_seq(session: AsyncSession, stream_id: int) -> int:
