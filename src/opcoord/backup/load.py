@@ -411,5 +411,6 @@ async def _chain(
             )
         )
     if rows:  # in the source's order, as the log is read (newest first by id)
-        await session.execute(sa.insert(AuditEntry), [row for _, row in sorted(rows)])
+        in_order = sorted(rows, key=lambda r: r[0])
+        await session.execute(sa.insert(AuditEntry), [row for _, row in in_order])
     await session.flush()
