@@ -88,15 +88,13 @@ async def _record_sqlite(
 NUMBERED_AT_ONCE = 1_000
 
 
-@lru_cache(maxsize=32)
-def _numbered(n: int) -> Query:
-    """``n`` events numbered, inserted and announced in one statement (PostgreSQL),
-    built once per count."""
+def _event_rows(n: int) -> tuple[str, list[sa.BindParameter[Any]]]:
+    """The ``VALUES`` rows of ``n`` events and their bound parameters (every value is a
+    parameter; only placeholders are formatted into a statement's text)."""
     table = LiveEvent.__table__.c  # type: ignore[attr-defined]
     rows = ", ".join(f"({i}, :type{i}, :country{i}, :audience{i}, :payload{i})" for i in range(n))
     binds = [
         sa.bindparam("sid", type_=sa.Integer()),
-        sa.bindparam("n", type_=sa.Integer()),
         sa.bindparam("at", type_=table.created_at.type),
         sa.bindparam("channel", CHANNEL, type_=sa.String()),
         sa.bindparam("sid_text", type_=sa.String()),
@@ -108,8 +106,27 @@ def _numbered(n: int) -> Query:
             sa.bindparam(f"audience{i}", type_=table.audience.type),
             sa.bindparam(f"payload{i}", type_=table.payload.type),
         ]
-    # Only placeholders are formatted into the text (one row per event); every value is
-    # a bound parameter.
+    return rows, binds
+
+
+def _event_params(stream_id: int, events: Sequence[ChangeEvent], now: datetime) -> dict[str, Any]:
+    params: dict[str, Any] = {"sid": stream_id, "at": now, "sid_text": str(stream_id)}
+    for i, e in enumerate(events):
+        params |= {
+            f"type{i}": str(e.type),
+            f"country{i}": e.country,
+            f"audience{i}": _audience(e),
+            f"payload{i}": e.payload,
+        }
+    return params
+
+
+@lru_cache(maxsize=32)
+def _numbered(n: int) -> Query:
+    """``n`` events numbered, inserted and announced in one statement (PostgreSQL),
+    built once per count."""
+    rows, binds = _event_rows(n)
+    binds.append(sa.bindparam("n", type_=sa.Integer()))
     stmt = sa.text(
         f"""
         WITH bump AS (
@@ -157,15 +174,8 @@ async def record_all(
         session.info.setdefault(STREAMS_TOUCHED, set()).add(stream_id)
         return recorded
     n = len(events)
-    params: dict[str, Any] = {"sid": stream_id, "n": n, "at": now, "sid_text": str(stream_id)}
-    for i, e in enumerate(events):
-        params |= {
-            f"type{i}": str(e.type),
-            f"country{i}": e.country,
-            f"audience{i}": _audience(e),
-            f"payload{i}": e.payload,
-        }
-    ((last, _),) = await run(session, _numbered(n), **params)
+    params = _event_params(stream_id, events, now)
+    ((last, _),) = await run(session, _numbered(n), n=n, **params)
     session.info.setdefault(STREAMS_TOUCHED, set()).add(stream_id)
     first = last - n + 1
     return [
@@ -185,22 +195,7 @@ async def record_all(
 @lru_cache(maxsize=32)
 def _pending(n: int) -> Query:
     """``n`` events inserted to be numbered at commit, and announced (PostgreSQL)."""
-    table = LiveEvent.__table__.c  # type: ignore[attr-defined]
-    rows = ", ".join(f"({i}, :type{i}, :country{i}, :audience{i}, :payload{i})" for i in range(n))
-    binds = [
-        sa.bindparam("sid", type_=sa.Integer()),
-        sa.bindparam("at", type_=table.created_at.type),
-        sa.bindparam("channel", CHANNEL, type_=sa.String()),
-        sa.bindparam("sid_text", type_=sa.String()),
-    ]
-    for i in range(n):
-        binds += [
-            sa.bindparam(f"type{i}", type_=table.type.type),
-            sa.bindparam(f"country{i}", type_=table.country.type),
-            sa.bindparam(f"audience{i}", type_=table.audience.type),
-            sa.bindparam(f"payload{i}", type_=table.payload.type),
-        ]
-    # Only placeholders are formatted into the text; every value is a bound parameter.
+    rows, binds = _event_rows(n)
     stmt = sa.text(
         f"""
         WITH ins AS (
@@ -241,15 +236,7 @@ async def record_at_commit(
         return
     for at in range(0, len(events), NUMBERED_AT_ONCE):
         part = events[at : at + NUMBERED_AT_ONCE]
-        params: dict[str, Any] = {"sid": stream_id, "at": now, "sid_text": str(stream_id)}
-        for i, e in enumerate(part):
-            params |= {
-                f"type{i}": str(e.type),
-                f"country{i}": e.country,
-                f"audience{i}": _audience(e),
-                f"payload{i}": e.payload,
-            }
-        await run(session, _pending(len(part)), **params)
+        await run(session, _pending(len(part)), **_event_params(stream_id, part, now))
     session.info.setdefault(STREAMS_TOUCHED, set()).add(stream_id)
 
 
