@@ -34,19 +34,25 @@ async def concurrent_client(settings: Settings, clock: FrozenClock) -> AsyncIter
             yield c
 
 
-async def _setup(client: Client) -> dict[str, str]:
-    assert (await client.post("/api/operations", json=OPERATION, headers=ADMIN)).status_code == 201
-    for c in ("ES",):
-        r = await client.post(
-            "/api/operations/PANDORA-X/participants",
-            json={"country": c, "agencies": ["customs"]},
-            headers=ADMIN,
-        )
-        assert r.status_code == 201
+async def _join(client: Client, country: str) -> dict[str, str]:
+    """``country`` takes part in the operation; its contact point's headers."""
     r = await client.post(
-        "/api/users", json={"username": "es", "role": "ncp", "country": "ES"}, headers=ADMIN
+        "/api/operations/PANDORA-X/participants",
+        json={"country": country, "agencies": ["customs"]},
+        headers=ADMIN,
+    )
+    assert r.status_code == 201
+    r = await client.post(
+        "/api/users",
+        json={"username": country.lower(), "role": "ncp", "country": country},
+        headers=ADMIN,
     )
     return bearer(r.json()["token"])
+
+
+async def _setup(client: Client) -> dict[str, str]:
+    assert (await client.post("/api/operations", json=OPERATION, headers=ADMIN)).status_code == 201
+    return await _join(client, "ES")
 
 
 async def test_concurrent_puts_for_one_day(settings: Settings, clock: FrozenClock) -> None:
@@ -109,16 +115,7 @@ async def test_same_reference_on_two_days_at_once(settings: Settings, clock: Fro
 
 async def _two_countries(client: Client) -> tuple[dict[str, str], dict[str, str]]:
     es = await _setup(client)
-    r = await client.post(
-        "/api/operations/PANDORA-X/participants",
-        json={"country": "FR", "agencies": ["customs"]},
-        headers=ADMIN,
-    )
-    assert r.status_code == 201
-    r = await client.post(
-        "/api/users", json={"username": "fr", "role": "ncp", "country": "FR"}, headers=ADMIN
-    )
-    return es, bearer(r.json()["token"])
+    return es, await _join(client, "FR")
 
 
 async def test_countries_write_side_by_side_and_a_close_waits_for_them(
@@ -183,20 +180,7 @@ async def test_countries_writing_at_once_keep_their_chains_and_one_numbering(
     days = ("09", "10")
     async with concurrent_client(settings, clock) as client:
         assert (await client.post("/api/operations", json=OPERATION, headers=ADMIN)).is_success
-        tokens = {}
-        for c in countries:
-            r = await client.post(
-                "/api/operations/PANDORA-X/participants",
-                json={"country": c, "agencies": ["customs"]},
-                headers=ADMIN,
-            )
-            assert r.status_code == 201
-            r = await client.post(
-                "/api/users",
-                json={"username": c.lower(), "role": "ncp", "country": c},
-                headers=ADMIN,
-            )
-            tokens[c] = bearer(r.json()["token"])
+        tokens = {c: await _join(client, c) for c in countries}
         answers = await asyncio.gather(
             *(
                 client.put(
