@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Any, Literal
 
 Kind = Literal["text", "int", "num", "date", "bool"]
@@ -73,6 +74,20 @@ def _cell(value: Any) -> str | int | float:
     return neutralise(str(value))
 
 
+def _column(values: list[Any]) -> list[Any]:
+    """``_cell`` of every value of one column, with its common cases (text, numbers,
+    empty) inline: a call per cell was most of a large export's time. None stays None,
+    which the writer writes as an empty field, as ``_cell``'s ``""``."""
+    return [
+        value
+        if value is None or (kind := value.__class__) is int or kind is float
+        else ("'" + value if value.startswith(FORMULA_TRIGGERS) else value)
+        if kind is str
+        else _cell(value)
+        for value in values
+    ]
+
+
 def iter_seizures_csv(
     seizures: Iterable[Mapping[str, Any]], *, audience: str = "full"
 ) -> Iterator[str]:
@@ -80,22 +95,17 @@ def iter_seizures_csv(
 
     RFC 4180 (comma, double quotes, CRLF). Keys outside :data:`SEIZURE_COLUMNS` are
     ignored; ``audience="partner"`` drops the ``ref`` and ``description`` columns.
+    Each chunk is converted a column at a time.
     """
     names = [name for name, _ in seizure_columns(audience)]
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(names)
     yield buf.getvalue()
-    buf.seek(0)
-    buf.truncate()
-    pending = 0
-    for row in seizures:
-        writer.writerow([_cell(row.get(name)) for name in names])
-        pending += 1
-        if pending == _CHUNK_ROWS:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-            pending = 0
-    if pending:
+    rows = iter(seizures)
+    while chunk := list(islice(rows, _CHUNK_ROWS)):
+        buf.seek(0)
+        buf.truncate()
+        columns = [_column([row.get(name) for row in chunk]) for name in names]
+        writer.writerows(zip(*columns, strict=True))
         yield buf.getvalue()

@@ -17,6 +17,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
 from typing import IO, Any
 
 #: Tokens standing for the probe's style numbers until they are known. Text cannot
@@ -30,6 +31,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0B-\x1F]")
 _ESCAPED = re.compile(r"_x[0-9a-fA-F]{4}_")
 _XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _SPECIAL = re.compile(r'[\x00-\x08\x0B-\x1F&<>"]|_x[0-9a-fA-F]{4}_')
+_CHUNK_ROWS = 2_000
 
 
 def column_letters(n: int) -> list[str]:
@@ -66,6 +68,77 @@ def _serial(value: Any) -> int:
     return (day - _EPOCH).days
 
 
+def _cell(kind: str, letter: str, n: int, value: Any, triggers: tuple[str, ...]) -> str:
+    """One cell as xlsxwriter's ``cell()`` would write it ("" for none): the rules in
+    full, for the values ``_column`` does not write itself."""
+    kind_of = type(value)
+    # The order of xlsxwriter's cell(): empty, bool, date, number, else text.
+    if value is None or value == "":
+        return ""
+    if kind_of is str and kind != "date":
+        text: str = value
+    elif kind_of is bool:
+        return f'<c r="{letter}{n}" t="b"><v>{int(value)}</v></c>'
+    elif kind == "date" or isinstance(value, dt.date):
+        return f'<c r="{letter}{n}" s={STYLE_TOKENS["date"]}><v>{_serial(value)}</v></c>'
+    elif isinstance(value, int | float) and kind != "text":
+        number = _number(value)
+        if number is None:
+            return ""
+        style = STYLE_TOKENS["int" if kind == "int" else "num"]
+        return f'<c r="{letter}{n}" s={style}><v>{number}</v></c>'
+    else:
+        text = str(value)
+    guard = f" s={STYLE_TOKENS['guarded']}" if text.startswith(triggers) else ""
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    return f'<c r="{letter}{n}" t="inlineStr"{guard}><is><t{space}>{_text(text)}</t></is></c>'
+
+
+def _column(
+    kind: str, letter: str, values: list[Any], first: int, triggers: tuple[str, ...]
+) -> list[str]:
+    """The cells of one column, from row ``first``. The common values (plain text,
+    finite numbers, dates, empty) are written inline, each exactly as ``_cell`` writes
+    it; anything else goes through ``_cell``. A call per cell was most of the time."""
+    cell = _cell
+    if kind == "text":
+        # Text that needs neither the guard, nor xml:space, nor an escape.
+        awkward = re.compile(
+            "^[" + re.escape("".join(triggers)) + r"\s]|\s$|" + _SPECIAL.pattern
+        ).search
+        return [
+            ""
+            if value is None
+            else f'<c r="{letter}{n}" t="inlineStr"><is><t>{value}</t></is></c>'
+            if value.__class__ is str and value and not awkward(value)
+            else cell(kind, letter, n, value, triggers)
+            for n, value in enumerate(values, first)
+        ]
+    if kind in ("int", "num"):
+        style = STYLE_TOKENS["int" if kind == "int" else "num"]
+        return [
+            ""
+            if value is None
+            else f'<c r="{letter}{n}" s={style}><v>{value}</v></c>'
+            if value.__class__ is int
+            else f'<c r="{letter}{n}" s={style}><v>{value!r}</v></c>'
+            if value.__class__ is float and value - value == 0  # finite
+            else cell(kind, letter, n, value, triggers)
+            for n, value in enumerate(values, first)
+        ]
+    if kind == "date":
+        style = STYLE_TOKENS["date"]
+        return [
+            ""
+            if value is None
+            else f'<c r="{letter}{n}" s={style}><v>{(value - _EPOCH).days}</v></c>'
+            if value.__class__ is dt.date
+            else cell(kind, letter, n, value, triggers)
+            for n, value in enumerate(values, first)
+        ]
+    return [cell(kind, letter, n, value, triggers) for n, value in enumerate(values, first)]
+
+
 def write_rows(
     out: IO[str],
     specs: Sequence[tuple[str, str]],
@@ -74,42 +147,24 @@ def write_rows(
     first_row: int = 2,
 ) -> int:
     """Write ``rows`` (``specs``: key and kind of each column) as ``<row>`` elements, one
-    per line, from row ``first_row``; the number written."""
+    per line, from row ``first_row``; the number written. A chunk of rows at a time,
+    each a column at a time."""
     letters = column_letters(len(specs))
     columns = [(key, kind, letter) for (key, kind), letter in zip(specs, letters, strict=True)]
-    n = first_row - 1
-    date_style, guarded = STYLE_TOKENS["date"], STYLE_TOKENS["guarded"]
-    for n, row in enumerate(rows, start=first_row):
-        cells = []
-        for key, kind, letter in columns:
-            value = row.get(key)
-            kind_of = type(value)
-            # The order of xlsxwriter's cell(): empty, bool, date, number, else text.
-            if value is None or value == "":
-                continue
-            if kind_of is str and kind != "date":
-                text: str = value
-            elif kind_of is bool:
-                cells.append(f'<c r="{letter}{n}" t="b"><v>{int(value)}</v></c>')
-                continue
-            elif kind == "date" or isinstance(value, dt.date):
-                cells.append(f'<c r="{letter}{n}" s={date_style}><v>{_serial(value)}</v></c>')
-                continue
-            elif isinstance(value, int | float) and kind != "text":
-                number = _number(value)
-                if number is not None:
-                    style = STYLE_TOKENS["int" if kind == "int" else "num"]
-                    cells.append(f'<c r="{letter}{n}" s={style}><v>{number}</v></c>')
-                continue
-            else:
-                text = str(value)
-            guard = f" s={guarded}" if text.startswith(triggers) else ""
-            space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-            cells.append(
-                f'<c r="{letter}{n}" t="inlineStr"{guard}><is><t{space}>{_text(text)}</t></is></c>'
+    source, n = iter(rows), first_row
+    while chunk := list(islice(source, _CHUNK_ROWS)):
+        cells = [
+            _column(kind, letter, [row.get(key) for row in chunk], n, triggers)
+            for key, kind, letter in columns
+        ]
+        out.write(
+            "".join(
+                f'<row r="{r}">{"".join(row)}</row>\n'
+                for r, row in enumerate(zip(*cells, strict=True), n)
             )
-        out.write(f'<row r="{n}">{"".join(cells)}</row>\n')
-    return n - first_row + 1
+        )
+        n += len(chunk)
+    return n - first_row
 
 
 _PROBE = re.compile(r'<row r="2"[^>]*>(.*?)</row>', re.S)
@@ -144,10 +199,12 @@ def splice(workbook: bytes, sheet_index: int, rows: IO[str], count: int, n_colum
             with dst.open(name, "w") as sheet:  # by name: the archive's compression level
                 sheet.write(head.encode())
                 rows.seek(0)
-                for line in rows:
+                # About a megabyte of whole rows at a time: a token never spans rows.
+                while lines := rows.readlines(1 << 20):
+                    block = "".join(lines)
                     for token, number in numbers.items():
-                        line = line.replace(token, number)
-                    sheet.write(line.encode())
+                        block = block.replace(token, number)
+                    sheet.write(block.encode())
                 sheet.write(tail.encode())
     return out.getvalue()
 
