@@ -7,6 +7,7 @@ sandboxed to scripts only. All report text is autoescaped by Jinja2.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -285,9 +286,31 @@ def build_context(
         "comp": completeness,
         "review": report.get("review"),
         "map_html": map_html if medium == "screen" else None,
-        **(svgs if svgs is not None else chart_svgs(report, lang) if with_charts else NO_CHARTS),
-        "comparison": _comparison(report.get("comparison"), words, loc, with_charts),
+        **_charts(
+            svgs if svgs is not None else chart_svgs(report, lang) if with_charts else NO_CHARTS,
+            medium,
+        ),
+        "comparison": _comparison(report.get("comparison"), words, loc, with_charts, medium),
     }
+
+
+def _charts(svgs: Charts, medium: Medium) -> Charts:
+    return svgs if medium == "screen" else {k: _as_image(v) for k, v in svgs.items()}
+
+
+_LABEL = re.compile(r'aria-label="([^"]*)"')
+
+
+def _as_image(svg: str | None) -> str | None:
+    """A chart for the print medium: the same SVG, as an image. Inline, WeasyPrint would
+    style each of its hundreds of elements as part of the document, and apply the
+    chart's own ``<style>`` to every element of the report (docs/performance.md)."""
+    if svg is None:
+        return None
+    label = _LABEL.search(svg)
+    alt = label.group(1) if label else ""
+    data = base64.b64encode(svg.encode()).decode("ascii")
+    return f'<img alt="{alt}" src="data:image/svg+xml;base64,{data}">'
 
 
 Charts = Mapping[str, str | None]
@@ -317,7 +340,11 @@ def chart_svgs(report: Mapping[str, Any], lang: str = "en") -> Charts:
 
 
 def _comparison(
-    found: Mapping[str, Any] | None, words: Lang, loc: Lang | None, with_charts: bool
+    found: Mapping[str, Any] | None,
+    words: Lang,
+    loc: Lang | None,
+    with_charts: bool,
+    medium: Medium = "screen",
 ) -> dict[str, Any] | None:
     """The comparison with an earlier edition, when the report was asked with one."""
     if not found:
@@ -340,7 +367,11 @@ def _comparison(
         "a_code": found["operations"]["a"]["code"],
         "b_code": found["operations"]["b"]["code"],
         "rows": rows,
-        "chart": compare_chart.categories_svg(found, lang=words.code) if with_charts else None,
+        "chart": (
+            _charts({"chart": compare_chart.categories_svg(found, lang=words.code)}, medium)["chart"]
+            if with_charts
+            else None
+        ),
     }
 
 
