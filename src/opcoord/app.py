@@ -130,6 +130,7 @@ def create_app(
         # Engines belong to the loop that runs the app: create them here, not at import.
         db = open_database(settings)
         app.state.db = db
+        renderer.configure(settings.report_render_processes)
         pump = LivePump(db, app.state.hub, listen_dsn=listen_dsn(settings.database_url))
         app.state.pump = pump
         try:

@@ -276,7 +276,7 @@ def test_early_closing_keeps_snapshots_equal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The edition's figures and its report_ready event are under test, not its files.
-    monkeypatch.setattr(editions, "_render", _no_files)
+    monkeypatch.setattr(editions, "draw", _no_files)
     token = ADMIN_TOKEN if viewer == "coordinator" else token_of(setup[viewer])
     api.put_return("ES", "2026-06-09", {"seizures": [seizure("ES-1", 3)]}, setup["ES"])
     ws, session = connect(api.client, token)

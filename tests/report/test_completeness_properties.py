@@ -236,7 +236,7 @@ def check_invariants(c: dict[str, Any]) -> None:
 @pytest.fixture
 def fast_reports(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The report's figures are what is under test: skip rendering its files."""
-    monkeypatch.setattr(editions, "_render", _no_files)
+    monkeypatch.setattr(editions, "draw", _no_files)
     yield
 
 

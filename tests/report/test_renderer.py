@@ -91,3 +91,29 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ")[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+async def test_the_parts_of_a_render_are_drawn_at_once(tmp_path: object) -> None:
+    """An edition's PDF is drawn beside its other files: here the first part waits for
+    the file the second makes, and would fail if the second waited its turn."""
+    if renderer.WORKERS < 2:
+        pytest.skip("one core: the parts take turns")
+    first, second = await renderer.render_parts(_waiting_parts(f"{tmp_path}/flag", 400))
+    assert (first, second) == (0, None)
+
+
+async def test_with_one_rendering_process_the_parts_take_turns(tmp_path: object) -> None:
+    """``OPCOORD_REPORT_RENDER_PROCESSES=1``: the first part waits in vain, alone."""
+    before = renderer.WORKERS
+    renderer.configure(1)
+    try:
+        assert renderer.WORKERS == 1
+        with pytest.raises(subprocess.CalledProcessError):
+            await renderer.render_parts(_waiting_parts(f"{tmp_path}/flag", 40))
+    finally:
+        renderer.configure(before)
+
+
+def _waiting_parts(flag: str, tries: int) -> list[renderer.Call]:
+    wait = f"for i in $(seq {tries}); do [ -e {flag} ] && exit 0; sleep 0.05; done; exit 1"
+    return [(subprocess.check_call, (["sh", "-c", wait],)), (os.mknod, (flag,))]

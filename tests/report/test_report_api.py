@@ -211,14 +211,14 @@ def test_stored_artefacts_are_reused_per_language(
 ) -> None:
     closed(api, client)
     rendered: list[tuple[tuple[str, ...], str]] = []
-    real = closing._render
+    real = closing.draw
 
     async def counting(seizures: Any, report: Any, audience: str, formats: Any,
                        lang: str) -> dict[str, bytes]:  # fmt: skip
         rendered.append((formats, lang))
         return await real(seizures, report, audience, formats, lang)
 
-    monkeypatch.setattr(closing, "_render", counting)
+    monkeypatch.setattr(closing, "draw", counting)
     base = "/api/operations/PANDORA-X/report"
     for _ in range(2):
         for query, cookies in (("", {}), ("?lang=fr", {}), ("", {"opcoord_lang": "es"})):

@@ -258,7 +258,7 @@ async def _build(
         seizures = await _seizures(db, session, op, FORMATS, server)
         rows = [] if server else await report_data.seizure_tuples(session, op)
     if server:
-        files = await _render(seizures, report, "full", FORMATS, "en")
+        files = await draw(seizures, report, "full", FORMATS, "en")
     else:
         files = await asyncio.to_thread(render_files, report, rows, "full", progress)
     progress("saving")
@@ -378,7 +378,7 @@ class RowSource:
 
 
 @dataclass(frozen=True, slots=True)
-class _Seizures:
+class Seizures:
     """What a render gets of the seizures: read by the rendering process (``source``),
     or read here (``rows``); ``count`` of them either way."""
 
@@ -389,45 +389,59 @@ class _Seizures:
 
 async def _seizures(
     db: Database, session: AsyncSession, op: Operation, formats: tuple[str, ...], wanted: bool
-) -> _Seizures:
+) -> Seizures:
     """In the caller's read (where it read the aggregates): how the render will get the
     seizures. The rendering process reads them itself when it can reach the database
     (not an in-memory SQLite)."""
     assert op.id is not None
     if not (wanted and any(f in _WITH_SEIZURES for f in formats)):
-        return _Seizures(None, [], 0)
+        return Seizures(None, [], 0)
     source = _source(db, op.id)
     if source is None:
         rows = await report_data.seizure_tuples(session, op)
-        return _Seizures(None, rows, len(rows))
-    return _Seizures(source, [], await report_data.seizure_count(session, op))
+        return Seizures(None, rows, len(rows))
+    return Seizures(source, [], await report_data.seizure_count(session, op))
 
 
-async def _render(
-    seizures: _Seizures,
+async def draw(
+    seizures: Seizures,
     report: dict[str, Any],
     audience: str,
     formats: tuple[str, ...],
     lang: str,
 ) -> dict[str, bytes]:
-    """``formats`` of ``report`` drawn in the rendering process (no connection held)."""
-    files: dict[str, bytes]
+    """``formats`` of ``report`` drawn in the rendering processes (no connection held).
+    The PDF, which prints figures only, is drawn beside the files that list the seizures:
+    the two take about as long, on two cores (docs/performance.md)."""
+    parts = [formats]
+    if renderer.WORKERS > 1 and "pdf" in formats and len(formats) > 1:
+        parts = [("pdf",), tuple(f for f in formats if f != "pdf")]
+    calls = [
+        _call(seizures if _draws_seizures(p) else _NONE, report, audience, p, lang) for p in parts
+    ]
+    drawn: dict[str, bytes] = {}
+    for files in await renderer.render_parts(calls, rows=seizures.count):
+        drawn.update(files)
+    return {fmt: drawn[fmt] for fmt in formats}
+
+
+_NONE = Seizures(None, [], 0)
+
+
+def _draws_seizures(formats: tuple[str, ...]) -> bool:
+    return any(f in _WITH_SEIZURES for f in formats)
+
+
+def _call(
+    seizures: Seizures,
+    report: dict[str, Any],
+    audience: str,
+    formats: tuple[str, ...],
+    lang: str,
+) -> renderer.Call:
     if seizures.source is None:
-        files = await renderer.render(
-            render_files,
-            report,
-            seizures.rows,
-            audience,
-            _noop,
-            formats,
-            lang,
-            rows=seizures.count,
-        )
-    else:
-        files = await renderer.render(
-            render_from, seizures.source, report, audience, formats, lang, rows=seizures.count
-        )
-    return files
+        return render_files, (report, seizures.rows, audience, _noop, formats, lang)
+    return render_from, (seizures.source, report, audience, formats, lang)
 
 
 def _source(db: Database, operation_id: int) -> RowSource | None:
@@ -497,7 +511,7 @@ async def artefact(
         op = await session.get(Operation, edition.operation_id)
         assert op is not None
         seizures = await _seizures(db, session, op, (fmt,), True)
-    files = await _render(seizures, edition.report, audience, (fmt,), lang)
+    files = await draw(seizures, edition.report, audience, (fmt,), lang)
     try:
         async with db.write() as session:
             await _store(session, edition.id, audience, files, now, lang)
@@ -520,7 +534,7 @@ async def render_once(
         assert op is not None
         # Only the HTML's map draws the seizures here: the extra sections are figures.
         seizures = await _seizures(db, session, op, (fmt,), fmt == "html")
-    files = await _render(seizures, {**edition.report, **extra}, audience, (fmt,), lang)
+    files = await draw(seizures, {**edition.report, **extra}, audience, (fmt,), lang)
     return files[fmt]
 
 

@@ -1,21 +1,24 @@
-"""Where a report's files are drawn: a process of their own beside the server.
+"""Where a report's files are drawn: processes of their own beside the server.
 
 Rendering is CPU-bound Python (the map, WeasyPrint's layout, the workbook's cells). In
 a thread of the server it held the interpreter's lock for most of a build, so the event
 loop answered dashboards, status polls and returns late while an operation closed, and
-the server kept the build's memory. A separate process leaves the loop free, puts the
-second core to work and gives the memory back (docs/performance.md).
+the server kept the build's memory. Separate processes leave the loop free, put the
+other cores to work and give the memory back (docs/performance.md).
 
-One rendering process per server process, started on the first render with the
-renderers imported, and kept for the next. A large render (``HEAVY_ROWS`` seizures or
-more) retires it afterwards, so an idle server does not keep a closing's memory. A
-render still running when the server stops is stopped with it; the edition's claim
-lapses and the next sync builds it again (``editions.build_edition``). Renders take
-turns, so stopping or retiring the process touches only the render that asked. A process
-that dies mid-render (killed, out of memory) is replaced: the render is tried once more
-in a new one, and fails if that dies too. A process whose server was killed ends itself.
+Up to ``WORKERS`` rendering processes per server process (two, or one on a one-core
+machine), started on first use with the renderers imported, and kept for the next
+render. A render may come in parts that are drawn at once, one part per process (an
+edition's PDF beside its other files: ``editions.draw``). A large render
+(``HEAVY_ROWS`` seizures or more) retires the processes afterwards, so an idle server
+does not keep a closing's memory. A render still running when the server stops is
+stopped with it; the edition's claim lapses and the next sync builds it again
+(``editions.build_edition``). Renders take turns, so stopping or retiring the processes
+touches only the render that asked. A process that dies mid-render (killed, out of
+memory) is replaced: the render is tried once more in new ones, and fails if that dies
+too. A process whose server was killed ends itself.
 
-Only functions that can be sent by name cross to the process; anything else (a test's
+Only functions that can be sent by name cross to the processes; anything else (a test's
 stand-in) runs in a thread as before.
 """
 
@@ -27,7 +30,7 @@ import signal
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from importlib import import_module
@@ -35,8 +38,16 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-#: From this many seizures a render retires its process when it is done.
+#: From this many seizures a render retires its processes when it is done.
 HEAVY_ROWS = 20_000
+#: How many parts of a render are drawn at once: one process per core, up to two (an
+#: edition has two parts of about the same cost, ``editions.draw``); ``configure`` may
+#: lower it (``OPCOORD_REPORT_RENDER_PROCESSES``).
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+WORKERS = max(1, min(2, _CORES or 1))
+
+#: One part of a render: a function and its arguments.
+Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -44,6 +55,18 @@ _running: set["Future[Any]"] = set()
 _turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = (
     weakref.WeakKeyDictionary()
 )
+
+
+def configure(processes: int) -> None:
+    """At the server's start: draw with up to ``processes`` processes (never more than
+    the cores). Processes already up are retired once idle, for new ones."""
+    global WORKERS
+    wanted = max(1, min(processes, 2, _CORES or 1))
+    with _lock:
+        pool = _pool if wanted != WORKERS else None
+        WORKERS = wanted
+    if pool is not None:
+        _retire(pool, kill=False)
 
 
 def _warm(parent: int) -> None:
@@ -82,7 +105,7 @@ def _get() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                max_workers=1,
+                max_workers=WORKERS,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_warm,
                 initargs=(os.getpid(),),
@@ -105,14 +128,20 @@ def _retire(pool: ProcessPoolExecutor, *, kill: bool) -> None:
 
 
 async def render(fn: Callable[..., Any], *args: Any, rows: int = 0) -> Any:
-    """``fn(*args)`` in the rendering process (in a thread when ``fn`` cannot be sent
-    there); ``rows``: how many seizures it draws, to retire the process after a big one."""
-    if not _sendable(fn):
-        return await asyncio.to_thread(fn, *args)
-    # One render at a time: the process has one worker anyway, and stopping it (a render
-    # given up) or retiring it (after a heavy one) then touches only the caller's own.
+    """``fn(*args)`` in a rendering process (in a thread when ``fn`` cannot be sent
+    there); ``rows``: how many seizures it draws, to retire the processes after a big one."""
+    return (await render_parts([(fn, args)], rows=rows))[0]
+
+
+async def render_parts(calls: Sequence[Call], *, rows: int = 0) -> list[Any]:
+    """Every ``fn(*args)`` of ``calls`` at once, each in a rendering process; their
+    results in order. The first part to fail fails the render, once all have ended."""
+    if not all(_sendable(fn) for fn, _args in calls):
+        return [await asyncio.to_thread(fn, *args) for fn, args in calls]
+    # One render at a time: stopping the processes (a render given up) or retiring them
+    # (after a heavy one) then touches only the caller's own parts.
     async with _turn():
-        return await _render(fn, args, rows)
+        return await _render(calls, rows)
 
 
 def _turn() -> asyncio.Lock:
@@ -124,37 +153,43 @@ def _turn() -> asyncio.Lock:
         return turn
 
 
-async def _render(fn: Callable[..., Any], args: tuple[Any, ...], rows: int) -> Any:
+async def _render(calls: Sequence[Call], rows: int) -> list[Any]:
     for attempt in (1, 2):
         pool = _get()
         try:
-            future = pool.submit(fn, *args)
+            futures = [pool.submit(fn, *args) for fn, args in calls]
         except (BrokenProcessPool, RuntimeError):  # died, or retired meanwhile
             _retire(pool, kill=True)
             continue
         with _lock:
-            _running.add(future)
+            _running.update(futures)
         try:
-            return await asyncio.wrap_future(future)
+            done = await asyncio.gather(
+                *(asyncio.wrap_future(f) for f in futures), return_exceptions=True
+            )
+            failed = [r for r in done if isinstance(r, BaseException)]
+            if not failed:
+                return done
+            raise failed[0]
         except BrokenProcessPool:
-            # Its process died: killed (the server stopping it, or from outside) or by
-            # this render (out of memory). Once more in a new process; a render that
-            # ends its process twice fails.
-            log.error("the report's rendering process died (attempt %d)", attempt)
+            # A process died: killed (the server stopping it, or from outside) or by this
+            # render (out of memory). Once more in new processes; a render that ends its
+            # processes twice fails.
+            log.error("a report rendering process died (attempt %d)", attempt)
             _retire(pool, kill=True)
             if attempt == 2:
                 raise
         except asyncio.CancelledError:
             # The caller gave up (the server is stopping): the render must not go on alone.
-            if not future.done():
+            if not all(f.done() for f in futures):
                 _retire(pool, kill=True)
             raise
         finally:
             with _lock:
-                _running.discard(future)
+                _running.difference_update(futures)
             if rows >= HEAVY_ROWS and _pool is pool:
                 _retire(pool, kill=False)
-    raise BrokenProcessPool("the report's rendering process could not be started")
+    raise BrokenProcessPool("the report's rendering processes could not be started")
 
 
 def stop() -> None:

@@ -295,7 +295,11 @@ def build_context(
 
 
 def _charts(svgs: Charts, medium: Medium) -> Charts:
-    return svgs if medium == "screen" else {k: _as_image(v) for k, v in svgs.items()}
+    return {name: _as_medium(svg, medium) for name, svg in svgs.items()}
+
+
+def _as_medium(svg: str | None, medium: Medium) -> str | None:
+    return svg if medium == "screen" else _as_image(svg)
 
 
 _LABEL = re.compile(r'aria-label="([^"]*)"')
@@ -367,11 +371,9 @@ def _comparison(
         "a_code": found["operations"]["a"]["code"],
         "b_code": found["operations"]["b"]["code"],
         "rows": rows,
-        "chart": (
-            _charts({"chart": compare_chart.categories_svg(found, lang=words.code)}, medium)["chart"]
-            if with_charts
-            else None
-        ),
+        "chart": _as_medium(compare_chart.categories_svg(found, lang=words.code), medium)
+        if with_charts
+        else None,
     }
 
 
