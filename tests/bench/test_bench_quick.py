@@ -55,7 +55,8 @@ def test_tiny_run_has_every_figure_with_its_baseline(tmp_path: Path) -> None:
         assert isinstance(f["value"], int | float) and math.isfinite(f["value"]), f
     names = {f["name"] for f in figures}
     for expected in ("bare Litestar hello req/s", "GET operation (NCP) req/s",
-                     "PUT return x5 seizures returns/s", "render PDF", "render all formats",
+                     "PUT return x5 seizures returns/s", "render PDF",
+                     "render all formats (as the server)",
                      "growth exponent: report time"):  # fmt: skip
         assert expected in names, expected
     assert "| " not in run.stdout and "ratio" in run.stdout  # the table was printed

@@ -1,5 +1,8 @@
 """Times the report of seeded operations, step by step, in a process of its own: each
 step's peak memory is the process's RSS high-water mark (VmHWM), reset before the step.
+Every format at once is drawn as the server draws it, in rendering processes of their
+own that read the seizures themselves: that step's peak is theirs, added together (they
+run at once), and its time includes their read of the seizures.
 
     python -m opcoord.bench.report_worker KIND URL DSN CODE[,CODE...] EACH|ALL WARM|COLD
 
@@ -55,6 +58,8 @@ async def measure(db: Scratch, code: str, out: dict[str, Any], each: bool, warm:
         if warm:
             rows = await internals.seizure_rows(session, op)
             await asyncio.to_thread(internals.render, report, rows[:50], internals.FORMATS)
+            # The rendering processes up, each having drawn every format once.
+            await internals.warm_rendering(report, rows[:50])
         t = _begin(out, "json")
         report = await internals.assemble_report(session, op, datetime.now(UTC))
         out["bytes"]["json"] = len(json.dumps(report, default=str))
@@ -68,11 +73,21 @@ async def measure(db: Scratch, code: str, out: dict[str, Any], each: bool, warm:
         _end(out, fmt, t)
         out["bytes"][fmt] = len(files[fmt])
         del files
-    t = _begin(out, "all formats")
-    files = await asyncio.to_thread(internals.render, report, rows, internals.FORMATS)
-    _end(out, "all formats", t)
-    out["bytes"]["all formats"] = sum(len(b) for b in files.values())
     out["seizures"] = len(rows)
+    del rows
+    t = _begin(out, "all formats")
+    pids = internals.rendering_pids()
+    for pid in pids:
+        procs.reset_peak_rss(pid)
+    out["start_mb"]["all formats"] = sum(procs.peak_rss_mb(pid) for pid in pids)
+    files = await internals.render_as_server(db.url, op, out["seizures"], report, internals.FORMATS)
+    out["seconds"]["all formats"] = time.perf_counter() - t
+    pids = internals.rendering_pids()  # started by this render, if none were up
+    peaks = [procs.peak_rss_mb(pid) for pid in pids]
+    out["peak_mb"]["all formats"] = sum(peaks)
+    out["rendering_peak_mb"] = peaks
+    out["rendering_processes"] = len(pids)
+    out["bytes"]["all formats"] = sum(len(b) for b in files.values())
 
 
 def main(argv: list[str]) -> list[dict[str, Any]]:
