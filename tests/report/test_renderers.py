@@ -558,3 +558,32 @@ def test_xlsx_seizures_sheet_reads_as_xlsxwriter_wrote_it_cell_by_cell() -> None
 def test_xlsx_with_no_seizures_has_the_header_alone() -> None:
     data = render_xlsx(make_report(), [])
     assert [row[0][0] for row in _cells(data)] == ["country"]
+
+
+def test_exports_read_from_the_table_as_from_one_mapping_per_row() -> None:
+    """The server's exports read the seizures a column at a time (``seizure_table``):
+    the same files as from one mapping per row, awkward values included, and a header
+    alone for an operation without seizures."""
+    from datetime import date
+    from decimal import Decimal
+
+    from opcoord.report import data
+
+    seizures = make_seizures(len(AWKWARD) + 2)
+    for seizure, text in zip(seizures, AWKWARD, strict=False):
+        seizure["description"] = seizure["place_name"] = text
+    seizures[0].update(day=date(2026, 6, 3), estimated_value=Decimal("1500.50"))
+    seizures[1].update(lat=None, hs_code=None, estimated_value=Decimal("7"))
+    rows = [tuple(s[key] for key in data._ROW_KEYS) for s in seizures]
+    for audience in ("full", "partner"):
+        table = data.seizure_table(rows, audience)
+        dicts = list(data.seizure_dicts(rows, audience))
+        assert table.count == len(rows)
+        csv_text = "".join(iter_seizures_csv(table, audience=audience))
+        assert csv_text == "".join(iter_seizures_csv(dicts, audience=audience))
+        assert ",1500.5," in csv_text and ",7," in csv_text  # money as numbers
+        report = make_report(audience)
+        assert _cells(render_xlsx(report, table)) == _cells(render_xlsx(report, dicts))
+    empty = data.seizure_table([])
+    assert "".join(iter_seizures_csv(empty)).count("\n") == 1
+    assert [row[0][0] for row in _cells(render_xlsx(make_report(), empty))] == ["country"]

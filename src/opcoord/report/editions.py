@@ -353,13 +353,18 @@ def render_files(
     if "pdf" in formats:
         progress("pdf")
         out["pdf"] = render_pdf(shown, lang=lang, svgs=svgs)
+    # The workbook and the CSV read the seizures a column at a time, from one table.
+    table = (
+        report_data.seizure_table(rows, audience) if "xlsx" in formats or "csv" in formats else None
+    )
     if "xlsx" in formats:
         progress("xlsx")
-        out["xlsx"] = render_xlsx(shown, report_data.seizure_dicts(rows, audience), lang=lang)
+        assert table is not None
+        out["xlsx"] = render_xlsx(shown, table, lang=lang)
     if "csv" in formats:
         progress("csv")
-        chunks = iter_seizures_csv(report_data.seizure_dicts(rows, audience), audience=audience)
-        out["csv"] = "".join(chunks).encode()
+        assert table is not None
+        out["csv"] = "".join(iter_seizures_csv(table, audience=audience)).encode()
     return out
 
 

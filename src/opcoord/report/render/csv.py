@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any, Literal
 
@@ -48,6 +48,46 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK_ROWS = 2_000
 
 
+class SeizureTable:
+    """Seizures a column at a time: each column's values in row order (the exports read
+    them so, a chunk of rows at a time, without a mapping per row). Columns not given
+    are empty."""
+
+    __slots__ = ("columns", "count")
+
+    def __init__(self, columns: Mapping[str, Sequence[Any]], count: int) -> None:
+        self.columns, self.count = columns, count
+
+    @classmethod
+    def of(cls, rows: Iterable[Mapping[str, Any]]) -> SeizureTable:
+        """The table of ``rows`` (mappings by column name)."""
+        listed = list(rows)
+        keys = {key for row in listed for key in row}
+        return cls({key: [row.get(key) for row in listed] for key in keys}, len(listed))
+
+
+Seizures = Iterable[Mapping[str, Any]] | SeizureTable
+
+
+def column_chunks(
+    seizures: Seizures, names: Sequence[str], size: int
+) -> Iterator[list[Sequence[Any]]]:
+    """The values of the columns ``names``, ``size`` rows at a time."""
+    if isinstance(seizures, SeizureTable):
+        for start in range(0, seizures.count, size):
+            n = min(size, seizures.count - start)
+            yield [
+                seizures.columns[name][start : start + n]
+                if name in seizures.columns
+                else [None] * n
+                for name in names
+            ]
+        return
+    rows = iter(seizures)
+    while chunk := list(islice(rows, size)):
+        yield [[row.get(name) for row in chunk] for name in names]
+
+
 def seizure_columns(audience: str = "full") -> list[tuple[str, Kind]]:
     """The columns exported for ``audience`` ("full" or "partner")."""
     if audience not in ("full", "partner"):
@@ -74,7 +114,7 @@ def _cell(value: Any) -> str | int | float:
     return neutralise(str(value))
 
 
-def _column(values: list[Any]) -> list[Any]:
+def _column(values: Sequence[Any]) -> list[Any]:
     """``_cell`` of every value of one column, with its common cases (text, numbers,
     empty) inline: a call per cell was most of a large export's time. None stays None,
     which the writer writes as an empty field, as ``_cell``'s ``""``."""
@@ -88,10 +128,9 @@ def _column(values: list[Any]) -> list[Any]:
     ]
 
 
-def iter_seizures_csv(
-    seizures: Iterable[Mapping[str, Any]], *, audience: str = "full"
-) -> Iterator[str]:
-    """Yield the CSV text of ``seizures``: the header row, then chunks of rows.
+def iter_seizures_csv(seizures: Seizures, *, audience: str = "full") -> Iterator[str]:
+    """Yield the CSV text of ``seizures`` (mappings, or a ``SeizureTable``): the header
+    row, then chunks of rows.
 
     RFC 4180 (comma, double quotes, CRLF). Keys outside :data:`SEIZURE_COLUMNS` are
     ignored; ``audience="partner"`` drops the ``ref`` and ``description`` columns.
@@ -102,10 +141,8 @@ def iter_seizures_csv(
     writer = csv.writer(buf)
     writer.writerow(names)
     yield buf.getvalue()
-    rows = iter(seizures)
-    while chunk := list(islice(rows, _CHUNK_ROWS)):
+    for columns in column_chunks(seizures, names, _CHUNK_ROWS):
         buf.seek(0)
         buf.truncate()
-        columns = [_column([row.get(name) for row in chunk]) for name in names]
-        writer.writerows(zip(*columns, strict=True))
+        writer.writerows(zip(*map(_column, columns), strict=True))
         yield buf.getvalue()

@@ -16,9 +16,10 @@ import math
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
-from itertools import islice
+from collections.abc import Sequence
 from typing import IO, Any
+
+from opcoord.report.render.csv import Seizures, column_chunks
 
 #: Tokens standing for the probe's style numbers until they are known. Text cannot
 #: contain them: its quotes are escaped.
@@ -95,7 +96,7 @@ def _cell(kind: str, letter: str, n: int, value: Any, triggers: tuple[str, ...])
 
 
 def _column(
-    kind: str, letter: str, values: list[Any], first: int, triggers: tuple[str, ...]
+    kind: str, letter: str, values: Sequence[Any], first: int, triggers: tuple[str, ...]
 ) -> list[str]:
     """The cells of one column, from row ``first``. The common values (plain text,
     finite numbers, dates, empty) are written inline, each exactly as ``_cell`` writes
@@ -142,20 +143,19 @@ def _column(
 def write_rows(
     out: IO[str],
     specs: Sequence[tuple[str, str]],
-    rows: Iterable[Mapping[str, Any]],
+    rows: Seizures,
     triggers: tuple[str, ...],
     first_row: int = 2,
 ) -> int:
-    """Write ``rows`` (``specs``: key and kind of each column) as ``<row>`` elements, one
-    per line, from row ``first_row``; the number written. A chunk of rows at a time,
-    each a column at a time."""
+    """Write ``rows`` (mappings, or a ``SeizureTable``; ``specs``: key and kind of each
+    column) as ``<row>`` elements, one per line, from row ``first_row``; the number
+    written. A chunk of rows at a time, each a column at a time."""
     letters = column_letters(len(specs))
-    columns = [(key, kind, letter) for (key, kind), letter in zip(specs, letters, strict=True)]
-    source, n = iter(rows), first_row
-    while chunk := list(islice(source, _CHUNK_ROWS)):
+    n = first_row
+    for values in column_chunks(rows, [key for key, _kind in specs], _CHUNK_ROWS):
         cells = [
-            _column(kind, letter, [row.get(key) for row in chunk], n, triggers)
-            for key, kind, letter in columns
+            _column(kind, letter, column, n, triggers)
+            for (_key, kind), letter, column in zip(specs, letters, values, strict=True)
         ]
         out.write(
             "".join(
@@ -163,7 +163,7 @@ def write_rows(
                 for r, row in enumerate(zip(*cells, strict=True), n)
             )
         )
-        n += len(chunk)
+        n += len(values[0]) if values else 0
     return n - first_row
 
 

@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from opcoord.i18n import Lang
 from opcoord.report.render import sheet_xml
-from opcoord.report.render.csv import FORMULA_TRIGGERS, PARTNER_OMITTED, seizure_columns
+from opcoord.report.render.csv import FORMULA_TRIGGERS, PARTNER_OMITTED, Seizures, seizure_columns
 from opcoord.report.render.html import audience_of
 from opcoord.report.render.press import category_label, country_name, press_figure
 from opcoord.vocabulary import N_
@@ -285,9 +285,7 @@ def _summary_rows(report: Mapping[str, Any], words: Lang) -> Iterable[dict[str, 
         }
 
 
-def render_xlsx(
-    report: Mapping[str, Any], seizures: Iterable[Mapping[str, Any]], *, lang: str = "en"
-) -> bytes:
+def render_xlsx(report: Mapping[str, Any], seizures: Seizures, *, lang: str = "en") -> bytes:
     """XLSX bytes with the sheets Summary, Countries, Categories, Routes, Highlights,
     Timeline, Completeness and Seizures (names, headers and labels in ``lang``; the
     cells keep real numbers and dates, and the Seizures sheet keeps the CSV's keys)."""
