@@ -23,6 +23,7 @@ stand-in) runs in a thread as before.
 """
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -75,6 +76,10 @@ def _warm(parent: int) -> None:
     the renderers before the first render needs them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    # A render allocates millions of short-lived objects (WeasyPrint's boxes, the rows'
+    # cells). Collecting every 700 allocations, Python's default, took about a sixth of
+    # a PDF's time; every 5,000 it takes little, for the same peak (docs/performance.md).
+    gc.set_threshold(5_000, 10, 10)
     for name in ("csv", "html", "pdf", "xlsx"):
         import_module(f"opcoord.report.render.{name}")
 
