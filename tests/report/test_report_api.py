@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from opcoord.clock import FrozenClock
+from opcoord.operations.operations import load
 from opcoord.report import data as report_data
 from opcoord.report import editions as closing
 
@@ -273,3 +274,37 @@ def test_the_rendering_process_reads_the_seizures_itself(
         for v in row
     }
     assert REF in cells and TEXT in cells
+
+
+def test_the_rows_the_driver_reads_are_the_rows_sqlalchemy_reads(
+    client: TestClient[Any], api: Api
+) -> None:
+    """On PostgreSQL the rendering process reads the seizures through asyncpg itself
+    (``seizure_tuples_direct``): the same values, of the same types, in the same order,
+    as the same statement run through SQLAlchemy."""
+    db = client.app.state.db
+    if db.engine.dialect.driver != "asyncpg":
+        pytest.skip("the driver's own read is PostgreSQL's")
+    api.operation()
+    api.participant("ES")
+    es = api.user("es-ncp", "ncp", "ES")
+    first = {"seizures": [seizure(REF, 91, description=TEXT, place_name="Toledo", lat=39.86,
+                                  lon=-4.02, estimated_value=1200.5, currency="EUR")]}  # fmt: skip
+    second = {"seizures": [seizure("ES-2", 3), seizure("ES-3", 4, online=True, lat=None)]}
+    assert api.put_return("ES", "2026-06-09", first, es).status_code == 201
+    assert api.put_return("ES", "2026-06-08", second, es).status_code == 201
+
+    async def both() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        async with db.read() as session:
+            op = await load(session, "PANDORA-X")
+            assert op.id is not None
+            through_sqlalchemy = await report_data.seizure_tuples_of(session, op.id)
+        async with db.engine.connect() as conn:
+            return through_sqlalchemy, await report_data.seizure_tuples_direct(conn, op.id)
+
+    through_sqlalchemy, direct = client.blocking_portal.call(both)
+    assert len(direct) == 3 and direct == through_sqlalchemy
+    assert [[type(v) for v in row] for row in direct] == [
+        [type(v) for v in row] for row in through_sqlalchemy
+    ]
+    assert [row[2] for row in direct] == ["ES-2", "ES-3", REF]  # by day, country, ref

@@ -472,6 +472,9 @@ def render_from(
 async def _read_rows(source: RowSource) -> list[tuple[Any, ...]]:
     engine = make_engine(source.url, pool_size=1)
     try:
+        if engine.dialect.driver == "asyncpg":
+            async with engine.connect() as conn:
+                return await report_data.seizure_tuples_direct(conn, source.operation_id)
         async with AsyncSession(engine) as session:
             return await report_data.seizure_tuples_of(session, source.operation_id)
     finally:
