@@ -399,7 +399,7 @@ async def _seizures(
     seizures. The rendering process reads them itself when it can reach the database
     (not an in-memory SQLite)."""
     assert op.id is not None
-    if not (wanted and any(f in _WITH_SEIZURES for f in formats)):
+    if not (wanted and _draws_seizures(formats)):
         return Seizures(None, [], 0)
     source = _source(db, op.id)
     if source is None:

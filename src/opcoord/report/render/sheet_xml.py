@@ -17,9 +17,10 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from functools import cache
 from typing import IO, Any
 
-from opcoord.report.render.csv import Seizures, column_chunks
+from opcoord.report.render.csv import CHUNK_ROWS, Seizures, column_chunks
 
 #: Tokens standing for the probe's style numbers until they are known. Text cannot
 #: contain them: its quotes are escaped.
@@ -32,7 +33,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0B-\x1F]")
 _ESCAPED = re.compile(r"_x[0-9a-fA-F]{4}_")
 _XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _SPECIAL = re.compile(r'[\x00-\x08\x0B-\x1F&<>"]|_x[0-9a-fA-F]{4}_')
-_CHUNK_ROWS = 2_000
 
 
 def column_letters(n: int) -> list[str]:
@@ -95,6 +95,13 @@ def _cell(kind: str, letter: str, n: int, value: Any, triggers: tuple[str, ...])
     return f'<c r="{letter}{n}" t="inlineStr"{guard}><is><t{space}>{_text(text)}</t></is></c>'
 
 
+@cache
+def _awkward(triggers: tuple[str, ...]) -> re.Pattern[str]:
+    """Text that needs the guard, xml:space or an escape: what ``_column`` leaves to
+    ``_cell``."""
+    return re.compile("^[" + re.escape("".join(triggers)) + r"\s]|\s$|" + _SPECIAL.pattern)
+
+
 def _column(
     kind: str, letter: str, values: Sequence[Any], first: int, triggers: tuple[str, ...]
 ) -> list[str]:
@@ -103,10 +110,7 @@ def _column(
     it; anything else goes through ``_cell``. A call per cell was most of the time."""
     cell = _cell
     if kind == "text":
-        # Text that needs neither the guard, nor xml:space, nor an escape.
-        awkward = re.compile(
-            "^[" + re.escape("".join(triggers)) + r"\s]|\s$|" + _SPECIAL.pattern
-        ).search
+        awkward = _awkward(triggers).search
         return [
             ""
             if value is None
@@ -152,7 +156,7 @@ def write_rows(
     written. A chunk of rows at a time, each a column at a time."""
     letters = column_letters(len(specs))
     n = first_row
-    for values in column_chunks(rows, [key for key, _kind in specs], _CHUNK_ROWS):
+    for values in column_chunks(rows, [key for key, _kind in specs], CHUNK_ROWS):
         cells = [
             _column(kind, letter, column, n, triggers)
             for (_key, kind), letter, column in zip(specs, letters, values, strict=True)
