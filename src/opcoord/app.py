@@ -27,7 +27,7 @@ from opcoord.accounts import pages as account_pages
 from opcoord.accounts import routes as account_routes
 from opcoord.accounts.access import Rule, needs
 from opcoord.accounts.audit_routes import AUDIT_ROUTES
-from opcoord.accounts.guard import make_guard, provide_caller
+from opcoord.accounts.guard import make_check, provide_caller, require_checks
 from opcoord.accounts.users import ensure_admin
 from opcoord.clock import Clock
 from opcoord.config import Settings, get_settings
@@ -163,9 +163,10 @@ def create_app(
                 opt=needs(Rule.public),
             )
         )
+    check = make_check(load_facts)
     app = Litestar(
         route_handlers=handlers,
-        guards=[make_guard(load_facts)],
+        before_request=check,
         dependencies={
             "db": Provide(web.provide_db, sync_to_thread=False),
             "now": Provide(web.provide_now, sync_to_thread=False),
@@ -217,6 +218,7 @@ def create_app(
     app.state.frontend = frontend
     app.state.clock = clock
     app.state.hub = Hub()
+    require_checks(app, check)
     return app
 
 

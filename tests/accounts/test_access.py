@@ -12,9 +12,14 @@ import re
 from typing import Any
 
 import pytest
-from litestar.exceptions import WebSocketDisconnect
+from litestar import Litestar, WebSocket, asgi, get, websocket
+from litestar.exceptions import ImproperlyConfiguredException, WebSocketDisconnect
 from litestar.routes import WebSocketRoute
 from litestar.testing import TestClient
+
+from opcoord.accounts.access import Rule, needs
+from opcoord.accounts.guard import Check, make_check, require_checks
+from opcoord.operations.operations import load_facts
 
 from conftest import ADMIN, ADMIN_TOKEN, Api
 
@@ -612,3 +617,66 @@ def test_a_refused_page_is_a_page(api: Api) -> None:
     assert "You may not open this page" in r.text and 'href="/"' in r.text
     r = api.client.get("/operations/NOPE/setup", headers=ADMIN)
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+
+
+def test_a_refusal_carries_the_headers_and_the_count_of_any_answer(api: Api) -> None:
+    """The check runs inside the app's middleware: a 401 or 403 gets the request id and
+    the security headers, and is counted under its own status."""
+    api.operation()
+    r = api.client.get("/api/operations/PANDORA-X", headers={"X-Request-ID": "probe-401"})
+    assert r.status_code == 401
+    assert r.headers["x-request-id"] == "probe-401"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    metrics = api.client.get("/metrics").text
+    assert re.search(
+        r'opcoord_http_requests_total\{method="GET",route="/api/operations/\{code\}",'
+        r'status="401"\} [1-9]',
+        metrics,
+    ), metrics
+
+
+def _app_with(*handlers: Any) -> tuple[Litestar, Check]:
+    check = make_check(load_facts)
+    return Litestar(route_handlers=list(handlers), before_request=check), check
+
+
+def test_an_app_with_a_route_the_check_would_not_guard_does_not_start() -> None:
+    """The check is the app's ``before_request`` hook; a route that would skip it (a hook
+    of its own, a cached private answer, a socket with a rule to be checked for it, a
+    bare ASGI app) stops the app from being built."""
+
+    async def nothing(request: Any) -> None:
+        return None
+
+    @get("/own-hook", opt=needs(Rule.signed_in), before_request=nothing)
+    async def own_hook() -> str:
+        return "x"
+
+    @get("/cached", opt=needs(Rule.signed_in), cache=60)
+    async def cached() -> str:
+        return "x"
+
+    @get("/cached-public", opt=needs(Rule.public), cache=60)
+    async def cached_public() -> str:
+        return "x"
+
+    @websocket("/socket", opt=needs(Rule.signed_in))
+    async def socket(socket: WebSocket[Any, Any, Any]) -> None:
+        return None
+
+    @asgi("/mounted", opt=needs(Rule.public), copy_scope=True)
+    async def mounted(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    refused = {
+        own_hook: "replaces the access check",
+        cached: "cached but not public",
+        socket: "a socket checks its caller",
+        mounted: "would run without a check",
+    }
+    for handler, reason in refused.items():
+        app, check = _app_with(handler)
+        with pytest.raises(ImproperlyConfiguredException, match=reason):
+            require_checks(app, check)
+    app, check = _app_with(cached_public)
+    require_checks(app, check)  # public and cached: nothing to check for it
