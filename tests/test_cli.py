@@ -27,6 +27,13 @@ def opcoord(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
+def frozen_objects(base: str) -> float:
+    """What the answering process says it froze out of the garbage collector."""
+    metrics = httpx.get(f"{base}/metrics").text
+    line = next(x for x in metrics.splitlines() if x.startswith("opcoord_gc_frozen_objects "))
+    return float(line.split()[1])
+
+
 @pytest.fixture(params=["sqlite", *(["postgresql"] if PG_URL else [])])
 def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database: no schema yet."""
@@ -79,6 +86,7 @@ def test_users_create_then_serve(fresh_db: str) -> None:
         assert admin.json()["role"] == "coordinator"
         schema = httpx.get(f"{base}/schema/openapi.json").json()
         assert "/api/operations/{code}/returns/{country}/{day}" in schema["paths"]
+        assert frozen_objects(base) > 100_000  # the started server's heap (opcoord.heap)
 
 
 @pytest.mark.multiprocess
@@ -120,6 +128,7 @@ def test_serve_with_workers(fresh_db: str) -> None:
         for _ in range(20):
             one = httpx.get(f"{base}/api/operations/WORKERS-1", headers=auth)
             assert one.status_code == 200 and one.json()["name"] == "Two workers"
+            assert frozen_objects(base) > 100_000  # each worker settles its own heap
 
 
 def test_demo_deletes_no_database_it_did_not_make(tmp_path: Path) -> None:

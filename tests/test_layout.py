@@ -24,6 +24,7 @@ FOUNDATIONS = {
     "headers",
     "problems",
     "tasks",
+    "heap",
 }
 #: Each package, and the packages it may import (besides the foundations).
 PACKAGES: dict[str, set[str]] = {

@@ -105,6 +105,7 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from opcoord.app import create_app
+    from opcoord.heap import frozen_after_startup
     from opcoord.monitoring import logs
 
     settings = get_settings()
@@ -127,7 +128,11 @@ def serve(host: str, port: int, workers: int) -> None:
         # Several workers are started afresh (spawned): each builds its app from the
         # environment, as served_app does; the live fan-out, the limits and the
         # scheduler's claims already hold across instances.
-        create_app(settings) if workers == 1 else "opcoord.cli:served_app",
+        (
+            create_app(settings, extra_lifespans=[frozen_after_startup])
+            if workers == 1
+            else "opcoord.cli:served_app"
+        ),
         factory=workers > 1,
         workers=workers,
         host=host,
@@ -142,11 +147,12 @@ def serve(host: str, port: int, workers: int) -> None:
 def served_app() -> "Litestar":
     """The app of one worker of ``serve --workers N``, with the parent's logging."""
     from opcoord.app import create_app
+    from opcoord.heap import frozen_after_startup
     from opcoord.monitoring import logs
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)
-    return create_app(settings)
+    return create_app(settings, extra_lifespans=[frozen_after_startup])
 
 
 def check_production(settings: Settings) -> None:
@@ -358,6 +364,7 @@ def demo(host: str, port: int, db_file: str, seconds_per_day: float) -> None:
     from opcoord.app import create_app
     from opcoord.db import migrate_url
     from opcoord.demo import demo_clock, demo_lifespan, demo_settings
+    from opcoord.heap import frozen_after_startup
     from opcoord.monitoring import logs
 
     logs.configure("warning")
@@ -367,7 +374,11 @@ def demo(host: str, port: int, db_file: str, seconds_per_day: float) -> None:
         Path(db_file + suffix).unlink(missing_ok=True)
     settings = demo_settings(f"sqlite+aiosqlite:///{db_file}")
     _run(migrate_url(settings.database_url))
-    app = create_app(settings, clock=demo_clock(seconds_per_day), extra_lifespans=[demo_lifespan])
+    app = create_app(
+        settings,
+        clock=demo_clock(seconds_per_day),
+        extra_lifespans=[demo_lifespan, frozen_after_startup],
+    )
     app.state.demo_host = f"{host}:{port}"
     uvicorn.run(app, host=host, port=port, **logs.UVICORN_LOGGING, ws="websockets-sansio")
 
