@@ -23,7 +23,6 @@ stand-in) runs in a thread as before.
 """
 
 import asyncio
-import gc
 import logging
 import multiprocessing
 import os
@@ -36,6 +35,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from importlib import import_module
 from typing import Any
+
+from opcoord import heap
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +77,13 @@ def _warm(parent: int) -> None:
     the renderers before the first render needs them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
-    # A render allocates millions of short-lived objects (WeasyPrint's boxes, the rows'
-    # cells). Collecting every 700 allocations, Python's default, took about a sixth of
-    # a PDF's time; every 5,000 it takes little, for the same peak (docs/performance.md).
-    gc.set_threshold(5_000, 10, 10)
     for name in ("csv", "html", "pdf", "xlsx"):
         import_module(f"opcoord.report.render.{name}")
+    # A render allocates millions of short-lived objects (WeasyPrint's boxes, the rows'
+    # cells). Collecting every 700 allocations, Python's default, took about a sixth of
+    # a PDF's time; every 5,000 it takes little, for the same peak. The libraries just
+    # imported are frozen out of the full collections (docs/performance.md).
+    heap.settle()
 
 
 def _orphaned(parent: int) -> None:
