@@ -87,3 +87,27 @@ def test_the_count_band_holds_every_count_that_may_reach_the_threshold() -> None
                 # Everything else at its best still leaves the pair short.
                 best = 1 - WEIGHTS["quantity"] + WEIGHTS["quantity"] * _quantity(mine, theirs)
                 assert best < THRESHOLD - 0.0005, (mine, theirs)
+
+
+def test_the_route_part_reads_agreement_links_and_what_is_unknown() -> None:
+    """The route's share of a score: each route field both reports know counts once, as
+    does whether one reporting country lies on the other's route; nothing known is 0.5."""
+    from datetime import date
+
+    from opcoord.intel.duplicates_score import Candidate, _route
+
+    def seizure(
+        country: str, origin: str | None = None, via: str | None = None, to: str | None = None
+    ) -> Candidate:
+        return Candidate(country, "R", date(2026, 6, 1), "coins", 3, "x", origin, via, to)
+
+    assert _route(seizure("ES"), seizure("ES")) == 0.5  # same country, no route known
+    assert _route(seizure("ES", "EG", to="ES"), seizure("ES", "EG", to="ES")) == 1.0
+    assert _route(seizure("ES", "EG", to="ES"), seizure("ES", "TR", to="ES")) == 0.5
+    # France lies on Spain's route: origin agrees, the link holds.
+    assert _route(seizure("ES", "EG", "FR"), seizure("FR", "EG")) == 1.0
+    # Both routes known, no link, origins differ: nothing agrees.
+    assert _route(seizure("ES", "EG"), seizure("FR", "TR")) == 0.0
+    # Italy's route is unknown: the link is half known, the origin is not compared.
+    assert _route(seizure("ES", "EG"), seizure("IT")) == 0.5
+    assert _route(seizure("ES", "EG", to="DE"), seizure("FR", "EG", to="IT")) == 1 / 3

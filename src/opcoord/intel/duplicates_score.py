@@ -54,18 +54,21 @@ def _ratio(x: float, y: float) -> float:
 def _route(a: Candidate, b: Candidate) -> float:
     """1 when the reports agree on the route and one country lies on the other's route,
     0.5 when nothing is known, less as they disagree."""
-    marks = []
-    for mine, theirs in (
-        (a.origin_country, b.origin_country),
-        (a.destination_country, b.destination_country),
-    ):
-        if mine and theirs:
-            marks.append(1.0 if mine == theirs else 0.0)
+    # Summed in the order of the marks (origin, destination, link): the same float as
+    # averaging them, without a list or a set per pair (every pair in a band comes here).
+    total, marks = 0.0, 0
+    if a.origin_country and b.origin_country:
+        total += 1.0 if a.origin_country == b.origin_country else 0.0
+        marks += 1
+    if a.destination_country and b.destination_country:
+        total += 1.0 if a.destination_country == b.destination_country else 0.0
+        marks += 1
     if a.country != b.country:
-        linked = b.country in a.route() or a.country in b.route()
-        known = bool(a.route()) and bool(b.route())
-        marks.append(1.0 if linked else (0.0 if known else 0.5))
-    return sum(marks) / len(marks) if marks else 0.5
+        mine, theirs = a.route(), b.route()
+        linked = b.country in mine or a.country in theirs
+        total += 1.0 if linked else (0.0 if mine and theirs else 0.5)
+        marks += 1
+    return total / marks if marks else 0.5
 
 
 def _quantity(a: int, b: int) -> float:
