@@ -3,12 +3,14 @@ open websockets are limited (counted in the database, shared by every instance),
 stranger cannot lock the owner out, and password hashing does not stall the loop."""
 
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
+from prometheus_client import REGISTRY
 
 from opcoord.accounts import sessions
 from opcoord.clock import FrozenClock
@@ -66,11 +68,17 @@ def test_writes_of_one_account_are_limited(api: Api, clock: FrozenClock) -> None
     assert api.put_return("ES", "2026-06-09", {"nil_return": True}, es).status_code == 201
 
 
+def _live_sockets() -> float:
+    """The live sockets this process's server holds open (its /metrics gauge)."""
+    return REGISTRY.get_sample_value("opcoord_live_connections") or 0.0
+
+
 def test_open_websockets_per_account_are_limited(api: Api) -> None:
     api.operation()
     api.participant("ES")
     api.client.app.state.settings.live_max_per_account = 2
     token = "test-admin-token-0123456789"
+    before = _live_sockets()
     opened = []
     try:
         for _ in range(2):
@@ -87,7 +95,11 @@ def test_open_websockets_per_account_are_limited(api: Api) -> None:
     finally:
         for ws in opened:
             ws.__exit__(None, None, None)
-    # Closed sockets no longer count.
+    # Closed sockets no longer count, once the server has seen them close (a client's
+    # close does not wait for that): at once, not at the next housekeeping turn.
+    deadline = time.monotonic() + 10
+    while _live_sockets() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
     with api.client.websocket_connect("/api/operations/PANDORA-X/live") as again:
         again.send_json({"type": "auth", "token": token})
         assert again.receive_json(timeout=10)["type"] == "snapshot"

@@ -179,6 +179,12 @@ class LivePump:
                 log.warning("could not keep the live connections' rows", exc_info=True)
                 await asyncio.sleep(1)
 
+    async def release_closed(self) -> None:
+        """Remove now the rows of the sockets this process has seen close since the last
+        housekeeping turn: a dashboard reloaded at its account's limit opens its new
+        socket as the old one goes, rather than being refused for the old one."""
+        await self._flush_closed()
+
     async def _flush_closed(self) -> None:
         gone, self._closed_sockets = self._closed_sockets, set()
         if gone:

@@ -98,6 +98,7 @@ async def live(
     sub = hub.subscribe(op.id, caller.id)
     try:
         allowed = state.settings.live_max_per_account
+        await pump.release_closed()
         await limits.open_socket(db, sub.id, caller.id, allowed, state.clock.now())
     except TooManyRequests as exc:
         sub.close()
