@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -21,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Mapped
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty, Full
 from sqlmodel import SQLModel, col
 
 from opcoord.config import Settings, audit_key, normalise_database_url
@@ -53,6 +57,91 @@ _NOTED = (STREAMS_TOUCHED, REVOKED_USERS)
 _MIGRATION_LOCK_KEY = 7_340_211
 
 
+class FairQueue(AsyncAdaptedQueue[Any]):
+    """The pool's idle connections, handed to the waiting requests in the order they
+    came.
+
+    SQLAlchemy's asyncio queue lets a newcomer take a connection just given back ahead
+    of the request woken for it; the woken one finds the queue empty and waits again, at
+    the back. At 100 concurrent requests on 20 connections some waited many turns: a
+    PUT's time in the app read p50 459 ms and p99 3.6 s. Here a connection given back
+    goes straight to the longest waiter, and a newcomer queues behind the waiters.
+    """
+
+    def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
+        super().__init__(maxsize, use_lifo)
+        self._idle: deque[Any] = deque()
+        self._waiters: deque[asyncio.Future[Any]] = deque()
+
+    def empty(self) -> bool:
+        return not self._idle
+
+    def full(self) -> bool:
+        return 0 < self.maxsize <= len(self._idle)
+
+    def qsize(self) -> int:
+        return len(self._idle)
+
+    def put_nowait(self, item: Any) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():  # not given up (timed out, cancelled)
+                waiter.set_result(item)
+                return
+        if self.full():
+            raise Full()
+        if self.use_lifo:
+            self._idle.appendleft(item)
+        else:
+            self._idle.append(item)
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        self.put_nowait(item)  # the pool never holds more than its size: no wait
+
+    def get_nowait(self) -> Any:
+        if not self._idle:
+            raise Empty()
+        return self._idle.popleft()
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        if self._idle:  # idle connections and waiters never coexist: take it
+            return self._idle.popleft()
+        if not block:
+            raise Empty()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Any] = loop.create_future()
+        self._waiters.append(waiter)
+        timer = loop.call_later(timeout, _expire, waiter) if timeout is not None else None
+        try:
+            return await_(waiter)
+        except _ExpiredError as exc:
+            raise Empty() from exc
+        except BaseException:  # the request was cancelled while it waited
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self.put_nowait(waiter.result())  # given to it as it left: pass it on
+            else:
+                waiter.cancel()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+class _ExpiredError(Exception):
+    """A wait for a connection that lasted the pool's timeout."""
+
+
+def _expire(waiter: "asyncio.Future[Any]") -> None:
+    if not waiter.done():
+        waiter.set_exception(_ExpiredError())
+
+
+class FairPool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio pool on ``FairQueue``."""
+
+    _queue_class = FairQueue
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     url = normalise_database_url(url)
     if url.startswith("sqlite"):
@@ -65,6 +154,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # overflow, a busy pool closes connections given back while its queue is full
         # and opens new ones for the requests queued behind (a connection per request
         # under load, as a profile of 100 clients showed).
+        poolclass=FairPool,
         pool_size=2 * pool_size,
         max_overflow=0,
         # No pre-ping: asyncpg's costs three round trips per checkout (BEGIN, a query,
