@@ -82,12 +82,15 @@ def rule_of(handler: BaseRouteHandler) -> Rule:
     return rule
 
 
-def make_guard(
-    load_facts: FactsLoader,
-) -> Callable[[Connection, BaseRouteHandler], Awaitable[None]]:
-    """The app-wide guard; ``load_facts`` reads an operation's facts (None: no such one)."""
+Check = Callable[[Request[Any, Any, Any]], Awaitable[None]]
 
-    async def guard(connection: Connection, handler: BaseRouteHandler) -> None:
+
+def make_check(load_facts: FactsLoader) -> Check:
+    """The app-wide guard, as the app's ``before_request`` hook (None: the request goes
+    on); ``load_facts`` reads an operation's facts (None: no such one)."""
+
+    async def check(connection: Request[Any, Any, Any]) -> None:
+        handler = connection.route_handler
         rule = rule_of(handler)
         state = connection.scope.setdefault("state", {})
         connection.scope["user"] = None
@@ -135,19 +138,6 @@ def make_guard(
         state["facts"] = facts
         if writes:  # counted once allowed: a refused caller spends nobody's quota
             await _limit_writes(connection, db, caller, now)
-
-    return guard
-
-
-Check = Callable[[Request[Any, Any, Any]], Awaitable[None]]
-
-
-def make_check(load_facts: FactsLoader) -> Check:
-    """The guard as the app's ``before_request`` hook (None: the request goes on)."""
-    guard = make_guard(load_facts)
-
-    async def check(request: Request[Any, Any, Any]) -> None:
-        await guard(request, request.route_handler)
 
     return check
 
