@@ -104,8 +104,6 @@ def serve(host: str, port: int, workers: int) -> None:
     """Apply migrations, then run the server (database from OPCOORD_DATABASE_URL)."""
     import uvicorn
 
-    from opcoord.app import create_app
-    from opcoord.heap import frozen_after_startup
     from opcoord.monitoring import logs
 
     settings = get_settings()
@@ -128,11 +126,7 @@ def serve(host: str, port: int, workers: int) -> None:
         # Several workers are started afresh (spawned): each builds its app from the
         # environment, as served_app does; the live fan-out, the limits and the
         # scheduler's claims already hold across instances.
-        (
-            create_app(settings, extra_lifespans=[frozen_after_startup])
-            if workers == 1
-            else "opcoord.cli:served_app"
-        ),
+        _served(settings) if workers == 1 else "opcoord.cli:served_app",
         factory=workers > 1,
         workers=workers,
         host=host,
@@ -146,12 +140,18 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def served_app() -> "Litestar":
     """The app of one worker of ``serve --workers N``, with the parent's logging."""
-    from opcoord.app import create_app
-    from opcoord.heap import frozen_after_startup
     from opcoord.monitoring import logs
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_format)
+    return _served(settings)
+
+
+def _served(settings: Settings) -> "Litestar":
+    """The app ``serve`` runs: its heap settled once it has started (``opcoord.heap``)."""
+    from opcoord.app import create_app
+    from opcoord.heap import frozen_after_startup
+
     return create_app(settings, extra_lifespans=[frozen_after_startup])
 
 
